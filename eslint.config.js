@@ -1,0 +1,20 @@
+// Lint rules: the recommended sets, plus the layering rule that keeps domain code free of HTTP.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules', '.pik', 'test/.cache', 'test-results'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/domain/**', 'src/db/**', 'src/lib/**', 'src/auth/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['fastify', '@fastify/*', '**/http/**'], message: 'domain, auth, db and lib code never import the HTTP layer' }] }],
+    },
+  },
+);

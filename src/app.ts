@@ -1,0 +1,83 @@
+// buildApp: the HTTP server — plugins in order, then one route module per resource.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import findMyWay, { type HTTPMethod } from 'find-my-way';
+import { newId } from './lib/ids.ts';
+import type { Services } from './services.ts';
+import { registerOperatorAuth } from './http/admin/operator-auth.ts';
+import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
+import { registerApiKeyAuth } from './http/api-auth.ts';
+import { registerErrorHandling } from './http/errors.ts';
+import { registerRequestContext } from './http/request-context.ts';
+import { accountRoutes } from './http/routes/accounts.ts';
+import { ErrorResponse } from './http/schemas.ts';
+import { registerValidation } from './http/validation.ts';
+
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: services.logger as FastifyBaseLogger,
+    // One line per request, written by request-context without secrets, instead of Fastify's two with the raw URL.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: () => newId('request'),
+    requestIdHeader: false, // never trust a caller-chosen request id
+    bodyLimit: services.config.bodyLimitBytes,
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  // Every route is also put in a shadow router, so a known path with the wrong method is a 405 with Allow, not a 404.
+  const shadow = findMyWay();
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) if (method !== 'HEAD') shadow.on(method as HTTPMethod, route.url, () => undefined);
+  });
+  const allowedMethods = (url: string): string[] => {
+    const path = url.split('?')[0] ?? '/';
+    return (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((m) => shadow.find(m, path) !== null);
+  };
+
+  registerValidation(app);
+  registerErrorHandling(app, allowedMethods);
+  registerRequestContext(app, services);
+  app.addSchema(ErrorResponse);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'PIK platform API',
+        version: '1.0.0',
+        description: 'Connected accounts, verification, capabilities, wallets and money movement for platforms.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'A pik_test_… (sandbox) or pik_live_… (production) API key.' },
+          operatorToken: { type: 'http', scheme: 'bearer', description: 'The operator token (operator API only).' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(
+    async (api) => {
+      registerApiKeyAuth(api, services);
+      await accountRoutes(api, services);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  await app.register(
+    async (admin) => {
+      registerOperatorAuth(admin, services);
+      await adminPlatformRoutes(admin, services);
+    },
+    { prefix: '/admin/v1' },
+  );
+
+  return app;
+}

@@ -1,0 +1,71 @@
+// Bearer-key authentication and x-on-behalf-of scoping, returning outcomes as values (the HTTP layer turns them into errors).
+import type { Environment } from '../config.ts';
+import type { Principal, Scope } from '../domain/actor.ts';
+import type { AccountDirectory } from '../domain/accounts/account-directory.ts';
+import type { ErrorCode } from '../domain/errors.ts';
+import { isId } from '../lib/ids.ts';
+import { hashApiKey, keyLikePattern, parseApiKey } from './api-key.ts';
+import type { ApiKeyCache } from './key-cache.ts';
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; detail?: Record<string, unknown> };
+
+const fail = (code: ErrorCode, detail?: Record<string, unknown>): { ok: false; code: ErrorCode; detail?: Record<string, unknown> } =>
+  detail ? { ok: false, code, detail } : { ok: false, code };
+const bearerPattern = /^bearer +([^\s]+) *$/i;
+
+export async function authenticateBearer(
+  cache: ApiKeyCache,
+  servedEnvironments: readonly Environment[],
+  authorization: string | undefined,
+): Promise<Outcome<Principal>> {
+  if (authorization === undefined || authorization.trim() === '') return fail('API_KEY_MISSING');
+  const match = bearerPattern.exec(authorization.trim());
+  if (!match?.[1]) return fail('AUTHORIZATION_MALFORMED');
+  const token = match[1];
+  if (!parseApiKey(token).ok) return fail('INVALID_API_KEY');
+  const record = await cache.lookup(hashApiKey(token));
+  if (!record) return fail('INVALID_API_KEY');
+  if (record.isRevoked) return fail('API_KEY_REVOKED');
+  if (!servedEnvironments.includes(record.environment)) return fail('API_KEY_ENVIRONMENT_MISMATCH');
+  return { ok: true, value: { platformId: record.platformId, environment: record.environment, keyId: record.keyId } };
+}
+
+/**
+ * `headerValues` are the distinct x-on-behalf-of values as received (none, one, or several).
+ * Unknown ids, another platform's accounts and the other environment's accounts are all ACCOUNT_NOT_FOUND:
+ * the answer must not reveal that an id exists somewhere else.
+ */
+export async function resolveScope(
+  directory: AccountDirectory,
+  principal: Principal,
+  headerValues: readonly string[] | undefined,
+): Promise<Outcome<Scope>> {
+  const platformScope: Scope = { ...principal, accountId: principal.platformId, isPlatformScope: true, viaOnBehalfOf: false };
+  if (headerValues === undefined || headerValues.length === 0) return { ok: true, value: platformScope };
+  const value = headerValues[0];
+  if (headerValues.length > 1 || value === undefined || !isId('account', value.trim())) return fail('INVALID_ON_BEHALF_OF');
+  const accountId = value.trim();
+  if (accountId === principal.platformId) return { ok: true, value: { ...platformScope, viaOnBehalfOf: true } };
+  const account = await directory.get(principal.environment, accountId);
+  if (!account || account.platform_id !== principal.platformId || account.type !== 'connected') {
+    return fail('ACCOUNT_NOT_FOUND', { account_id: accountId });
+  }
+  return { ok: true, value: { ...principal, accountId, isPlatformScope: false, viaOnBehalfOf: true } };
+}
+
+/** Query parameters that carry, or look like, an API key. Returns the key-like values found (to flag them as exposed). */
+export function findKeysInQuery(query: URLSearchParams): { found: boolean; keys: string[] } {
+  let found = false;
+  const keys: string[] = [];
+  for (const [name, value] of query) {
+    const lower = name.toLowerCase();
+    if (lower === 'api_key' || lower === 'key' || lower === 'apikey' || lower === 'api-key') found = true;
+    for (const candidate of [name, value]) {
+      for (const match of candidate.matchAll(keyLikePattern)) {
+        found = true;
+        keys.push(match[0]);
+      }
+    }
+  }
+  return { found, keys };
+}

@@ -1,0 +1,95 @@
+// Environment variables, parsed once at start with one clear error per bad variable.
+import path from 'node:path';
+
+export const environments = ['sandbox', 'production'] as const;
+export type Environment = (typeof environments)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  environments: readonly Environment[];
+  operatorToken: string | undefined;
+  logLevel: string;
+  publicUrl: string;
+  rateLimitEnabled: boolean;
+  keyUsageFlushSeconds: number;
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const port = integer('PORT', 4000, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const dataDir = path.resolve(env.PIK_DATA_DIR || './.pik');
+
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+
+  let served: Environment[] = [...environments];
+  if (env.PIK_ENVIRONMENTS) {
+    const names = env.PIK_ENVIRONMENTS.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = names.filter((n) => !(environments as readonly string[]).includes(n));
+    if (unknown.length > 0 || names.length === 0) {
+      problems.push(`PIK_ENVIRONMENTS must be "sandbox", "production" or "sandbox,production" (got "${env.PIK_ENVIRONMENTS}")`);
+    } else {
+      served = environments.filter((e) => names.includes(e));
+    }
+  }
+
+  const operatorToken = env.PIK_OPERATOR_TOKEN || undefined;
+  if (operatorToken !== undefined && operatorToken.length < 24) {
+    problems.push('PIK_OPERATOR_TOKEN must be at least 24 characters long');
+  }
+
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!logLevels.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')} (got "${logLevel}")`);
+
+  const rateLimit = env.PIK_RATE_LIMIT || 'on';
+  if (rateLimit !== 'on' && rateLimit !== 'off') problems.push(`PIK_RATE_LIMIT must be "on" or "off" (got "${rateLimit}")`);
+
+  const publicUrl = (env.PIK_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(publicUrl)) problems.push('PIK_PUBLIC_URL must start with http:// or https://');
+
+  const keyUsageFlushSeconds = integer('PIK_KEY_USAGE_FLUSH_SECONDS', 15, 1, 60);
+  const bodyLimitBytes = integer('PIK_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 50 * 1024 * 1024);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port,
+    host,
+    dataDir,
+    databaseUrl,
+    environments: served,
+    operatorToken,
+    logLevel,
+    publicUrl,
+    rateLimitEnabled: rateLimit === 'on',
+    keyUsageFlushSeconds,
+    bodyLimitBytes,
+  };
+}

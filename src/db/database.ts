@@ -1,0 +1,125 @@
+// Opens the database — embedded PGlite or PostgreSQL — behind one pg.Pool, one Kysely and one notify channel.
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Environment } from '../config.ts';
+import type { CoreDb, CoreTables, EnvDb } from './schema.ts';
+
+// int8 columns hold money in minor units; never let them become floats.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => BigInt(value));
+
+export type Notification = (payload: string) => void;
+
+export interface Tx {
+  core: CoreDb;
+  env(environment: Environment): EnvDb;
+  /** Queued by PostgreSQL and delivered to every listener (every server process) only if the transaction commits. */
+  notify(channel: string, payload: string): Promise<void>;
+}
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly pool: pg.Pool;
+  readonly core: CoreDb;
+  env(environment: Environment): EnvDb;
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Subscribes to a notify channel; onGap runs when the subscription was interrupted and messages may be lost. */
+  listen(channel: string, onMessage: Notification, onGap?: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+function envHandle(base: Kysely<CoreTables>, environment: Environment): EnvDb {
+  // The schema name comes only from the Environment type, never from user input.
+  return base.withSchema(environment) as unknown as EnvDb;
+}
+
+function makeTx(trx: Transaction<CoreTables>): Tx {
+  return {
+    core: trx,
+    env: (environment) => envHandle(trx, environment),
+    notify: async (channel, payload) => {
+      await sql`select pg_notify(${channel}, ${payload})`.execute(trx);
+    },
+  };
+}
+
+function wrap(
+  kind: Database['kind'],
+  pool: pg.Pool,
+  listen: Database['listen'],
+  closeExtra: () => Promise<void>,
+): Database {
+  const core = new Kysely<CoreTables>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind,
+    pool,
+    core,
+    env: (environment) => envHandle(core, environment),
+    transaction: (fn) => core.transaction().execute((trx) => fn(makeTx(trx))),
+    listen,
+    close: async () => {
+      await core.destroy(); // ends the pool
+      await closeExtra();
+    },
+  };
+}
+
+/** The embedded database. `dataDir` undefined means in memory; `loadDataDir` clones a dump (tests). */
+export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob } = {}): Promise<Database> {
+  const pglite = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
+  const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
+  const listen: Database['listen'] = async (channel, onMessage) => pglite.listen(channel, onMessage);
+  return wrap('pglite', pool, listen, () => pglite.close());
+}
+
+export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // Fail fast with a clear error when the server is unreachable.
+  const probe = await pool.connect();
+  probe.release();
+  const listen: Database['listen'] = async (channel, onMessage, onGap) => listenWithReconnect(connectionString, channel, onMessage, onGap);
+  return wrap('postgres', pool, listen, async () => undefined);
+}
+
+/**
+ * A dedicated connection for LISTEN. If it drops, notifications sent meanwhile are lost, so onGap lets
+ * caches throw away what they hold before we reconnect.
+ */
+async function listenWithReconnect(
+  connectionString: string,
+  channel: string,
+  onMessage: Notification,
+  onGap?: () => void,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString });
+    next.on('notification', (msg) => {
+      if (msg.channel === channel && msg.payload !== undefined) onMessage(msg.payload);
+    });
+    const lost = (): void => {
+      if (stopped || client !== next) return;
+      client = undefined;
+      onGap?.();
+      next.removeAllListeners('error');
+      next.on('error', () => undefined);
+      retryTimer = setTimeout(() => void connect().catch(lost), 250);
+    };
+    next.on('error', lost);
+    next.on('end', lost);
+    client = next;
+    await next.connect();
+    await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+  };
+
+  await connect();
+  return async () => {
+    stopped = true;
+    if (retryTimer) clearTimeout(retryTimer);
+    await client?.end().catch(() => undefined);
+  };
+}

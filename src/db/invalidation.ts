@@ -1,0 +1,57 @@
+// Cache invalidation across server processes: a NOTIFY sent inside the writing transaction, plus immediate local delivery.
+import type { Environment } from '../config.ts';
+import type { Database, Tx } from './database.ts';
+
+export type Invalidation =
+  | { kind: 'api_key'; keyId: string }
+  | { kind: 'account'; environment: Environment; accountId: string }
+  | { kind: 'platform'; platformId: string };
+
+/** null means "messages may have been lost": drop everything cached. */
+export type InvalidationHandler = (message: Invalidation | null) => void;
+
+const channel = 'pik_invalidate';
+
+export class InvalidationBus {
+  private readonly handlers = new Set<InvalidationHandler>();
+  private stop: (() => Promise<void>) | undefined;
+
+  subscribe(handler: InvalidationHandler): void {
+    this.handlers.add(handler);
+  }
+
+  async start(database: Database): Promise<void> {
+    this.stop = await database.listen(
+      channel,
+      (payload) => this.deliver(parse(payload)),
+      () => this.deliver(null),
+    );
+  }
+
+  /** Inside the transaction that makes the change: other processes hear of it only if it commits. */
+  async publish(tx: Tx, message: Invalidation): Promise<void> {
+    await tx.notify(channel, JSON.stringify(message));
+  }
+
+  /** After commit, so this process never serves the old state even for the milliseconds NOTIFY takes to come back. */
+  applyLocally(message: Invalidation): void {
+    this.deliver(message);
+  }
+
+  async close(): Promise<void> {
+    await this.stop?.();
+  }
+
+  private deliver(message: Invalidation | null): void {
+    for (const handler of this.handlers) handler(message);
+  }
+}
+
+function parse(payload: string): Invalidation | null {
+  try {
+    const value = JSON.parse(payload) as Invalidation;
+    return typeof value === 'object' && value !== null && 'kind' in value ? value : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,23 @@
+// Runs the migrations, in order, under Kysely's migration lock (safe when several processes start at once).
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './database.ts';
+import * as m0001 from './migrations/0001_core_and_accounts.ts';
+
+const migrations: Record<string, Migration> = {
+  '0001_core_and_accounts': m0001,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrate(database: Database): Promise<void> {
+  const migrator = new Migrator({
+    db: database.core,
+    provider,
+    migrationTableSchema: 'core',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`Migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,96 @@
+// Table types for Kysely. Core tables live in schema "core"; everything an environment owns lives
+// in a schema named after the environment ("sandbox", "production") with identical tables.
+import type { ColumnType, Generated, Kysely, Selectable } from 'kysely';
+import type { Environment } from '../config.ts';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface PlatformTable {
+  id: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface UserTable {
+  id: string;
+  platform_id: string;
+  email: string;
+  password_hash: string | null;
+  role: 'owner' | 'member';
+  created_at: Timestamp;
+  removed_at: NullableTimestamp;
+}
+
+export interface PasswordTokenTable {
+  token_hash: string;
+  user_id: string;
+  purpose: 'set_password' | 'invite';
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  platform_id: string;
+  environment: Environment;
+  name: string;
+  key_hash: string;
+  hint: string;
+  created_at: Timestamp;
+  created_by: string;
+  last_used_at: NullableTimestamp;
+  last_used_ip: string | null;
+  exposed_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface CoreTables {
+  'core.platforms': PlatformTable;
+  'core.users': UserTable;
+  'core.password_tokens': PasswordTokenTable;
+  'core.api_keys': ApiKeyTable;
+}
+
+export const capabilities = ['inbound_payments', 'fx_conversion', 'payouts'] as const;
+export type Capability = (typeof capabilities)[number];
+
+export const verificationStatuses = ['unverified', 'pending', 'approved', 'rejected', 'action_required'] as const;
+export type VerificationStatus = (typeof verificationStatuses)[number];
+
+export interface AccountTable {
+  id: string;
+  platform_id: string;
+  type: 'platform' | 'connected';
+  customer_type: 'individual' | 'business' | null;
+  email: string | null;
+  country: string | null;
+  reference_id: string | null;
+  display_name: string | null;
+  verification_status: ColumnType<VerificationStatus, VerificationStatus | undefined, VerificationStatus>;
+  capabilities: ColumnType<Capability[], Capability[] | undefined, Capability[]>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface EventTable {
+  id: string;
+  platform_id: string;
+  account_id: string;
+  type: string;
+  data: ColumnType<Record<string, unknown>, string, string>;
+  created_at: Timestamp;
+}
+
+export interface EnvTables {
+  accounts: AccountTable;
+  events: EventTable;
+}
+
+export type AccountRow = Selectable<AccountTable>;
+export type ApiKeyRow = Selectable<ApiKeyTable>;
+
+export type CoreDb = Kysely<CoreTables>;
+/** A handle bound to one environment's schema; there is no way to name the other environment's tables through it. */
+export type EnvDb = Kysely<EnvTables>;

@@ -1,0 +1,125 @@
+// API keys: generate (secret returned once), list, delete (revoked everywhere within a second), flag as exposed.
+import { sql } from 'kysely';
+import type { Environment } from '../../config.ts';
+import { generateApiKey } from '../../auth/api-key.ts';
+import type { ApiKeyRow } from '../../db/schema.ts';
+import { newId } from '../../lib/ids.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError, invalidField } from '../errors.ts';
+import { recordEvent } from '../events.ts';
+import { requirePlatform } from '../platforms/platforms.ts';
+
+/** Who generated or deleted a key: the operator, or a dashboard user (by id). */
+export type KeyActor = { kind: 'operator' } | { kind: 'user'; userId: string; platformId: string };
+
+export interface CreateApiKeyInput {
+  platformId: string;
+  environment: Environment;
+  name?: string | undefined;
+}
+
+export interface CreatedApiKey {
+  key: ApiKeyRow;
+  /** The only time the full key exists outside its holder's hands. */
+  secret: string;
+}
+
+function actorLabel(actor: KeyActor): string {
+  return actor.kind === 'operator' ? 'operator' : actor.userId;
+}
+
+function assertActorOwns(actor: KeyActor, platformId: string): void {
+  if (actor.kind === 'user' && actor.platformId !== platformId) throw new ApiError('PLATFORM_NOT_FOUND');
+}
+
+export async function createApiKey(deps: Deps, actor: KeyActor, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+  assertActorOwns(actor, input.platformId);
+  const name = (input.name ?? '').trim() || `${input.environment === 'production' ? 'Production' : 'Sandbox'} key`;
+  if (name.length > 100) throw invalidField('name', 'name must be at most 100 characters.');
+  await requirePlatform(deps, input.platformId);
+  const generated = generateApiKey(input.environment);
+  const key = await deps.db.transaction(async (tx) => {
+    const row = await tx.core
+      .insertInto('core.api_keys')
+      .values({
+        id: newId('apiKey'),
+        platform_id: input.platformId,
+        environment: input.environment,
+        name,
+        key_hash: generated.hash,
+        hint: generated.hint,
+        created_at: deps.now(),
+        created_by: actorLabel(actor),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordEvent(tx, input.environment, {
+      platformId: input.platformId,
+      accountId: input.platformId,
+      type: 'api_key.created',
+      data: { id: row.id, name: row.name, hint: row.hint, environment: row.environment },
+    });
+    return row;
+  });
+  return { key, secret: generated.secret };
+}
+
+export async function listApiKeys(deps: Deps, actor: KeyActor, platformId: string, environment?: Environment): Promise<ApiKeyRow[]> {
+  assertActorOwns(actor, platformId);
+  await requirePlatform(deps, platformId);
+  let query = deps.db.core.selectFrom('core.api_keys').selectAll().where('platform_id', '=', platformId);
+  if (environment) query = query.where('environment', '=', environment);
+  return query.orderBy('id', 'desc').execute();
+}
+
+export async function deleteApiKey(deps: Deps, actor: KeyActor, keyId: string): Promise<ApiKeyRow> {
+  const deleted = await deps.db.transaction(async (tx) => {
+    // The row lock makes two concurrent deletes of one key produce one event and one 409, not two events.
+    const current = await tx.core.selectFrom('core.api_keys').selectAll().where('id', '=', keyId).forUpdate().executeTakeFirst();
+    if (!current || (actor.kind === 'user' && current.platform_id !== actor.platformId)) throw new ApiError('API_KEY_NOT_FOUND');
+    if (current.revoked_at) throw new ApiError('API_KEY_ALREADY_DELETED');
+    const row = await tx.core
+      .updateTable('core.api_keys')
+      .set({ revoked_at: deps.now() })
+      .where('id', '=', keyId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordEvent(tx, row.environment, {
+      platformId: row.platform_id,
+      accountId: row.platform_id,
+      type: 'api_key.deleted',
+      data: { id: row.id, name: row.name, hint: row.hint, environment: row.environment, deleted_by: actorLabel(actor) },
+    });
+    await deps.invalidation.publish(tx, { kind: 'api_key', keyId });
+    return row;
+  });
+  deps.invalidation.applyLocally({ kind: 'api_key', keyId });
+  return deleted;
+}
+
+/** A key seen in a URL is compromised: it may sit in proxy logs and browser history. Flag it so the dashboard says so. */
+export async function markApiKeyExposed(deps: Deps, keyHash: string): Promise<void> {
+  await deps.db.core
+    .updateTable('core.api_keys')
+    .set({ exposed_at: deps.now() })
+    .where('key_hash', '=', keyHash)
+    .where('exposed_at', 'is', null)
+    .execute();
+}
+
+export interface KeyUsage {
+  keyId: string;
+  at: Date;
+  ip: string;
+}
+
+/** One statement for a whole batch of "last used" updates, however many keys it covers. */
+export async function recordKeyUsage(deps: Deps, usages: KeyUsage[]): Promise<void> {
+  if (usages.length === 0) return;
+  const rows = sql.join(usages.map((u) => sql`(${u.keyId}, ${u.at.toISOString()}::timestamptz, ${u.ip})`));
+  await sql`
+    update core.api_keys as k set last_used_at = v.at, last_used_ip = v.ip
+    from (values ${rows}) as v(id, at, ip)
+    where k.id = v.id and (k.last_used_at is null or k.last_used_at < v.at)
+  `.execute(deps.db.core);
+}

@@ -1,0 +1,13 @@
+// What domain functions need from the outside world; passed in, so routes, the CLI, workers and tests share them.
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import type { InvalidationBus } from '../db/invalidation.ts';
+import type { AccountDirectory } from './accounts/account-directory.ts';
+
+export interface Deps {
+  db: Database;
+  invalidation: InvalidationBus;
+  directory: AccountDirectory;
+  config: Pick<Config, 'publicUrl' | 'environments'>;
+  now: () => Date;
+}

@@ -1,0 +1,71 @@
+// The one error type and the one catalogue of error codes: every code, its HTTP status and default message.
+
+const catalogue = {
+  // 400 — malformed input
+  INVALID_REQUEST: { status: 400, message: 'The request is not valid; see detail.field.' },
+  INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  INVALID_AMOUNT: { status: 400, message: 'The amount is not a valid decimal string for this currency.' },
+  UNSUPPORTED_CURRENCY: { status: 400, message: 'The currency is not supported.' },
+  API_KEY_IN_URL: {
+    status: 400,
+    message:
+      'An API key was sent in the URL. Send it only in the Authorization header; the key has been flagged as exposed and should be rotated.',
+  },
+  INVALID_ON_BEHALF_OF: { status: 400, message: 'The x-on-behalf-of header must be a single account id (acct_…).' },
+  ON_BEHALF_OF_MISMATCH: { status: 400, message: 'The account id in the path must equal the x-on-behalf-of header.' },
+  INVALID_CURSOR: { status: 400, message: 'The cursor is not valid for this list.' },
+  UNKNOWN_CAPABILITY: { status: 400, message: 'Unknown capability.' },
+  // 401 — authentication
+  API_KEY_MISSING: { status: 401, message: 'No API key. Send it as "Authorization: Bearer <api key>".' },
+  AUTHORIZATION_MALFORMED: { status: 401, message: 'The Authorization header must be "Bearer <api key>".' },
+  INVALID_API_KEY: { status: 401, message: 'The API key is not valid. Check that you copied it whole.' },
+  API_KEY_REVOKED: { status: 401, message: 'The API key has been deleted. Use an active key.' },
+  API_KEY_ENVIRONMENT_MISMATCH: { status: 401, message: 'This deployment does not serve the environment of this API key.' },
+  OPERATOR_TOKEN_INVALID: { status: 401, message: 'A valid operator token is required.' },
+  // 403 — authenticated but not allowed
+  PLATFORM_SCOPE_REQUIRED: { status: 403, message: 'This operation is for the platform itself; call it without x-on-behalf-of.' },
+  ACCOUNT_NOT_VERIFIED: { status: 403, message: 'The account is not verified yet.' },
+  CAPABILITY_NOT_ACTIVATED: { status: 403, message: 'The account does not have this capability activated.' },
+  SANDBOX_ONLY: { status: 403, message: 'This endpoint exists only in sandbox; use a sandbox key.' },
+  // 404
+  ROUTE_NOT_FOUND: { status: 404, message: 'No such endpoint.' },
+  ACCOUNT_NOT_FOUND: { status: 404, message: 'No such account.' },
+  PLATFORM_NOT_FOUND: { status: 404, message: 'No such platform.' },
+  API_KEY_NOT_FOUND: { status: 404, message: 'No such API key.' },
+  // 405, 409, 413, 415
+  METHOD_NOT_ALLOWED: { status: 405, message: 'This endpoint does not accept that method.' },
+  REFERENCE_ID_CONFLICT: { status: 409, message: 'Another account of this platform already has this reference_id.' },
+  EMAIL_TAKEN: { status: 409, message: 'A user with this email already exists.' },
+  API_KEY_ALREADY_DELETED: { status: 409, message: 'The API key is already deleted.' },
+  BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
+  // 429, 5xx
+  RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the number of seconds in Retry-After.' },
+  INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side. Retry later; quote the request_id if it persists.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The service is starting or stopping; retry shortly.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof catalogue;
+
+export function statusOf(code: ErrorCode): number {
+  return catalogue[code].status;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly detail?: Record<string, unknown>,
+  ) {
+    super(message ?? catalogue[code].message);
+    this.name = 'ApiError';
+    this.status = catalogue[code].status;
+  }
+}
+
+/** Shorthand for the common "field X is wrong" case, so every validation error names its field the same way. */
+export function invalidField(field: string, message: string): ApiError {
+  return new ApiError('INVALID_REQUEST', message, { field });
+}

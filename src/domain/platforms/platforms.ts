@@ -1,0 +1,126 @@
+// Platform accounts: created by the operator with their first dashboard user, present in every environment.
+import { createHash } from 'node:crypto';
+import { environments, type Environment } from '../../config.ts';
+import { hashPassword, passwordProblem } from '../../auth/passwords.ts';
+import { randomBase62 } from '../../lib/base62.ts';
+import { newId } from '../../lib/ids.ts';
+import { capabilities, type Capability } from '../../db/schema.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import type { OperatorActor } from '../actor.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError, invalidField } from '../errors.ts';
+
+export interface CreatePlatformInput {
+  name: string;
+  ownerEmail: string;
+  ownerPassword?: string | undefined;
+}
+
+export interface CreatedPlatform {
+  platform: { id: string; name: string; createdAt: Date };
+  owner: { id: string; email: string };
+  /** Present when no password was given: a one-time link for the owner to choose one. */
+  setPasswordUrl: string | null;
+}
+
+const setPasswordTtlMs = 72 * 3600 * 1000;
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Capabilities a new platform has in each environment: everything in sandbox, nothing in production until the operator enables it. */
+const initialCapabilities: Record<Environment, Capability[]> = { sandbox: [...capabilities], production: [] };
+
+export async function createPlatform(deps: Deps, _actor: OperatorActor, input: CreatePlatformInput): Promise<CreatedPlatform> {
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 200) throw invalidField('name', 'name must be 1 to 200 characters.');
+  const email = input.ownerEmail.trim().toLowerCase();
+  if (!emailPattern.test(email) || email.length > 254) throw invalidField('owner_email', 'owner_email must be an email address.');
+  if (input.ownerPassword !== undefined) {
+    const problem = passwordProblem(input.ownerPassword);
+    if (problem) throw invalidField('owner_password', problem);
+  }
+  const passwordHash = input.ownerPassword === undefined ? null : await hashPassword(input.ownerPassword);
+  const setPasswordToken = passwordHash === null ? randomBase62(32) : undefined;
+
+  const platformId = newId('account');
+  const userId = newId('user');
+  const createdAt = deps.now();
+  await deps.db
+    .transaction(async (tx) => {
+    const existing = await tx.core
+      .selectFrom('core.users')
+      .select('id')
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
+    if (existing) throw new ApiError('EMAIL_TAKEN', undefined, { field: 'owner_email' });
+    await tx.core.insertInto('core.platforms').values({ id: platformId, name, created_at: createdAt }).execute();
+    await tx.core
+      .insertInto('core.users')
+      .values({ id: userId, platform_id: platformId, email, password_hash: passwordHash, role: 'owner', created_at: createdAt })
+      .execute();
+    if (setPasswordToken) {
+      await tx.core
+        .insertInto('core.password_tokens')
+        .values({
+          token_hash: hashToken(setPasswordToken),
+          user_id: userId,
+          purpose: 'set_password',
+          expires_at: new Date(createdAt.getTime() + setPasswordTtlMs),
+        })
+        .execute();
+    }
+    for (const environment of environments) {
+      await tx
+        .env(environment)
+        .insertInto('accounts')
+        .values({
+          id: platformId,
+          platform_id: platformId,
+          type: 'platform',
+          display_name: name,
+          verification_status: 'approved',
+          capabilities: initialCapabilities[environment],
+          created_at: createdAt,
+          updated_at: createdAt,
+        })
+        .execute();
+    }
+  })
+    .catch((error: unknown) => {
+      // Two operators creating the same owner at once: the unique index decides, the loser gets the same answer.
+      throw isUniqueViolation(error, 'users_email_live') ? new ApiError('EMAIL_TAKEN', undefined, { field: 'owner_email' }) : error;
+    });
+
+  return {
+    platform: { id: platformId, name, createdAt },
+    owner: { id: userId, email },
+    setPasswordUrl: setPasswordToken ? `${deps.config.publicUrl}/dashboard/set-password?token=${setPasswordToken}` : null,
+  };
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export interface PlatformSummary {
+  id: string;
+  name: string;
+  createdAt: Date;
+  ownerEmail: string | null;
+}
+
+export async function listPlatforms(deps: Deps, _actor: OperatorActor): Promise<PlatformSummary[]> {
+  const rows = await deps.db.core
+    .selectFrom('core.platforms as p')
+    .leftJoin('core.users as u', (join) => join.onRef('u.platform_id', '=', 'p.id').on('u.role', '=', 'owner').on('u.removed_at', 'is', null))
+    .select(['p.id', 'p.name', 'p.created_at', 'u.email'])
+    .orderBy('p.id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, ownerEmail: r.email }));
+}
+
+export async function requirePlatform(deps: Deps, platformId: string): Promise<{ id: string; name: string }> {
+  const row = await deps.db.core.selectFrom('core.platforms').select(['id', 'name']).where('id', '=', platformId).executeTakeFirst();
+  if (!row) throw new ApiError('PLATFORM_NOT_FOUND');
+  return row;
+}

@@ -1,0 +1,130 @@
+// /admin/v1: the operator creates platforms and manages their API keys in either environment.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { operator } from '../../domain/actor.ts';
+import { createApiKey, deleteApiKey, listApiKeys } from '../../domain/api-keys/api-keys.ts';
+import { createPlatform, listPlatforms } from '../../domain/platforms/platforms.ts';
+import type { Services } from '../../services.ts';
+import { operatorSecurity } from '../schemas.ts';
+import { ApiKeySchema, serializeApiKey } from '../serializers/api-key.ts';
+
+const EnvironmentSchema = Type.Union([Type.Literal('sandbox'), Type.Literal('production')]);
+const PlatformSchema = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('platform'),
+  name: Type.String(),
+  owner_email: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+});
+const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+const operatorKeyActor = { kind: 'operator' } as const;
+
+export async function adminPlatformRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['Operator'];
+
+  app.post(
+    '/platforms',
+    {
+      schema: {
+        summary: 'Create a platform account with its first dashboard user',
+        tags,
+        security: operatorSecurity,
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 200 }),
+            owner_email: Type.String({ maxLength: 254 }),
+            owner_password: Type.Optional(Type.String({ maxLength: 256 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            ...PlatformSchema.properties,
+            owner: Type.Object({ id: Type.String(), email: Type.String() }),
+            set_password_url: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { name, owner_email, owner_password } = request.body;
+      const created = await createPlatform(services, operator, { name, ownerEmail: owner_email, ownerPassword: owner_password });
+      return reply.code(201).send({
+        id: created.platform.id,
+        object: 'platform' as const,
+        name: created.platform.name,
+        owner_email: created.owner.email,
+        created_at: created.platform.createdAt.toISOString(),
+        owner: created.owner,
+        set_password_url: created.setPasswordUrl,
+      });
+    },
+  );
+
+  app.get(
+    '/platforms',
+    { schema: { summary: 'List platforms', tags, security: operatorSecurity, response: { 200: Type.Object({ data: Type.Array(PlatformSchema) }) } } },
+    async () => {
+      const platforms = await listPlatforms(services, operator);
+      return {
+        data: platforms.map((p) => ({ id: p.id, object: 'platform' as const, name: p.name, owner_email: p.ownerEmail, created_at: p.createdAt.toISOString() })),
+      };
+    },
+  );
+
+  app.post(
+    '/platforms/:id/keys',
+    {
+      schema: {
+        summary: "Generate an API key for a platform (the secret is in this response only)",
+        tags,
+        security: operatorSecurity,
+        params: IdParams,
+        body: Type.Object({ environment: EnvironmentSchema, name: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
+        response: { 201: Type.Object({ ...ApiKeySchema.properties, secret: Type.String() }) },
+      },
+    },
+    async (request, reply) => {
+      const created = await createApiKey(services, operatorKeyActor, {
+        platformId: request.params.id,
+        environment: request.body.environment,
+        name: request.body.name,
+      });
+      return reply.code(201).send({ ...serializeApiKey(created.key), secret: created.secret });
+    },
+  );
+
+  app.get(
+    '/platforms/:id/keys',
+    {
+      schema: {
+        summary: "List a platform's API keys",
+        tags,
+        security: operatorSecurity,
+        params: IdParams,
+        querystring: Type.Object({ environment: Type.Optional(EnvironmentSchema) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ data: Type.Array(ApiKeySchema) }) },
+      },
+    },
+    async (request) => {
+      const keys = await listApiKeys(services, operatorKeyActor, request.params.id, request.query.environment);
+      return { data: keys.map(serializeApiKey) };
+    },
+  );
+
+  app.delete(
+    '/keys/:id',
+    {
+      schema: {
+        summary: 'Delete an API key (it stops working on every server within a second)',
+        tags,
+        security: operatorSecurity,
+        params: IdParams,
+        response: { 200: ApiKeySchema },
+      },
+    },
+    async (request) => serializeApiKey(await deleteApiKey(services, operatorKeyActor, request.params.id)),
+  );
+}

@@ -1,0 +1,66 @@
+// Per-request plumbing: the request id header, the API_KEY_IN_URL guard, and one log line per request without secrets.
+import type { FastifyInstance } from 'fastify';
+import { hashApiKey, keyLikePattern, parseApiKey } from '../auth/api-key.ts';
+import { markApiKeyExposed } from '../domain/api-keys/api-keys.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { Services } from '../services.ts';
+import { sendError } from './errors.ts';
+
+const keyParamNames = new Set(['api_key', 'apikey', 'api-key', 'key', 'access_token']);
+
+/** Key-like strings anywhere in the URL, plus whether a parameter is named like a key. */
+export function inspectUrlForKeys(rawUrl: string): { isKeyInUrl: boolean; keys: string[] } {
+  let decoded = rawUrl;
+  try {
+    decoded = decodeURIComponent(rawUrl);
+  } catch {
+    // keep the raw form; key characters are never percent-encoded anyway
+  }
+  const keys = [...decoded.matchAll(keyLikePattern)].map((m) => m[0]);
+  const queryStart = rawUrl.indexOf('?');
+  let hasKeyParam = false;
+  if (queryStart >= 0) {
+    for (const name of new URLSearchParams(rawUrl.slice(queryStart + 1)).keys()) {
+      if (keyParamNames.has(name.toLowerCase())) hasKeyParam = true;
+    }
+  }
+  return { isKeyInUrl: keys.length > 0 || hasKeyParam, keys };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The URL was withheld from logs because it carried a key. */
+    isUrlRedacted?: boolean;
+  }
+}
+
+export function registerRequestContext(app: FastifyInstance, services: Services): void {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    const { isKeyInUrl, keys } = inspectUrlForKeys(request.url);
+    if (!isKeyInUrl) return;
+    request.isUrlRedacted = true;
+    for (const key of keys) {
+      if (parseApiKey(key).ok) {
+        await markApiKeyExposed(services, hashApiKey(key)).catch((error: unknown) => request.log.warn({ err: error }, 'could not flag key as exposed'));
+      }
+    }
+    return sendError(request, reply, new ApiError('API_KEY_IN_URL'));
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const path = request.isUrlRedacted ? '[REDACTED: key in URL]' : request.url.split('?')[0];
+    request.log.info(
+      {
+        method: request.method,
+        path,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        key_id: request.principal?.keyId,
+        account_id: request.scope?.accountId,
+        error_code: reply.errorCode,
+      },
+      'request',
+    );
+  });
+}

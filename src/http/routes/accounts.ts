@@ -1,0 +1,110 @@
+// /api/v1/account (the account in scope) and /api/v1/accounts (the platform's connected accounts).
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { createConnectedAccount, getScopeAccount, listConnectedAccounts, resolvePathAccount } from '../../domain/accounts/accounts.ts';
+import type { Services } from '../../services.ts';
+import { scopeOf } from '../api-auth.ts';
+import { AccountIdParams, bearerSecurity, errorResponses, listOf, listQuery } from '../schemas.ts';
+import { AccountSchema, serializeAccount } from '../serializers/account.ts';
+
+const CreateAccountBody = Type.Object(
+  {
+    customer_type: Type.Union([Type.Literal('individual'), Type.Literal('business')]),
+    email: Type.String({ maxLength: 254 }),
+    country: Type.String({ description: 'ISO 3166-1 alpha-2, e.g. "AU"' }),
+    reference_id: Type.Optional(Type.String({ maxLength: 128, description: "Your own id for this customer; unique per platform and environment." })),
+    display_name: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+const CreatedAccount = Type.Intersect([AccountSchema, Type.Object({ connected_account_id: Type.String() })]);
+
+export async function accountRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/account',
+    {
+      schema: {
+        summary: 'The account in scope',
+        description: 'The platform account, or with x-on-behalf-of the connected account. The call to make to check that a new key works.',
+        tags: ['Accounts'],
+        security: bearerSecurity,
+        response: { 200: AccountSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const scope = scopeOf(request);
+      return serializeAccount(await getScopeAccount(services, scope), scope.environment);
+    },
+  );
+
+  app.post(
+    '/accounts',
+    {
+      config: { scope: 'platform' },
+      schema: {
+        summary: 'Create a connected account',
+        tags: ['Accounts'],
+        security: bearerSecurity,
+        body: CreateAccountBody,
+        response: { 201: CreatedAccount, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const scope = scopeOf(request);
+      const body = request.body;
+      const row = await createConnectedAccount(services, scope, {
+        customerType: body.customer_type,
+        email: body.email,
+        country: body.country,
+        referenceId: body.reference_id,
+        displayName: body.display_name,
+      });
+      return reply.code(201).send({ ...serializeAccount(row, scope.environment), connected_account_id: row.id });
+    },
+  );
+
+  app.get(
+    '/accounts',
+    {
+      config: { scope: 'platform' },
+      schema: {
+        summary: 'List connected accounts',
+        tags: ['Accounts'],
+        security: bearerSecurity,
+        querystring: listQuery({
+          email: Type.Optional(Type.String({ maxLength: 254 })),
+          reference_id: Type.Optional(Type.String({ maxLength: 128 })),
+        }),
+        response: { 200: listOf(AccountSchema), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const scope = scopeOf(request);
+      const { limit, cursor, email, reference_id } = request.query;
+      const page = await listConnectedAccounts(services, scope, { limit, cursor }, { email, referenceId: reference_id });
+      return { data: page.data.map((row) => serializeAccount(row, scope.environment)), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/accounts/:id',
+    {
+      schema: {
+        summary: 'Read an account',
+        description: 'The platform itself or one of its connected accounts. With x-on-behalf-of the id must equal the header.',
+        tags: ['Accounts'],
+        security: bearerSecurity,
+        params: AccountIdParams,
+        response: { 200: AccountSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const scope = scopeOf(request);
+      return serializeAccount(await resolvePathAccount(services, scope, request.params.id), scope.environment);
+    },
+  );
+}

@@ -1,0 +1,42 @@
+// Shared request/response schemas for the API's conventions: ids, paging, errors.
+import Type from 'typebox';
+
+const pagingProperties = {
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1–100.' }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'next_cursor from the previous page.' })),
+};
+
+/** A list endpoint's query: paging plus the endpoint's own filters; unknown parameters are refused, not ignored. */
+export function listQuery<P extends Type.TProperties>(filters: P) {
+  return Type.Object({ ...pagingProperties, ...filters }, { additionalProperties: false });
+}
+
+// Any string: an id that is malformed is simply one that does not exist (404), as for any unknown id.
+export const AccountIdParams = Type.Object({ id: Type.String({ maxLength: 100, description: 'An account id, acct_…' }) });
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      request_id: Type.String(),
+    }),
+  },
+  { $id: 'ErrorResponse', description: 'Every error has this shape, with a stable code.' },
+);
+
+/** Error responses documented on every /api/v1 route. */
+export const errorResponses = {
+  400: Type.Ref('ErrorResponse'),
+  401: Type.Ref('ErrorResponse'),
+  403: Type.Ref('ErrorResponse'),
+  404: Type.Ref('ErrorResponse'),
+};
+
+export const bearerSecurity = [{ apiKey: [] }];
+export const operatorSecurity = [{ operatorToken: [] }];
+
+export function listOf<T extends Type.TSchema>(item: T) {
+  return Type.Object({ data: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) });
+}

@@ -1,0 +1,46 @@
+// An API key as operators and the dashboard see it: never the secret, only its hint.
+import Type from 'typebox';
+import type { ApiKeyRow } from '../../db/schema.ts';
+
+const NullableTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+
+export const ApiKeySchema = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('api_key'),
+    platform_id: Type.String(),
+    environment: Type.Union([Type.Literal('sandbox'), Type.Literal('production')]),
+    name: Type.String(),
+    hint: Type.String({ description: 'The key with its middle elided, e.g. pik_test_…a1b2' }),
+    status: Type.Union([Type.Literal('active'), Type.Literal('deleted')]),
+    created_at: Type.String({ format: 'date-time' }),
+    created_by: Type.String(),
+    last_used_at: NullableTime,
+    last_used_ip: Type.Union([Type.String(), Type.Null()]),
+    exposed: Type.Boolean({ description: 'The key was seen in a URL; rotate it.' }),
+    exposed_at: NullableTime,
+    deleted_at: NullableTime,
+  },
+  { $id: 'ApiKey' },
+);
+
+const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
+
+export function serializeApiKey(row: ApiKeyRow) {
+  return {
+    id: row.id,
+    object: 'api_key' as const,
+    platform_id: row.platform_id,
+    environment: row.environment,
+    name: row.name,
+    hint: row.hint,
+    status: row.revoked_at ? ('deleted' as const) : ('active' as const),
+    created_at: row.created_at.toISOString(),
+    created_by: row.created_by,
+    last_used_at: iso(row.last_used_at),
+    last_used_ip: row.last_used_ip,
+    exposed: row.exposed_at !== null,
+    exposed_at: iso(row.exposed_at),
+    deleted_at: iso(row.revoked_at),
+  };
+}

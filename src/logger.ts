@@ -1,0 +1,43 @@
+// Structured JSON logs that can never carry a secret: known fields are redacted and every line is scrubbed.
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+const redactPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'authorization',
+  'password',
+  '*.password',
+  'owner_password',
+  '*.owner_password',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
+  'operatorToken',
+];
+
+// Whatever slips past the field list — a key inside an error message, a URL, a stack — is caught here.
+const secretPatterns = [/pik_(?:test|live)_[0-9A-Za-z]+/g, /whsec_[0-9A-Za-z]+/g, /pikop_[0-9A-Za-z]+/g];
+
+export function scrubSecrets(text: string, literals: readonly string[] = []): string {
+  let out = text;
+  for (const pattern of secretPatterns) out = out.replace(pattern, (m) => `${m.slice(0, 9)}[REDACTED]`);
+  for (const literal of literals) if (literal) out = out.split(literal).join('[REDACTED]');
+  return out;
+}
+
+export function createLogger(level: string, options: { secrets?: string[]; destination?: DestinationStream } = {}): Logger {
+  const literals = options.secrets ?? [];
+  return pino(
+    {
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: redactPaths, censor: '[REDACTED]' },
+      hooks: { streamWrite: (line) => scrubSecrets(line, literals) },
+    },
+    options.destination ?? pino.destination({ sync: false }),
+  );
+}

@@ -1,0 +1,72 @@
+// Start: config → database → migrations → services → server; stop cleanly on SIGINT/SIGTERM.
+import path from 'node:path';
+import { buildApp } from './app.ts';
+import { loadOrCreateOperatorToken } from './auth/operator-token.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { lockDataDir } from './db/data-dir-lock.ts';
+import { openPglite, openPostgres, type Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { createLogger } from './logger.ts';
+import { createServices } from './services.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const operator = loadOrCreateOperatorToken(config.operatorToken, config.dataDir);
+  const logger = createLogger(config.logLevel, { secrets: [operator.token] });
+
+  let releaseLock = (): void => undefined;
+  let db: Database;
+  if (config.databaseUrl) {
+    db = await openPostgres(config.databaseUrl);
+  } else {
+    releaseLock = lockDataDir(config.dataDir);
+    db = await openPglite({ dataDir: path.join(config.dataDir, 'pgdata') });
+  }
+  await migrate(db);
+  const services = await createServices(config, db, logger, operator.token);
+  const app = await buildApp(services);
+  await app.listen({ port: config.port, host: config.host });
+
+  const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const base = `http://${config.host}:${port}`;
+  process.stdout.write(
+    [
+      '',
+      `PIK is listening on ${base} (database: ${where}; environments: ${config.environments.join(', ')})`,
+      `  API reference:   ${base}/docs`,
+      operator.path
+        ? `  Operator token:  ${operator.generated ? 'created in' : 'read from'} ${operator.path} (the CLI finds it there)`
+        : '  Operator token:  from PIK_OPERATOR_TOKEN',
+      '  Next: npm run pik -- platforms create --name "Acme" --owner-email you@example.com',
+      '',
+    ].join('\n') + '\n',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await app.close();
+      await services.close();
+      await db.close();
+    } finally {
+      releaseLock();
+      process.exit(0);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || (error instanceof Error && error.name === 'DataDirLockedError')) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`PIK failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+// Wires the long-lived parts — database, caches, invalidation, usage batching — once, for the server and for tests.
+import type { Logger } from 'pino';
+import { ApiKeyCache } from './auth/key-cache.ts';
+import { KeyUsageRecorder } from './auth/key-usage.ts';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { InvalidationBus } from './db/invalidation.ts';
+import { AccountDirectory } from './domain/accounts/account-directory.ts';
+import type { Deps } from './domain/deps.ts';
+
+export interface Services extends Deps {
+  config: Config;
+  logger: Logger;
+  keyCache: ApiKeyCache;
+  keyUsage: KeyUsageRecorder;
+  operatorToken: string;
+  close(): Promise<void>;
+}
+
+export async function createServices(config: Config, db: Database, logger: Logger, operatorToken: string): Promise<Services> {
+  const invalidation = new InvalidationBus();
+  await invalidation.start(db);
+  const directory = new AccountDirectory(db, invalidation);
+  const keyCache = new ApiKeyCache(db, invalidation);
+  const deps: Deps = { db, invalidation, directory, config, now: () => new Date() };
+  const keyUsage = new KeyUsageRecorder(deps, config.keyUsageFlushSeconds * 1000, (error) =>
+    logger.warn({ err: error }, 'could not record API key usage; will retry'),
+  );
+  keyUsage.start();
+  return {
+    ...deps,
+    config,
+    logger,
+    keyCache,
+    keyUsage,
+    operatorToken,
+    close: async () => {
+      await keyUsage.stop();
+      await invalidation.close();
+    },
+  };
+}
