@@ -1,6 +1,6 @@
 // Table types for Kysely. Core tables live in schema "core"; everything an environment owns lives
 // in a schema named after the environment ("sandbox", "production") with identical tables.
-import type { ColumnType, Generated, Kysely, Selectable } from 'kysely';
+import type { ColumnType, Kysely, Selectable } from 'kysely';
 import type { Environment } from '../config.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;

@@ -24,6 +24,12 @@ export function scopeOf(request: { scope?: Scope }): Scope {
   return request.scope;
 }
 
+/** Node joins a repeated header into one "a, b" value; split it back so a repeat is seen as a repeat. */
+function splitHeader(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(','));
+}
+
 export function registerApiKeyAuth(app: FastifyInstance, services: Services): void {
   app.addHook('onRequest', async (request, reply) => {
     const fail = (error: ApiError) => sendError(request, reply, error);
@@ -34,7 +40,7 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services): vo
     request.principal = principal;
     services.keyUsage.record(principal.keyId, request.ip);
 
-    const headerValues = request.raw.headersDistinct['x-on-behalf-of'];
+    const headerValues = splitHeader(request.headers['x-on-behalf-of']);
     // Refuse a platform-only route before looking the account up: the answer is the same whoever owns the id.
     const named = headerValues?.length === 1 ? headerValues[0]?.trim() : undefined;
     if (

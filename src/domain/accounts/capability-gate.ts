@@ -1,0 +1,43 @@
+// The one gate every capability use goes through: verification first, then the capability (spec §4).
+import type { AccountRow, Capability, EnvDb } from '../../db/schema.ts';
+import type { Scope } from '../actor.ts';
+import { ApiError } from '../errors.ts';
+
+export type CapabilityDenial =
+  | { code: 'ACCOUNT_NOT_VERIFIED'; detail: { account_id: string; verification_status: string } }
+  | { code: 'CAPABILITY_NOT_ACTIVATED'; detail: { account_id: string; capability: Capability } };
+
+/** Pure decision: may this account use this capability now? */
+export function decideCapabilityUse(
+  account: Pick<AccountRow, 'id' | 'verification_status' | 'capabilities'>,
+  capability: Capability,
+): CapabilityDenial | null {
+  if (account.verification_status !== 'approved') {
+    return { code: 'ACCOUNT_NOT_VERIFIED', detail: { account_id: account.id, verification_status: account.verification_status } };
+  }
+  if (!account.capabilities.includes(capability)) {
+    return { code: 'CAPABILITY_NOT_ACTIVATED', detail: { account_id: account.id, capability } };
+  }
+  return null;
+}
+
+/**
+ * Reads the account fresh — never from a cache — so a capability switched off or a verification withdrawn
+ * takes effect on the very next request. Pass the transaction's handle when the use writes, and `lockRow`
+ * (FOR SHARE) so the capability cannot be switched off between this check and the commit.
+ */
+export async function requireCapability(
+  db: EnvDb,
+  scope: Pick<Scope, 'accountId'>,
+  capability: Capability,
+  options: { lockRow?: boolean } = {},
+): Promise<AccountRow> {
+  let query = db.selectFrom('accounts').selectAll().where('id', '=', scope.accountId);
+  if (options.lockRow) query = query.forShare();
+  const account = await query.executeTakeFirst();
+  if (!account) throw new ApiError('ACCOUNT_NOT_FOUND', undefined, { account_id: scope.accountId });
+  const denial = decideCapabilityUse(account, capability);
+  if (denial) throw new ApiError(denial.code, undefined, denial.detail);
+  return account;
+}
+

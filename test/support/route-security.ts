@@ -1,0 +1,144 @@
+// The shared route-security suite: every /api/v1 route calls this to prove the authentication and scoping rules hold for it.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { createTestConnectedAccount, createTestKey, createTestPlatform, type TestContext, type TestPlatform } from './context.ts';
+
+export interface SecurityFixture {
+  ctx: TestContext;
+  platform: TestPlatform;
+  other: TestPlatform;
+  /** A sandbox connected account of `platform`. */
+  account: string;
+  /** A production connected account of `platform`. */
+  productionAccount: string;
+  /** A sandbox connected account of `other`. */
+  foreignAccount: string;
+  revokedKey: string;
+}
+
+export async function createSecurityFixture(ctx: TestContext): Promise<SecurityFixture> {
+  const platform = await createTestPlatform(ctx);
+  const other = await createTestPlatform(ctx);
+  const revoked = await createTestKey(ctx, platform.id, 'sandbox');
+  const deleted = await ctx.admin('DELETE', `/admin/v1/keys/${revoked.id}`);
+  assert.equal(deleted.status, 200);
+  return {
+    ctx,
+    platform,
+    other,
+    account: await createTestConnectedAccount(ctx, platform, 'sandbox'),
+    productionAccount: await createTestConnectedAccount(ctx, platform, 'production'),
+    foreignAccount: await createTestConnectedAccount(ctx, other, 'sandbox'),
+    revokedKey: revoked.secret,
+  };
+}
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Builds the URL; `accountId` is the account the call targets (used by /accounts/{id}/… routes). */
+  path: (accountId: string) => string;
+  body?: () => unknown;
+  /** 'platform': the route refuses x-on-behalf-of for a connected account. */
+  scope: 'platform' | 'any';
+  /** The route names an account in its path. */
+  hasAccountInPath?: boolean;
+}
+
+function expectError(result: { status: number; body: any }, status: number, code: string): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal(result.status, status, `expected ${status} ${code}, got ${result.status} ${JSON.stringify(result.body)}`);
+  assert.equal(result.body?.error?.code, code);
+  assert.match(result.body.error.request_id, /^req_/);
+}
+
+export function describeRouteSecurity(name: string, fixture: () => SecurityFixture, route: RouteSpec): void {
+  describe(`route security: ${name}`, () => {
+    let f: SecurityFixture;
+    before(() => {
+      f = fixture();
+    });
+    const send = (options: { key?: string; onBehalfOf?: string | string[]; accountId?: string; headers?: Record<string, string> }) =>
+      f.ctx.call(route.method, route.path(options.accountId ?? f.account), {
+        key: options.key,
+        onBehalfOf: options.onBehalfOf,
+        headers: options.headers,
+        body: route.body?.(),
+      });
+
+    it('401 API_KEY_MISSING without a key, with WWW-Authenticate', async () => {
+      const result = await send({});
+      expectError(result, 401, 'API_KEY_MISSING');
+      assert.equal(result.headers['www-authenticate'], 'Bearer realm="pik"');
+    });
+
+    it('401 AUTHORIZATION_MALFORMED for a header that is not "Bearer <key>"', async () => {
+      for (const value of [`Basic ${f.platform.keys.sandbox}`, 'Bearer', `Bearer ${f.platform.keys.sandbox} extra`, f.platform.keys.sandbox]) {
+        expectError(await send({ headers: { authorization: value } }), 401, 'AUTHORIZATION_MALFORMED');
+      }
+    });
+
+    it('401 INVALID_API_KEY for a key with a bad checksum or unknown to PIK', async () => {
+      const key = f.platform.keys.sandbox;
+      const flipped = key.slice(0, 20) + (key[20] === 'a' ? 'b' : 'a') + key.slice(21);
+      expectError(await send({ key: flipped }), 401, 'INVALID_API_KEY');
+      expectError(await send({ key: 'sk_test_123' }), 401, 'INVALID_API_KEY');
+    });
+
+    it('401 API_KEY_REVOKED for a deleted key', async () => {
+      expectError(await send({ key: f.revokedKey }), 401, 'API_KEY_REVOKED');
+    });
+
+    it('400 INVALID_ON_BEHALF_OF for an empty, repeated or malformed header', async () => {
+      const key = f.platform.keys.sandbox;
+      expectError(await send({ key, onBehalfOf: '' }), 400, 'INVALID_ON_BEHALF_OF');
+      expectError(await send({ key, onBehalfOf: 'not-an-account' }), 400, 'INVALID_ON_BEHALF_OF');
+      expectError(await send({ key, onBehalfOf: [f.account, f.account] }), 400, 'INVALID_ON_BEHALF_OF');
+    });
+
+    if (route.scope === 'platform') {
+      it('403 PLATFORM_SCOPE_REQUIRED with x-on-behalf-of naming a connected account, whoever owns it', async () => {
+        expectError(await send({ key: f.platform.keys.sandbox, onBehalfOf: f.account }), 403, 'PLATFORM_SCOPE_REQUIRED');
+        expectError(await send({ key: f.platform.keys.sandbox, onBehalfOf: f.foreignAccount }), 403, 'PLATFORM_SCOPE_REQUIRED');
+      });
+    } else {
+      it("404 ACCOUNT_NOT_FOUND for another platform's account in x-on-behalf-of", async () => {
+        expectError(
+          await send({ key: f.platform.keys.sandbox, onBehalfOf: f.foreignAccount, accountId: f.foreignAccount }),
+          404,
+          'ACCOUNT_NOT_FOUND',
+        );
+      });
+      it("404 ACCOUNT_NOT_FOUND for the other environment's account in x-on-behalf-of", async () => {
+        expectError(
+          await send({ key: f.platform.keys.sandbox, onBehalfOf: f.productionAccount, accountId: f.productionAccount }),
+          404,
+          'ACCOUNT_NOT_FOUND',
+        );
+        expectError(await send({ key: f.platform.keys.production, onBehalfOf: f.account, accountId: f.account }), 404, 'ACCOUNT_NOT_FOUND');
+      });
+    }
+
+    if (route.hasAccountInPath) {
+      it("404 ACCOUNT_NOT_FOUND for another platform's or the other environment's account in the path", async () => {
+        expectError(await send({ key: f.platform.keys.sandbox, accountId: f.foreignAccount }), 404, 'ACCOUNT_NOT_FOUND');
+        expectError(await send({ key: f.platform.keys.sandbox, accountId: f.productionAccount }), 404, 'ACCOUNT_NOT_FOUND');
+        expectError(await send({ key: f.platform.keys.production, accountId: f.account }), 404, 'ACCOUNT_NOT_FOUND');
+      });
+      if (route.scope === 'any') {
+        it('400 ON_BEHALF_OF_MISMATCH when the path names another account than x-on-behalf-of', async () => {
+          const sibling = await createTestConnectedAccount(f.ctx, f.platform, 'sandbox');
+          expectError(
+            await f.ctx.call(route.method, route.path(sibling), { key: f.platform.keys.sandbox, onBehalfOf: f.account, body: route.body?.() }),
+            400,
+            'ON_BEHALF_OF_MISMATCH',
+          );
+        });
+      }
+    }
+
+    it('400 API_KEY_IN_URL for a key in the query string, even with a valid header', async () => {
+      const url = `${route.path(f.account)}${route.path(f.account).includes('?') ? '&' : '?'}api_key=${f.platform.keys.sandbox}`;
+      const result = await f.ctx.call(route.method, url, { key: f.platform.keys.sandbox, body: route.body?.() });
+      expectError(result, 400, 'API_KEY_IN_URL');
+    });
+  });
+}
