@@ -1,0 +1,20 @@
+// The `pik` operator CLI: a thin client of /admin/v1 on a running server (npm run pik -- <command>).
+import { Command, CommanderError } from 'commander';
+import { CliError, createOperatorClient } from './client.ts';
+import { registerPlatformCommands } from './commands/platforms.ts';
+
+const program = new Command('pik')
+  .description('Operate a PIK server: platforms, API keys, reviews. Talks to PIK_URL (default http://127.0.0.1:4000).')
+  .showHelpAfterError()
+  .exitOverride();
+
+const client = createOperatorClient();
+registerPlatformCommands(program, client);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  process.stderr.write(`pik: ${error instanceof CliError || error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
