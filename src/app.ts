@@ -7,7 +7,8 @@ import { newId } from './lib/ids.ts';
 import type { Services } from './services.ts';
 import { registerOperatorAuth } from './http/admin/operator-auth.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
-import { registerApiKeyAuth } from './http/api-auth.ts';
+import { registerApiKeyAuth, registerScope } from './http/api-auth.ts';
+import { registerRateLimit } from './http/rate-limit.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerRequestContext } from './http/request-context.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
@@ -37,6 +38,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     return (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((m) => shadow.find(m, path) !== null);
   };
 
+  // JSON is the only body the API speaks; anything else is a 415 rather than a string that fails validation later.
+  app.removeContentTypeParser('text/plain');
   registerValidation(app);
   registerErrorHandling(app, allowedMethods);
   registerRequestContext(app, services);
@@ -66,6 +69,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       registerApiKeyAuth(api, services);
+      registerRateLimit(api, services);
+      registerScope(api, services);
       await accountRoutes(api, services);
     },
     { prefix: '/api/v1' },

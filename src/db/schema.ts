@@ -9,6 +9,7 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 export interface PlatformTable {
   id: string;
   name: string;
+  rate_limits: ColumnType<Record<string, number>, string | undefined, string>;
   created_at: Timestamp;
 }
 

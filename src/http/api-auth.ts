@@ -30,16 +30,22 @@ function splitHeader(value: string | string[] | undefined): string[] | undefined
   return (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(','));
 }
 
+/** First hook: the bearer key becomes a Principal, or the request ends with a 401. */
 export function registerApiKeyAuth(app: FastifyInstance, services: Services): void {
   app.addHook('onRequest', async (request, reply) => {
-    const fail = (error: ApiError) => sendError(request, reply, error);
-
     const auth = await authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization);
-    if (!auth.ok) return fail(new ApiError(auth.code, undefined, auth.detail));
-    const principal = auth.value;
-    request.principal = principal;
-    services.keyUsage.record(principal.keyId, request.ip);
+    if (!auth.ok) return sendError(request, reply, new ApiError(auth.code, undefined, auth.detail));
+    request.principal = auth.value;
+    services.keyUsage.record(auth.value.keyId, request.ip);
+  });
+}
 
+/** Runs after authentication (and rate limiting): x-on-behalf-of becomes the request's Scope. */
+export function registerScope(app: FastifyInstance, services: Services): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const principal = request.principal;
+    if (!principal) throw new Error('registerScope must run after registerApiKeyAuth');
+    const fail = (error: ApiError) => sendError(request, reply, error);
     const headerValues = splitHeader(request.headers['x-on-behalf-of']);
     // Refuse a platform-only route before looking the account up: the answer is the same whoever owns the id.
     const named = headerValues?.length === 1 ? headerValues[0]?.trim() : undefined;

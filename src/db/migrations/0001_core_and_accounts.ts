@@ -9,6 +9,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create table core.platforms (
       id text primary key,
       name text not null,
+      -- operator overrides of the per-minute limits, by group: {"payments": 600}
+      rate_limits jsonb not null default '{}',
       created_at timestamptz not null default now()
     );
 

@@ -5,6 +5,7 @@ import Type from 'typebox';
 import { operator } from '../../domain/actor.ts';
 import { createApiKey, deleteApiKey, listApiKeys } from '../../domain/api-keys/api-keys.ts';
 import { createPlatform, listPlatforms } from '../../domain/platforms/platforms.ts';
+import { setPlatformRateLimits } from '../../domain/platforms/rate-limits.ts';
 import type { Services } from '../../services.ts';
 import { operatorSecurity } from '../schemas.ts';
 import { ApiKeySchema, serializeApiKey } from '../serializers/api-key.ts';
@@ -72,6 +73,24 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
         data: platforms.map((p) => ({ id: p.id, object: 'platform' as const, name: p.name, owner_email: p.ownerEmail, created_at: p.createdAt.toISOString() })),
       };
     },
+  );
+
+  app.put(
+    '/platforms/:id/rate-limits',
+    {
+      schema: {
+        summary: "Raise or lower a platform's per-minute limits by group",
+        tags,
+        security: operatorSecurity,
+        params: IdParams,
+        body: Type.Object({ limits: Type.Record(Type.String(), Type.Integer()) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ platform_id: Type.String(), limits: Type.Record(Type.String(), Type.Integer()) }) },
+      },
+    },
+    async (request) => ({
+      platform_id: request.params.id,
+      limits: await setPlatformRateLimits(services, operator, request.params.id, request.body.limits),
+    }),
   );
 
   app.post(

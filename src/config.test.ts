@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 4000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.deepEqual(config.environments, ['sandbox', 'production']);
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.rateLimitEnabled, true);
+    assert.equal(config.publicUrl, 'http://127.0.0.1:4000');
+  });
+
+  it('reads PIK_ENVIRONMENTS for single-environment deployments', () => {
+    assert.deepEqual(loadConfig({ PIK_ENVIRONMENTS: 'production' }).environments, ['production']);
+    assert.deepEqual(loadConfig({ PIK_ENVIRONMENTS: 'production, sandbox' }).environments, ['sandbox', 'production']);
+  });
+
+  it('names every bad variable in one error', () => {
+    assert.throws(
+      () => loadConfig({ PORT: 'eighty', PIK_ENVIRONMENTS: 'staging', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', PIK_OPERATOR_TOKEN: 'short', PIK_RATE_LIMIT: 'maybe' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        const text = error.message;
+        for (const name of ['PORT', 'PIK_ENVIRONMENTS', 'LOG_LEVEL', 'DATABASE_URL', 'PIK_OPERATOR_TOKEN', 'PIK_RATE_LIMIT']) assert.match(text, new RegExp(name));
+        assert.equal(error.problems.length, 6);
+        return true;
+      },
+    );
+  });
+});

@@ -1,0 +1,53 @@
+// Per-minute request limits by group (spec §2), and the operator's per-platform overrides.
+import type { OperatorActor } from '../actor.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError, invalidField } from '../errors.ts';
+
+export const rateLimitDefaults = {
+  general: 300,
+  payments: 60,
+  fx: 60,
+  payouts: 30,
+  webhook_registration: 10,
+} as const;
+
+export type RateLimitGroup = keyof typeof rateLimitDefaults;
+export type RateLimits = Record<RateLimitGroup, number>;
+
+export function isRateLimitGroup(value: string): value is RateLimitGroup {
+  return Object.hasOwn(rateLimitDefaults, value);
+}
+
+export function effectiveLimits(overrides: Record<string, number>): RateLimits {
+  const limits = { ...rateLimitDefaults } as RateLimits;
+  for (const [group, limit] of Object.entries(overrides)) if (isRateLimitGroup(group)) limits[group] = limit;
+  return limits;
+}
+
+export async function getPlatformRateLimits(deps: Deps, platformId: string): Promise<RateLimits> {
+  const row = await deps.db.core.selectFrom('core.platforms').select('rate_limits').where('id', '=', platformId).executeTakeFirst();
+  return effectiveLimits(row?.rate_limits ?? {});
+}
+
+/** The operator raises (or lowers) a platform's limits; groups not named keep their current value. */
+export async function setPlatformRateLimits(
+  deps: Deps,
+  _actor: OperatorActor,
+  platformId: string,
+  changes: Record<string, number>,
+): Promise<RateLimits> {
+  for (const [group, limit] of Object.entries(changes)) {
+    if (!isRateLimitGroup(group)) throw invalidField(group, `Unknown rate-limit group "${group}"; one of ${Object.keys(rateLimitDefaults).join(', ')}.`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) throw invalidField(group, 'A limit is a whole number of requests per minute, 1 to 1,000,000.');
+  }
+  const merged = await deps.db.transaction(async (tx) => {
+    const row = await tx.core.selectFrom('core.platforms').select('rate_limits').where('id', '=', platformId).forUpdate().executeTakeFirst();
+    if (!row) throw new ApiError('PLATFORM_NOT_FOUND');
+    const next = { ...row.rate_limits, ...changes };
+    await tx.core.updateTable('core.platforms').set({ rate_limits: JSON.stringify(next) }).where('id', '=', platformId).execute();
+    await deps.invalidation.publish(tx, { kind: 'platform', platformId });
+    return next;
+  });
+  deps.invalidation.applyLocally({ kind: 'platform', platformId });
+  return effectiveLimits(merged);
+}

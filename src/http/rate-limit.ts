@@ -1,0 +1,72 @@
+// Per-key, per-group request limits over fixed one-minute windows, with the ratelimit-* headers on every response.
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../domain/errors.ts';
+import { getPlatformRateLimits, type RateLimitGroup, type RateLimits } from '../domain/platforms/rate-limits.ts';
+import type { Services } from '../services.ts';
+import { sendError } from './errors.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Which limit the route counts against; default 'general'. */
+    rateLimitGroup?: RateLimitGroup;
+  }
+}
+
+const windowMs = 60_000;
+
+/**
+ * Counts live in this process's memory: with several server processes each enforces the limit on its own share of
+ * the traffic. That keeps the hot path free of database writes; a shared counter (Redis) is the upgrade path.
+ */
+export class RateLimiter {
+  private windowStart = 0;
+  private counts = new Map<string, number>();
+  private readonly limitsByPlatform = new Map<string, RateLimits>();
+
+  constructor(
+    private readonly services: Services,
+    private readonly now: () => number = Date.now,
+  ) {
+    services.invalidation.subscribe((message) => {
+      if (message === null) this.limitsByPlatform.clear();
+      else if (message.kind === 'platform') this.limitsByPlatform.delete(message.platformId);
+    });
+  }
+
+  async take(platformId: string, keyId: string, group: RateLimitGroup): Promise<{ limit: number; remaining: number; resetSeconds: number; allowed: boolean }> {
+    const now = this.now();
+    const start = now - (now % windowMs);
+    if (start !== this.windowStart) {
+      this.windowStart = start;
+      this.counts = new Map();
+    }
+    let limits = this.limitsByPlatform.get(platformId);
+    if (!limits) {
+      limits = await getPlatformRateLimits(this.services, platformId);
+      this.limitsByPlatform.set(platformId, limits);
+    }
+    const limit = limits[group];
+    const counter = `${keyId}:${group}`;
+    const used = (this.counts.get(counter) ?? 0) + 1;
+    this.counts.set(counter, used);
+    return { limit, remaining: Math.max(0, limit - used), resetSeconds: Math.ceil((start + windowMs - now) / 1000), allowed: used <= limit };
+  }
+}
+
+export function registerRateLimit(app: FastifyInstance, services: Services): void {
+  if (!services.config.rateLimitEnabled) return;
+  const limiter = new RateLimiter(services);
+  app.addHook('onRequest', async (request, reply) => {
+    const principal = request.principal;
+    if (!principal) return; // authentication already answered
+    const group = request.routeOptions.config.rateLimitGroup ?? 'general';
+    const state = await limiter.take(principal.platformId, principal.keyId, group);
+    reply.header('ratelimit-limit', state.limit);
+    reply.header('ratelimit-remaining', state.remaining);
+    reply.header('ratelimit-reset', state.resetSeconds);
+    if (!state.allowed) {
+      reply.header('retry-after', state.resetSeconds);
+      return sendError(request, reply, new ApiError('RATE_LIMITED', undefined, { group, limit: state.limit }));
+    }
+  });
+}

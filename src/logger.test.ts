@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { generateApiKey } from './auth/api-key.ts';
+import { createLogger, scrubSecrets } from './logger.ts';
+
+describe('logger', () => {
+  it('scrubs keys, webhook secrets, operator tokens and given literals from any line', () => {
+    const key = generateApiKey('production').secret;
+    const out = scrubSecrets(`a ${key} b whsec_abcdefghijklmnopqrstuvwxyz pikop_abcdefghij c literal-secret`, ['literal-secret']);
+    assert.ok(!out.includes(key));
+    assert.ok(!out.includes('abcdefghijklmnopqrstuvwxyz'));
+    assert.ok(!out.includes('pikop_abcdefghij'));
+    assert.ok(!out.includes('literal-secret'));
+    assert.match(out, /pik_live_\[REDACTED\]/);
+  });
+
+  it('redacts authorization headers and passwords, and scrubs keys inside messages and errors', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) });
+    const logger = createLogger('info', { destination });
+    const key = generateApiKey('sandbox').secret;
+    logger.info({ req: { headers: { authorization: `Bearer ${key}` } }, password: 'hunter2hunter2' }, `message with ${key}`);
+    logger.error({ err: new Error(`failed for ${key}`) }, 'oops');
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = lines.join('');
+    assert.ok(text.length > 0);
+    assert.ok(!text.includes(key));
+    assert.ok(!text.includes('hunter2hunter2'));
+  });
+});

@@ -1,0 +1,80 @@
+// Spec §2 rate limits: per key and group per minute, headers on every response, 429 with Retry-After, operator overrides.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestKey, createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
+
+let ctx: TestContext;
+before(async () => {
+  ctx = await startTestApp({ rateLimitEnabled: true });
+});
+after(() => ctx.close());
+
+describe('rate limits', () => {
+  it('every authenticated response carries the ratelimit headers, counting down', async () => {
+    const platform = await createTestPlatform(ctx);
+    const first = await ctx.call('GET', '/api/v1/account', { key: platform.keys.sandbox });
+    const second = await ctx.call('GET', '/api/v1/account', { key: platform.keys.sandbox });
+    assert.equal(first.headers['ratelimit-limit'], '300');
+    assert.equal(Number(first.headers['ratelimit-remaining']) - 1, Number(second.headers['ratelimit-remaining']));
+    const reset = Number(first.headers['ratelimit-reset']);
+    assert.ok(reset >= 1 && reset <= 60);
+    const notFound = await ctx.call('GET', '/api/v1/accounts/acct_01m8g4v2amhzvvtznqxqww9kqs', { key: platform.keys.sandbox });
+    assert.equal(notFound.status, 404);
+    assert.ok(notFound.headers['ratelimit-remaining'] !== undefined);
+  });
+
+  it('over the limit: 429 RATE_LIMITED with Retry-After; another key of the platform has its own budget', async () => {
+    const platform = await createTestPlatform(ctx);
+    const limited = await ctx.admin('PUT', `/admin/v1/platforms/${platform.id}/rate-limits`, { limits: { general: 3 } });
+    assert.equal(limited.status, 200);
+    assert.equal(limited.body.limits.general, 3);
+    assert.equal(limited.body.limits.payments, 60);
+    const statuses: number[] = [];
+    let last;
+    for (let i = 0; i < 4; i++) {
+      last = await ctx.call('GET', '/api/v1/account', { key: platform.keys.sandbox });
+      statuses.push(last.status);
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    assert.equal(last?.body.error.code, 'RATE_LIMITED');
+    assert.ok(Number(last?.headers['retry-after']) >= 1);
+    assert.equal(last?.headers['ratelimit-remaining'], '0');
+    const other = await createTestKey(ctx, platform.id, 'sandbox');
+    assert.equal((await ctx.call('GET', '/api/v1/account', { key: other.secret })).status, 200);
+  });
+
+  it('the operator can raise a limit and it applies at once', async () => {
+    const platform = await createTestPlatform(ctx);
+    await ctx.admin('PUT', `/admin/v1/platforms/${platform.id}/rate-limits`, { limits: { general: 1 } });
+    assert.equal((await ctx.call('GET', '/api/v1/account', { key: platform.keys.sandbox })).status, 200);
+    assert.equal((await ctx.call('GET', '/api/v1/account', { key: platform.keys.sandbox })).status, 429);
+    await ctx.admin('PUT', `/admin/v1/platforms/${platform.id}/rate-limits`, { limits: { general: 1000 } });
+    const after = await ctx.call('GET', '/api/v1/account', { key: platform.keys.sandbox });
+    assert.equal(after.status, 200);
+    assert.equal(after.headers['ratelimit-limit'], '1000');
+  });
+
+  it('refuses unknown groups and silly limits', async () => {
+    const platform = await createTestPlatform(ctx);
+    for (const limits of [{ nonsense: 5 }, { general: 0 }, { general: 1.5 }]) {
+      const result = await ctx.admin('PUT', `/admin/v1/platforms/${platform.id}/rate-limits`, { limits });
+      assert.equal(result.status, 400, JSON.stringify(limits));
+      assert.equal(result.body.error.code, 'INVALID_REQUEST');
+    }
+  });
+
+  it('PIK_RATE_LIMIT=off switches limiting and its headers off', async () => {
+    const off = await startTestApp({ rateLimitEnabled: false });
+    try {
+      const platform = await createTestPlatform(off);
+      await off.admin('PUT', `/admin/v1/platforms/${platform.id}/rate-limits`, { limits: { general: 1 } });
+      for (let i = 0; i < 3; i++) {
+        const result = await off.call('GET', '/api/v1/account', { key: platform.keys.sandbox });
+        assert.equal(result.status, 200);
+        assert.equal(result.headers['ratelimit-limit'], undefined);
+      }
+    } finally {
+      await off.close();
+    }
+  });
+});
