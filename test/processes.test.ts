@@ -1,0 +1,71 @@
+// Behaviour that needs real server processes: revocation across nodes (PostgreSQL) and the PGlite data-directory lock.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, postgresUrl, type TestDatabase } from './support/database.ts';
+import { runServerToExit, startServerProcess, type ServerProcess } from './support/server-process.ts';
+import { testOperatorToken } from './support/context.ts';
+
+async function call(url: string, token: string, method = 'GET', body?: unknown) {
+  const response = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, body: (await response.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+describe('two server processes on one PostgreSQL database', { skip: postgresUrl ? false : 'DATABASE_URL is not set: skipping the multi-process revocation test (it needs PostgreSQL)' }, () => {
+  let database: TestDatabase;
+  let nodes: ServerProcess[] = [];
+
+  before(async () => {
+    database = await createTestDatabase();
+    const env = { DATABASE_URL: database.url!, PIK_OPERATOR_TOKEN: testOperatorToken, PIK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pik-')) };
+    nodes = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+  });
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await database?.drop();
+  });
+
+  it('a key deleted through one node is refused by the other within one second', async () => {
+    const [a, b] = nodes as [ServerProcess, ServerProcess];
+    const platform = await call(`${a.url}/admin/v1/platforms`, testOperatorToken, 'POST', { name: 'Multi', owner_email: 'multi@example.test' });
+    const key = await call(`${a.url}/admin/v1/platforms/${platform.body.id}/keys`, testOperatorToken, 'POST', { environment: 'sandbox' });
+    // Warm node B's cache, so the test proves invalidation rather than a cold lookup.
+    assert.equal((await call(`${b.url}/api/v1/account`, key.body.secret)).status, 200);
+    assert.equal((await call(`${a.url}/admin/v1/keys/${key.body.id}`, testOperatorToken, 'DELETE')).status, 200);
+    const deletedAt = Date.now();
+    let refusedAfterMs = -1;
+    while (Date.now() - deletedAt < 1000) {
+      const result = await call(`${b.url}/api/v1/account`, key.body.secret);
+      if (result.status === 401) {
+        assert.equal(result.body.error.code, 'API_KEY_REVOKED');
+        refusedAfterMs = Date.now() - deletedAt;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(refusedAfterMs >= 0, 'node B still accepted the key one second after it was deleted');
+  });
+});
+
+describe('embedded database lock', () => {
+  it('a second server on the same data directory exits at once and says why', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-lock-'));
+    const env = { PIK_DATA_DIR: dataDir, DATABASE_URL: '', PIK_OPERATOR_TOKEN: testOperatorToken };
+    const first = await startServerProcess(env, 120_000);
+    try {
+      const second = await runServerToExit(env);
+      assert.equal(second.code, 1);
+      assert.match(second.output, /already using the data directory/);
+      assert.match(second.output, new RegExp(`pid ${first.child.pid}`));
+    } finally {
+      await first.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
