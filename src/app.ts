@@ -7,8 +7,7 @@ import { newId } from './lib/ids.ts';
 import type { Services } from './services.ts';
 import { registerOperatorAuth } from './http/admin/operator-auth.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
-import { registerApiKeyAuth, registerScope } from './http/api-auth.ts';
-import { registerRateLimit } from './http/rate-limit.ts';
+import { registerApiKeyAuth } from './http/api-auth.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerRequestContext } from './http/request-context.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
@@ -46,6 +45,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.addSchema(ErrorResponse);
 
   await app.register(swagger, {
+    // Shared schemas keep their $id as their name in components.schemas (ErrorResponse, Account, …).
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -69,8 +70,6 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       registerApiKeyAuth(api, services);
-      registerRateLimit(api, services);
-      registerScope(api, services);
       await accountRoutes(api, services);
     },
     { prefix: '/api/v1' },

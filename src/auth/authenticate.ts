@@ -23,7 +23,9 @@ export async function authenticateBearer(
   if (!match?.[1]) return fail('AUTHORIZATION_MALFORMED');
   const token = match[1];
   if (!parseApiKey(token).ok) return fail('INVALID_API_KEY');
-  const record = await cache.lookup(hashApiKey(token));
+  const hash = hashApiKey(token);
+  const hit = cache.cached(hash);
+  const record = hit !== undefined ? hit : await cache.load(hash);
   if (!record) return fail('INVALID_API_KEY');
   if (record.isRevoked) return fail('API_KEY_REVOKED');
   if (!servedEnvironments.includes(record.environment)) return fail('API_KEY_ENVIRONMENT_MISMATCH');
@@ -46,7 +48,7 @@ export async function resolveScope(
   if (headerValues.length > 1 || value === undefined || !isId('account', value.trim())) return fail('INVALID_ON_BEHALF_OF');
   const accountId = value.trim();
   if (accountId === principal.platformId) return { ok: true, value: { ...platformScope, viaOnBehalfOf: true } };
-  const account = await directory.get(principal.environment, accountId);
+  const account = directory.cached(principal.environment, accountId) ?? (await directory.get(principal.environment, accountId));
   if (!account || account.platform_id !== principal.platformId || account.type !== 'connected') {
     return fail('ACCOUNT_NOT_FOUND', { account_id: accountId });
   }

@@ -1,9 +1,9 @@
 // Per-key, per-group request limits over fixed one-minute windows, with the ratelimit-* headers on every response.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../domain/actor.ts';
 import { ApiError } from '../domain/errors.ts';
 import { getPlatformRateLimits, type RateLimitGroup, type RateLimits } from '../domain/platforms/rate-limits.ts';
 import type { Services } from '../services.ts';
-import { sendError } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -45,6 +45,7 @@ export class RateLimiter {
       limits = await getPlatformRateLimits(this.services, platformId);
       this.limitsByPlatform.set(platformId, limits);
     }
+    // (the window may have turned while we awaited; counting into the new one is correct)
     const limit = limits[group];
     const counter = `${keyId}:${group}`;
     const used = (this.counts.get(counter) ?? 0) + 1;
@@ -53,20 +54,14 @@ export class RateLimiter {
   }
 }
 
-export function registerRateLimit(app: FastifyInstance, services: Services): void {
-  if (!services.config.rateLimitEnabled) return;
-  const limiter = new RateLimiter(services);
-  app.addHook('onRequest', async (request, reply) => {
-    const principal = request.principal;
-    if (!principal) return; // authentication already answered
-    const group = request.routeOptions.config.rateLimitGroup ?? 'general';
-    const state = await limiter.take(principal.platformId, principal.keyId, group);
-    reply.header('ratelimit-limit', state.limit);
-    reply.header('ratelimit-remaining', state.remaining);
-    reply.header('ratelimit-reset', state.resetSeconds);
-    if (!state.allowed) {
-      reply.header('retry-after', state.resetSeconds);
-      return sendError(request, reply, new ApiError('RATE_LIMITED', undefined, { group, limit: state.limit }));
-    }
-  });
+/** Counts the request and sets the ratelimit-* headers; returns the 429 to send when over the limit. */
+export async function applyRateLimit(limiter: RateLimiter, request: FastifyRequest, reply: FastifyReply, principal: Principal): Promise<ApiError | undefined> {
+  const group = request.routeOptions.config.rateLimitGroup ?? 'general';
+  const state = await limiter.take(principal.platformId, principal.keyId, group);
+  reply.header('ratelimit-limit', state.limit);
+  reply.header('ratelimit-remaining', state.remaining);
+  reply.header('ratelimit-reset', state.resetSeconds);
+  if (state.allowed) return undefined;
+  reply.header('retry-after', state.resetSeconds);
+  return new ApiError('RATE_LIMITED', undefined, { group, limit: state.limit });
 }

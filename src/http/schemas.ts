@@ -38,5 +38,21 @@ export const bearerSecurity = [{ apiKey: [] }];
 export const operatorSecurity = [{ operatorToken: [] }];
 
 export function listOf<T extends Type.TSchema>(item: T) {
-  return Type.Object({ data: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) });
+  return Type.Object({ data: Type.Array(item), next_cursor: nullable(Type.String()) });
+}
+
+// Response schemas avoid anyOf: fast-json-stringify must run a validator per anyOf to pick a branch, while a
+// type list or an enum serializes directly. These two helpers keep the TypeScript types exact.
+
+export function stringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+export function nullable<T extends Type.TSchema>(schema: T) {
+  const base = schema as unknown as { type?: string; enum?: unknown[] };
+  return Type.Unsafe<Type.Static<T> | null>({
+    ...schema,
+    type: [base.type ?? 'string', 'null'],
+    ...(base.enum ? { enum: [...base.enum, null] } : {}),
+  });
 }

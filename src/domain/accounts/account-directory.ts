@@ -22,11 +22,18 @@ export class AccountDirectory {
     });
   }
 
+  /** The cached row, if any. Synchronous, so the hot path awaits nothing on a hit. */
+  cached(environment: Environment, accountId: string): AccountRow | undefined {
+    return this.entries.get(`${environment}:${accountId}`);
+  }
+
   /** The account as last committed; undefined when it does not exist in this environment. Misses are not cached. */
   async get(environment: Environment, accountId: string): Promise<AccountRow | undefined> {
+    return this.cached(environment, accountId) ?? this.load(environment, accountId);
+  }
+
+  private async load(environment: Environment, accountId: string): Promise<AccountRow | undefined> {
     const cacheKey = `${environment}:${accountId}`;
-    const cached = this.entries.get(cacheKey);
-    if (cached) return cached;
     const generation = this.generation;
     const row = await this.db.env(environment).selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
     if (row && generation === this.generation) {

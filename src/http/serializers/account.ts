@@ -1,22 +1,23 @@
 // The account as the API shows it: snake_case, ISO timestamps, capabilities as a name → state map.
 import Type from 'typebox';
-import type { Environment } from '../../config.ts';
-import { capabilities, type AccountRow, type Capability } from '../../db/schema.ts';
+import { environments, type Environment } from '../../config.ts';
+import { capabilities, verificationStatuses, type AccountRow, type Capability } from '../../db/schema.ts';
+import { nullable, stringEnum } from '../schemas.ts';
 
-const CapabilityState = Type.Union([Type.Literal('active'), Type.Literal('inactive')]);
+const CapabilityState = stringEnum(['active', 'inactive']);
 
 export const AccountSchema = Type.Object(
   {
     id: Type.String(),
-    object: Type.Literal('account'),
-    type: Type.Union([Type.Literal('platform'), Type.Literal('connected')]),
-    environment: Type.Union([Type.Literal('sandbox'), Type.Literal('production')]),
-    display_name: Type.Union([Type.String(), Type.Null()]),
-    customer_type: Type.Union([Type.Literal('individual'), Type.Literal('business'), Type.Null()]),
-    email: Type.Union([Type.String(), Type.Null()]),
-    country: Type.Union([Type.String(), Type.Null()]),
-    reference_id: Type.Union([Type.String(), Type.Null()]),
-    verification_status: Type.String(),
+    object: stringEnum(['account']),
+    type: stringEnum(['platform', 'connected']),
+    environment: stringEnum(environments),
+    display_name: nullable(Type.String()),
+    customer_type: nullable(stringEnum(['individual', 'business'])),
+    email: nullable(Type.String()),
+    country: nullable(Type.String()),
+    reference_id: nullable(Type.String()),
+    verification_status: stringEnum(verificationStatuses),
     capabilities: Type.Object({ inbound_payments: CapabilityState, fx_conversion: CapabilityState, payouts: CapabilityState }),
     created_at: Type.String({ format: 'date-time' }),
   },

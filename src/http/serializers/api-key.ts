@@ -1,22 +1,24 @@
 // An API key as operators and the dashboard see it: never the secret, only its hint.
 import Type from 'typebox';
+import { environments } from '../../config.ts';
 import type { ApiKeyRow } from '../../db/schema.ts';
+import { nullable, stringEnum } from '../schemas.ts';
 
-const NullableTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+const NullableTime = nullable(Type.String({ format: 'date-time' }));
 
 export const ApiKeySchema = Type.Object(
   {
     id: Type.String(),
-    object: Type.Literal('api_key'),
+    object: stringEnum(['api_key']),
     platform_id: Type.String(),
-    environment: Type.Union([Type.Literal('sandbox'), Type.Literal('production')]),
+    environment: stringEnum(environments),
     name: Type.String(),
     hint: Type.String({ description: 'The key with its middle elided, e.g. pik_test_…a1b2' }),
-    status: Type.Union([Type.Literal('active'), Type.Literal('deleted')]),
+    status: stringEnum(['active', 'deleted']),
     created_at: Type.String({ format: 'date-time' }),
     created_by: Type.String(),
     last_used_at: NullableTime,
-    last_used_ip: Type.Union([Type.String(), Type.Null()]),
+    last_used_ip: nullable(Type.String()),
     exposed: Type.Boolean({ description: 'The key was seen in a URL; rotate it.' }),
     exposed_at: NullableTime,
     deleted_at: NullableTime,
