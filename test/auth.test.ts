@@ -109,6 +109,21 @@ describe('key rotation', () => {
   });
 });
 
+describe('last used', () => {
+  it('is recorded in batches, with the caller IP, without a write per request', async () => {
+    const platform = await createTestPlatform(ctx);
+    const before = await ctx.admin('GET', `/admin/v1/platforms/${platform.id}/keys?environment=sandbox`);
+    assert.equal(before.body.data[0].last_used_at, null);
+    for (let i = 0; i < 3; i++) await ctx.call('GET', '/api/v1/account', { key: platform.keys.sandbox });
+    const unflushed = await ctx.admin('GET', `/admin/v1/platforms/${platform.id}/keys?environment=sandbox`);
+    assert.equal(unflushed.body.data[0].last_used_at, null, 'usage must not be written per request');
+    await ctx.services.keyUsage.flush();
+    const after = await ctx.admin('GET', `/admin/v1/platforms/${platform.id}/keys?environment=sandbox`);
+    assert.ok(after.body.data[0].last_used_at);
+    assert.equal(after.body.data[0].last_used_ip, '127.0.0.1');
+  });
+});
+
 describe('API keys in the URL', () => {
   it('400 API_KEY_IN_URL before anything else, without an Authorization header, and the key is flagged as exposed', async () => {
     const platform = await createTestPlatform(ctx);
