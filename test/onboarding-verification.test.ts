@@ -177,6 +177,11 @@ describe('the state machine', () => {
     const long = await decide(account, { status: 'rejected', reason: 'x'.repeat(501) });
     expectError(long, 400, 'INVALID_REQUEST');
     assert.equal(long.body.error.detail.field, 'reason');
+    for (const reason of ['bad\u0000reason', 'lone \ud800 surrogate']) {
+      const weird = await decide(account, { status: 'rejected', reason });
+      expectError(weird, 400, 'INVALID_REQUEST');
+      assert.equal(weird.body.error.detail.field, 'reason');
+    }
     const extra = await decide(account, { status: 'approved', note: 'x' });
     assert.equal(extra.body.error.detail.field, 'note');
     assert.equal((await verification(account)).body.status, 'pending');

@@ -94,6 +94,8 @@ export const minimumAgeYears = 18;
 // eslint-disable-next-line no-control-regex
 const forbiddenText = /[\u0000-\u001f\u007f<>]/;
 const hasLetter = /\p{L}/u;
+// A lone UTF-16 surrogate cannot be stored as text or jsonb (PostgreSQL refuses it): a 400 here, never a 500 later.
+const loneSurrogate = /\p{Cs}/u;
 
 function text(field: string, value: string | undefined, options: { max: number; required: boolean; needsLetter?: boolean }): string | null {
   const trimmed = (value ?? '').trim().replace(/\s+/g, ' ');
@@ -102,7 +104,7 @@ function text(field: string, value: string | undefined, options: { max: number; 
     return null;
   }
   if (trimmed.length > options.max) throw invalidField(field, `${field} must be at most ${options.max} characters.`);
-  if (forbiddenText.test(trimmed)) throw invalidField(field, `${field} contains characters that are not allowed.`);
+  if (forbiddenText.test(trimmed) || loneSurrogate.test(trimmed)) throw invalidField(field, `${field} contains characters that are not allowed.`);
   if (options.needsLetter && !hasLetter.test(trimmed)) throw invalidField(field, `${field} must contain letters.`);
   return trimmed;
 }

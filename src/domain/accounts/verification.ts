@@ -50,7 +50,7 @@ function normaliseReason(reason: string | undefined): string | undefined {
   if (trimmed.length === 0) return undefined;
   if (trimmed.length > 500) throw invalidField('reason', 'reason must be at most 500 characters.');
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(trimmed)) throw invalidField('reason', 'reason contains control characters.');
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]|\p{Cs}/u.test(trimmed)) throw invalidField('reason', 'reason contains characters that are not allowed.');
   return trimmed;
 }
 
