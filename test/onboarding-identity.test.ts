@@ -141,6 +141,15 @@ describe('POST /accounts/{id}/kyc — accepted', () => {
   });
 });
 
+describe('POST /accounts — unstorable characters are a 400, not a 500', () => {
+  for (const [field, value] of [['email', 'a\u0000b@example.com'], ['email', 'a\ud800@example.com'], ['display_name', 'Ol\u0000ivia'], ['display_name', '\udfff']]) {
+    it(`${field} ${JSON.stringify(value)}`, async () => {
+      const body = { customer_type: 'individual', email: 'ok@example.com', country: 'AU', [field as string]: value };
+      expect400(await ctx.call('POST', '/api/v1/accounts', { key: platform.keys.sandbox, body }), field as string);
+    });
+  }
+});
+
 describe('account type rules', () => {
   it('422 KYC_REQUIRES_INDIVIDUAL on a business account, 422 KYB_REQUIRES_BUSINESS on an individual one', async () => {
     const onBusiness = await kyc(await business(), validKyc());
