@@ -1,6 +1,7 @@
 // Spec §5 KYC/KYB: compliance-grade validation (every 400 names its field), account-type rules, masking, no identity in logs.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
 import { validKyb, validKyc } from './support/onboarding.ts';
 
@@ -220,5 +221,32 @@ describe('POST /accounts/{id}/kyb', () => {
       }),
     );
     assert.equal(foreign.status, 200, foreign.raw);
+  });
+});
+
+describe('no 500 on any input', () => {
+  it('random values in any field of a KYC or KYB body get 200, 400 or 409, never a 500', async () => {
+    const accounts = { kyc: await individual(), kyb: await business() };
+    const value = fc.oneof(fc.jsonValue(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.double(), fc.constant('\u0000'), fc.constant('\ud800'));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom<'kyc' | 'kyb'>('kyc', 'kyb'), fc.string({ maxLength: 40 }), value, fc.boolean(), async (kind, rawPath, v, nested) => {
+        const body = kind === 'kyc' ? validKyc() : validKyb();
+        const keys = Object.keys(body);
+        const top = keys[rawPath.length % keys.length] as string;
+        const target = body[top];
+        if (nested && target && typeof target === 'object' && !Array.isArray(target)) {
+          const inner = Object.keys(target);
+          (target as Record<string, unknown>)[inner[rawPath.length % inner.length] as string] = v;
+        } else if (nested && Array.isArray(target) && target[0]) {
+          (target[0] as Record<string, unknown>).ownership_percentage = v;
+        } else {
+          body[rawPath.length % 3 === 0 ? rawPath : top] = v;
+        }
+        const result = await ctx.call('POST', `/api/v1/accounts/${accounts[kind]}/${kind}`, { key: platform.keys.sandbox, body });
+        assert.ok([200, 400, 409].includes(result.status), `${result.status} ${result.raw}`);
+        if (result.status === 400) assert.equal(typeof result.body.error.detail?.field, 'string', result.raw);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
