@@ -6,11 +6,14 @@ import findMyWay, { type HTTPMethod } from 'find-my-way';
 import { newId } from './lib/ids.ts';
 import type { Services } from './services.ts';
 import { registerOperatorAuth } from './http/admin/operator-auth.ts';
+import { adminOnboardingRoutes } from './http/admin/onboarding-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerRequestContext } from './http/request-context.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
+import { onboardingRoutes } from './http/routes/onboarding.ts';
+import { sandboxRoutes } from './http/routes/sandbox.ts';
 import { ErrorResponse } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
 
@@ -71,6 +74,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     async (api) => {
       registerApiKeyAuth(api, services);
       await accountRoutes(api, services);
+      await onboardingRoutes(api, services);
+      await sandboxRoutes(api, services);
     },
     { prefix: '/api/v1' },
   );
@@ -79,6 +84,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     async (admin) => {
       registerOperatorAuth(admin, services);
       await adminPlatformRoutes(admin, services);
+      await adminOnboardingRoutes(admin, services);
     },
     { prefix: '/admin/v1' },
   );

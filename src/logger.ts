@@ -16,6 +16,13 @@ const redactPaths = [
   'token',
   '*.token',
   'operatorToken',
+  // identity data (KYC/KYB) is never logged, even if a body or row ends up in a log call by mistake
+  'id_number',
+  '*.id_number',
+  'identity',
+  '*.identity',
+  'date_of_birth',
+  '*.date_of_birth',
 ];
 
 // Whatever slips past the field list — a key inside an error message, a URL, a stack — is caught here.

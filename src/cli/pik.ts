@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, createOperatorClient } from './client.ts';
 import { registerPlatformCommands } from './commands/platforms.ts';
+import { registerVerificationCommands } from './commands/verifications.ts';
 
 const program = new Command('pik')
   .description('Operate a PIK server: platforms, API keys, reviews. Talks to PIK_URL (default http://127.0.0.1:4000).')
@@ -10,6 +11,7 @@ const program = new Command('pik')
 
 const client = createOperatorClient();
 registerPlatformCommands(program, client);
+registerVerificationCommands(program, client);
 
 try {
   await program.parseAsync(process.argv);

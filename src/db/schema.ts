@@ -84,13 +84,44 @@ export interface EventTable {
   created_at: Timestamp;
 }
 
+export type VerificationKind = 'kyc' | 'kyb';
+export type VerificationDecider = 'operator' | 'sandbox';
+
+export interface VerificationTable {
+  account_id: string;
+  platform_id: string;
+  kind: VerificationKind;
+  /** The normalised KycIdentity or KybIdentity (src/domain/accounts/identity.ts). */
+  identity: ColumnType<Record<string, unknown>, string, string>;
+  submission_count: ColumnType<number, number | undefined, number>;
+  submitted_at: Timestamp;
+  reason: string | null;
+  decided_at: NullableTimestamp;
+  decided_by: VerificationDecider | null;
+  updated_at: Timestamp;
+}
+
+export type ReceivingCurrency = 'USDT' | 'USDC';
+
+export interface ReceivingAddressTable {
+  account_id: string;
+  currency: ReceivingCurrency;
+  network: 'solana';
+  address: string;
+  created_at: Timestamp;
+}
+
 export interface EnvTables {
   accounts: AccountTable;
   events: EventTable;
+  verifications: VerificationTable;
+  receiving_addresses: ReceivingAddressTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;
 export type ApiKeyRow = Selectable<ApiKeyTable>;
+export type VerificationRow = Selectable<VerificationTable>;
+export type ReceivingAddressRow = Selectable<ReceivingAddressTable>;
 
 export type CoreDb = Kysely<CoreTables>;
 /** A handle bound to one environment's schema; there is no way to name the other environment's tables through it. */

@@ -27,6 +27,10 @@ const catalogue = {
   ACCOUNT_NOT_VERIFIED: { status: 403, message: 'The account is not verified yet.' },
   CAPABILITY_NOT_ACTIVATED: { status: 403, message: 'The account does not have this capability activated.' },
   SANDBOX_ONLY: { status: 403, message: 'This endpoint exists only in sandbox; use a sandbox key.' },
+  PLATFORM_ACCOUNT_MANAGED_BY_OPERATOR: {
+    status: 403,
+    message: "The platform account's verification and capabilities are managed by PIK; name a connected account instead.",
+  },
   // 404
   ROUTE_NOT_FOUND: { status: 404, message: 'No such endpoint.' },
   ACCOUNT_NOT_FOUND: { status: 404, message: 'No such account.' },
@@ -37,6 +41,21 @@ const catalogue = {
   REFERENCE_ID_CONFLICT: { status: 409, message: 'Another account of this platform already has this reference_id.' },
   EMAIL_TAKEN: { status: 409, message: 'A user with this email already exists.' },
   API_KEY_ALREADY_DELETED: { status: 409, message: 'The API key is already deleted.' },
+  VERIFICATION_ALREADY_SUBMITTED: {
+    status: 409,
+    message: 'Identity was already submitted for this account and is pending or approved; wait for the decision.',
+  },
+  VERIFICATION_REJECTED: { status: 409, message: 'Verification of this account was rejected; it cannot be resubmitted. Create a new account if appropriate.' },
+  VERIFICATION_NOT_PENDING: {
+    status: 409,
+    message:
+      'This decision is not possible from the current verification status: pending accounts can be approved, rejected or sent back (action_required); approved accounts can only be rejected or sent back.',
+  },
+  CAPABILITY_ALREADY_ACTIVE: { status: 409, message: 'The capability is already active.' },
+  CAPABILITY_NOT_ACTIVE: { status: 409, message: 'The capability is not active.' },
+  // 422 — business rule
+  KYC_REQUIRES_INDIVIDUAL: { status: 422, message: 'KYC is for individual accounts; submit business identity with POST /accounts/{id}/kyb.' },
+  KYB_REQUIRES_BUSINESS: { status: 422, message: 'KYB is for business accounts; submit individual identity with POST /accounts/{id}/kyc.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
   // 429, 5xx

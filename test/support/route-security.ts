@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createTestConnectedAccount, createTestKey, createTestPlatform, type TestContext, type TestPlatform } from './context.ts';
+import { approveTestAccount } from './onboarding.ts';
 
 export interface SecurityFixture {
   ctx: TestContext;
@@ -37,11 +38,19 @@ export interface RouteSpec {
   method: 'GET' | 'POST' | 'DELETE';
   /** Builds the URL; `accountId` is the account the call targets (used by /accounts/{id}/… routes). */
   path: (accountId: string) => string;
-  body?: () => unknown;
+  /** The request body; capability checks pass the account the call targets (for routes that name it in the body). */
+  body?: (accountId?: string) => unknown;
   /** 'platform': the route refuses x-on-behalf-of for a connected account. */
   scope: 'platform' | 'any';
   /** The route names an account in its path. */
   hasAccountInPath?: boolean;
+  /** The route exists only in sandbox: a production key gets 403 SANDBOX_ONLY (before any account lookup). */
+  sandboxOnly?: boolean;
+  /**
+   * The route uses this capability (through requireCapability): the suite checks ACCOUNT_NOT_VERIFIED for an
+   * unverified account, then CAPABILITY_NOT_ACTIVATED once approved, for the platform key with and without x-on-behalf-of.
+   */
+  capability?: 'inbound_payments' | 'fx_conversion' | 'payouts';
 }
 
 function expectError(result: { status: number; body: any }, status: number, code: string): void { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -121,7 +130,7 @@ export function describeRouteSecurity(name: string, fixture: () => SecurityFixtu
       it("404 ACCOUNT_NOT_FOUND for another platform's or the other environment's account in the path", async () => {
         expectError(await send({ key: f.platform.keys.sandbox, accountId: f.foreignAccount }), 404, 'ACCOUNT_NOT_FOUND');
         expectError(await send({ key: f.platform.keys.sandbox, accountId: f.productionAccount }), 404, 'ACCOUNT_NOT_FOUND');
-        expectError(await send({ key: f.platform.keys.production, accountId: f.account }), 404, 'ACCOUNT_NOT_FOUND');
+        if (!route.sandboxOnly) expectError(await send({ key: f.platform.keys.production, accountId: f.account }), 404, 'ACCOUNT_NOT_FOUND');
       });
       if (route.scope === 'any') {
         it('400 ON_BEHALF_OF_MISMATCH when the path names another account than x-on-behalf-of', async () => {
@@ -133,6 +142,41 @@ export function describeRouteSecurity(name: string, fixture: () => SecurityFixtu
           );
         });
       }
+    }
+
+    if (route.sandboxOnly) {
+      it('403 SANDBOX_ONLY for a production key, whichever account it names', async () => {
+        expectError(await send({ key: f.platform.keys.production, accountId: f.productionAccount }), 403, 'SANDBOX_ONLY');
+        expectError(await send({ key: f.platform.keys.production, accountId: f.account }), 403, 'SANDBOX_ONLY');
+      });
+    }
+
+    const capability = route.capability;
+    if (capability) {
+      it(`403 ACCOUNT_NOT_VERIFIED, then CAPABILITY_NOT_ACTIVATED once approved, without ${capability}`, async () => {
+        const account = await createTestConnectedAccount(f.ctx, f.platform, 'sandbox');
+        const key = f.platform.keys.sandbox;
+        // With x-on-behalf-of when the route allows it; by path (or body) as the platform when it names the account there.
+        const attempts = (): Promise<{ status: number; body: any }>[] => [ // eslint-disable-line @typescript-eslint/no-explicit-any
+          ...(route.scope === 'any' ? [f.ctx.call(route.method, route.path(account), { key, onBehalfOf: account, body: route.body?.(account) })] : []),
+          ...(route.hasAccountInPath || route.scope === 'platform' ? [f.ctx.call(route.method, route.path(account), { key, body: route.body?.(account) })] : []),
+        ];
+        for (const result of await Promise.all(attempts())) {
+          expectError(result, 403, 'ACCOUNT_NOT_VERIFIED');
+          assert.deepEqual(result.body.error.detail, { account_id: account, verification_status: 'unverified' });
+        }
+        await approveTestAccount(f.ctx, f.platform, account);
+        for (const result of await Promise.all(attempts())) {
+          expectError(result, 403, 'CAPABILITY_NOT_ACTIVATED');
+          assert.deepEqual(result.body.error.detail, { account_id: account, capability });
+        }
+      });
+
+      it(`403 CAPABILITY_NOT_ACTIVATED for a platform whose ${capability} the operator has not enabled (production)`, async () => {
+        const result = await f.ctx.call(route.method, route.path(f.platform.id), { key: f.platform.keys.production, body: route.body?.(f.platform.id) });
+        expectError(result, 403, 'CAPABILITY_NOT_ACTIVATED');
+        assert.deepEqual(result.body.error.detail, { account_id: f.platform.id, capability });
+      });
     }
 
     it('400 API_KEY_IN_URL for a key in the query string, even with a valid header', async () => {

@@ -18,6 +18,9 @@ export interface CreateConnectedAccountInput {
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const referenceIdPattern = /^[\x21-\x7e]{1,128}$/;
+// NUL and lone surrogates cannot be stored by PostgreSQL; other control characters have no place in these fields.
+// eslint-disable-next-line no-control-regex
+const unstorableText = /[\u0000-\u001f\u007f]|\p{Cs}/u;
 
 export function assertPlatformScope(scope: Scope): void {
   if (!scope.isPlatformScope) throw new ApiError('PLATFORM_SCOPE_REQUIRED');
@@ -29,14 +32,14 @@ export async function createConnectedAccount(deps: Deps, scope: Scope, input: Cr
     throw invalidField('customer_type', 'customer_type must be "individual" or "business".');
   }
   const email = input.email.trim().toLowerCase();
-  if (!emailPattern.test(email) || email.length > 254) throw invalidField('email', 'email must be an email address.');
+  if (!emailPattern.test(email) || email.length > 254 || unstorableText.test(email)) throw invalidField('email', 'email must be an email address.');
   if (!isCountryCode(input.country)) throw invalidField('country', 'country must be an ISO 3166-1 alpha-2 code in capitals, such as "AU".');
   if (input.referenceId !== undefined && !referenceIdPattern.test(input.referenceId)) {
     throw invalidField('reference_id', 'reference_id must be 1 to 128 printable characters without spaces.');
   }
   const displayName = input.displayName?.trim();
-  if (displayName !== undefined && (displayName.length === 0 || displayName.length > 200)) {
-    throw invalidField('display_name', 'display_name must be 1 to 200 characters.');
+  if (displayName !== undefined && (displayName.length === 0 || displayName.length > 200 || unstorableText.test(displayName))) {
+    throw invalidField('display_name', 'display_name must be 1 to 200 characters, without control characters.');
   }
 
   const now = deps.now();

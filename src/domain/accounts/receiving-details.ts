@@ -1,0 +1,76 @@
+// Where third parties can pay an account: its AUD virtual account (once issued) and its USDT/USDC Solana addresses.
+import { createHash } from 'node:crypto';
+import type { Environment } from '../../config.ts';
+import type { EnvDb, ReceivingAddressRow, ReceivingCurrency } from '../../db/schema.ts';
+import { encodeBase58 } from '../../lib/base58.ts';
+import type { Scope } from '../actor.ts';
+import type { Deps } from '../deps.ts';
+import { resolvePathAccount } from './accounts.ts';
+import { requireCapability } from './capability-gate.ts';
+
+export const receivingCurrencies: readonly ReceivingCurrency[] = ['USDT', 'USDC'];
+
+/** The AUD bank details of the account's virtual account (BSB, account number, account name). */
+export interface AudBankDetails {
+  bsb: string;
+  accountNumber: string;
+  accountName: string;
+  virtualAccountId: string;
+}
+
+export interface ReceivingDetails {
+  accountId: string;
+  aud: AudBankDetails | null;
+  crypto: ReceivingAddressRow[];
+}
+
+/**
+ * A Solana address (32 bytes, base58) derived from the environment, account and currency: the same inputs always give
+ * the same address, different accounts never share one (SHA-256 collisions aside, and the unique index guards even
+ * that). A real deployment would ask its custody provider for a deposit address here instead.
+ */
+export function deriveSolanaAddress(environment: Environment, accountId: string, currency: ReceivingCurrency): string {
+  return encodeBase58(createHash('sha256').update(`pik:receiving-address:v1:${environment}:${accountId}:${currency}:solana`).digest());
+}
+
+/**
+ * The account's AUD virtual account, if one has been issued. The virtual-account table belongs to the ledger work;
+ * until it is merged no account has one, so this returns null and the API answers `aud: null` with a note.
+ * To plug it in: select the account's active row from the env schema's virtual-account table here.
+ */
+export async function findAudBankDetails(_env: EnvDb, _accountId: string): Promise<AudBankDetails | null> {
+  return null;
+}
+
+/** Generated on first use and stored, so an address, once shown to a payer, never changes. */
+async function ensureReceivingAddresses(env: EnvDb, environment: Environment, accountId: string): Promise<ReceivingAddressRow[]> {
+  const existing = await env.selectFrom('receiving_addresses').selectAll().where('account_id', '=', accountId).execute();
+  if (existing.length < receivingCurrencies.length) {
+    // Two first requests at once insert the same deterministic rows; the loser's insert simply does nothing.
+    await env
+      .insertInto('receiving_addresses')
+      .values(
+        receivingCurrencies.map((currency) => ({
+          account_id: accountId,
+          currency,
+          network: 'solana' as const,
+          address: deriveSolanaAddress(environment, accountId, currency),
+        })),
+      )
+      .onConflict((oc) => oc.columns(['account_id', 'currency', 'network']).doNothing())
+      .execute();
+  }
+  const rows = existing.length < receivingCurrencies.length
+    ? await env.selectFrom('receiving_addresses').selectAll().where('account_id', '=', accountId).execute()
+    : existing;
+  return receivingCurrencies.flatMap((currency) => rows.filter((r) => r.currency === currency));
+}
+
+export async function getReceivingDetails(deps: Deps, scope: Scope, accountId: string): Promise<ReceivingDetails> {
+  const account = await resolvePathAccount(deps, scope, accountId);
+  const env = deps.db.env(scope.environment);
+  // The gate reads the account fresh: a capability switched off a moment ago is already refused here.
+  await requireCapability(env, { accountId: account.id }, 'inbound_payments');
+  const [aud, crypto] = [await findAudBankDetails(env, account.id), await ensureReceivingAddresses(env, scope.environment, account.id)];
+  return { accountId: account.id, aud, crypto };
+}

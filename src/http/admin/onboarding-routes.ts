@@ -1,0 +1,163 @@
+// /admin/v1: the operator's production review queue and decisions, and platform capabilities per environment.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { operator } from '../../domain/actor.ts';
+import { changePlatformCapability } from '../../domain/accounts/capabilities.ts';
+import { decideVerification, getVerificationForOperator, listVerificationQueue } from '../../domain/accounts/verification.ts';
+import type { KybIdentity, KycIdentity } from '../../domain/accounts/identity.ts';
+import type { Services } from '../../services.ts';
+import { DecisionBody } from '../routes/sandbox.ts';
+import { operatorSecurity } from '../schemas.ts';
+import { CapabilityListSchema, serializeCapabilities, serializeVerification, VerificationSchema } from '../serializers/verification.ts';
+
+const EnvironmentSchema = Type.Union([Type.Literal('sandbox'), Type.Literal('production')]);
+const AccountParams = Type.Object({ account_id: Type.String({ maxLength: 100 }) });
+
+const QueueItemSchema = Type.Object({
+  account_id: Type.String(),
+  platform_id: Type.String(),
+  environment: EnvironmentSchema,
+  customer_type: Type.Union([Type.String(), Type.Null()]),
+  kind: Type.String(),
+  name: Type.String(),
+  country: Type.Union([Type.String(), Type.Null()]),
+  verification_status: Type.String(),
+  submission_count: Type.Integer(),
+  submitted_at: Type.String({ format: 'date-time' }),
+});
+
+export async function adminOnboardingRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['Operator'];
+
+  app.get(
+    '/verifications',
+    {
+      schema: {
+        summary: 'The review queue of one environment (pending by default), oldest submission first',
+        tags,
+        security: operatorSecurity,
+        querystring: Type.Object(
+          {
+            environment: EnvironmentSchema,
+            status: Type.Optional(Type.Union(['pending', 'approved', 'rejected', 'action_required'].map((s) => Type.Literal(s)))),
+            limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+            cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ data: Type.Array(QueueItemSchema), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+      },
+    },
+    async (request) => {
+      const { environment, status, limit, cursor } = request.query;
+      const page = await listVerificationQueue(services, operator, environment, {
+        limit,
+        cursor,
+        status: status as 'pending' | 'approved' | 'rejected' | 'action_required' | undefined,
+      });
+      return {
+        data: page.data.map(({ account, verification }) => {
+          const identity = verification.identity as unknown as Partial<KycIdentity & KybIdentity>;
+          const name = verification.kind === 'kyb' ? (identity.legal_name ?? '') : `${identity.first_name ?? ''} ${identity.last_name ?? ''}`.trim();
+          return {
+            account_id: account.id,
+            platform_id: account.platform_id,
+            environment,
+            customer_type: account.customer_type,
+            kind: verification.kind,
+            name,
+            country: account.country,
+            verification_status: account.verification_status,
+            submission_count: verification.submission_count,
+            submitted_at: verification.submitted_at.toISOString(),
+          };
+        }),
+        next_cursor: page.nextCursor,
+      };
+    },
+  );
+
+  app.get(
+    '/verifications/:account_id',
+    {
+      schema: {
+        summary: "One account's verification, with its identity (id number masked)",
+        tags,
+        security: operatorSecurity,
+        params: AccountParams,
+        querystring: Type.Object({ environment: EnvironmentSchema }, { additionalProperties: false }),
+        response: { 200: VerificationSchema },
+      },
+    },
+    async (request) =>
+      serializeVerification(await getVerificationForOperator(services, operator, request.query.environment, request.params.account_id)),
+  );
+
+  app.post(
+    '/verifications/:account_id/decision',
+    {
+      schema: {
+        summary: 'Decide a verification: approved, rejected or action_required (with a reason)',
+        tags,
+        security: operatorSecurity,
+        params: AccountParams,
+        body: Type.Object({ environment: EnvironmentSchema, ...DecisionBody.properties }, { additionalProperties: false }),
+        response: { 200: VerificationSchema },
+      },
+    },
+    async (request) => {
+      const { environment, status, reason } = request.body;
+      const view = await decideVerification(services, { kind: 'operator', actor: operator, environment }, request.params.account_id, { status, reason });
+      return serializeVerification(view);
+    },
+  );
+
+  const capabilityRoute = { params: Type.Object({ id: Type.String({ maxLength: 100 }), name: Type.String({ maxLength: 100 }) }) };
+  app.post(
+    '/platforms/:id/capabilities/:name',
+    {
+      schema: {
+        summary: "Enable a capability on a platform account in one environment (its keys inherit it)",
+        tags,
+        security: operatorSecurity,
+        ...capabilityRoute,
+        body: Type.Object({ environment: EnvironmentSchema }, { additionalProperties: false }),
+        response: { 200: CapabilityListSchema },
+      },
+    },
+    async (request) =>
+      serializeCapabilities(
+        await changePlatformCapability(services, operator, {
+          platformId: request.params.id,
+          environment: request.body.environment,
+          capability: request.params.name,
+          change: 'activate',
+        }),
+      ),
+  );
+
+  app.delete(
+    '/platforms/:id/capabilities/:name',
+    {
+      schema: {
+        summary: 'Disable a capability on a platform account in one environment (takes effect on the next request)',
+        tags,
+        security: operatorSecurity,
+        ...capabilityRoute,
+        querystring: Type.Object({ environment: EnvironmentSchema }, { additionalProperties: false }),
+        response: { 200: CapabilityListSchema },
+      },
+    },
+    async (request) =>
+      serializeCapabilities(
+        await changePlatformCapability(services, operator, {
+          platformId: request.params.id,
+          environment: request.query.environment,
+          capability: request.params.name,
+          change: 'deactivate',
+        }),
+      ),
+  );
+}

@@ -1,0 +1,208 @@
+// /api/v1/accounts/{id}/kyc|kyb|verification|capabilities|receiving-details: onboarding a connected account.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { changeConnectedCapability, listCapabilities } from '../../domain/accounts/capabilities.ts';
+import type { AddressInput } from '../../domain/accounts/identity.ts';
+import { getReceivingDetails } from '../../domain/accounts/receiving-details.ts';
+import { getVerification, submitIdentity } from '../../domain/accounts/verification.ts';
+import type { Services } from '../../services.ts';
+import { scopeOf } from '../api-auth.ts';
+import { AccountIdParams, bearerSecurity, errorResponses } from '../schemas.ts';
+import { CapabilityListSchema, serializeCapabilities, serializeVerification, VerificationSchema } from '../serializers/verification.ts';
+import { ReceivingDetailsSchema, serializeReceivingDetails } from '../serializers/receiving-details.ts';
+
+const short = (maxLength: number, description?: string) => Type.String({ maxLength, ...(description ? { description } : {}) });
+
+const AddressBody = Type.Object(
+  {
+    line1: short(200),
+    line2: Type.Optional(short(200)),
+    city: short(100),
+    state: Type.Optional(short(100, 'For AU: NSW, VIC, QLD, WA, SA, TAS, ACT or NT')),
+    postcode: Type.Optional(short(20, 'For AU: 4 digits belonging to the state')),
+    country: short(2, 'ISO 3166-1 alpha-2'),
+  },
+  { additionalProperties: false },
+);
+
+const KycBody = Type.Object(
+  {
+    first_name: short(100),
+    last_name: short(100),
+    date_of_birth: short(10, 'YYYY-MM-DD; the person must be 18 or older'),
+    nationality: short(2, 'ISO 3166-1 alpha-2'),
+    id_type: Type.Union([Type.Literal('passport'), Type.Literal('drivers_licence'), Type.Literal('national_id')]),
+    id_number: short(40, 'Shown back only masked'),
+    address: AddressBody,
+  },
+  { additionalProperties: false },
+);
+
+const KybBody = Type.Object(
+  {
+    legal_name: short(200),
+    registration_number: short(50, 'For AU: an ABN (11 digits) or ACN (9 digits)'),
+    country_of_incorporation: short(2, 'ISO 3166-1 alpha-2'),
+    business_type: Type.Union(['company', 'partnership', 'trust', 'sole_trader', 'non_profit'].map((t) => Type.Literal(t))),
+    registered_address: AddressBody,
+    beneficial_owners: Type.Array(
+      Type.Object(
+        {
+          first_name: short(100),
+          last_name: short(100),
+          date_of_birth: short(10, 'YYYY-MM-DD'),
+          nationality: short(2, 'ISO 3166-1 alpha-2'),
+          ownership_percentage: Type.Number({ description: '25 to 100, at most two decimals' }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 4, description: 'Every person holding 25 % or more; the percentages add up to at most 100.' },
+    ),
+    beneficial_owners_complete: Type.Boolean({ description: 'Must be true: you confirm that every holder of 25 % or more is listed.' }),
+  },
+  { additionalProperties: false },
+);
+
+const CapabilityParams = Type.Object({ id: AccountIdParams.properties.id, name: Type.String({ maxLength: 100 }) });
+
+function toAddress(address: { line1: string; line2?: string; city: string; state?: string; postcode?: string; country: string }): AddressInput {
+  return { line1: address.line1, line2: address.line2, city: address.city, state: address.state, postcode: address.postcode, country: address.country };
+}
+
+export async function onboardingRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['Onboarding'];
+
+  app.post(
+    '/accounts/:id/kyc',
+    {
+      config: { scope: 'platform' },
+      schema: {
+        summary: "Submit an individual's identity (KYC)",
+        description: 'Moves the account from unverified or action_required to pending.',
+        tags,
+        security: bearerSecurity,
+        params: AccountIdParams,
+        body: KycBody,
+        response: { 200: VerificationSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const view = await submitIdentity(services, scopeOf(request), request.params.id, {
+        kind: 'kyc',
+        input: {
+          firstName: b.first_name,
+          lastName: b.last_name,
+          dateOfBirth: b.date_of_birth,
+          nationality: b.nationality,
+          idType: b.id_type,
+          idNumber: b.id_number,
+          address: toAddress(b.address),
+        },
+      });
+      return serializeVerification(view);
+    },
+  );
+
+  app.post(
+    '/accounts/:id/kyb',
+    {
+      config: { scope: 'platform' },
+      schema: {
+        summary: "Submit a business's identity (KYB)",
+        description: 'Moves the account from unverified or action_required to pending.',
+        tags,
+        security: bearerSecurity,
+        params: AccountIdParams,
+        body: KybBody,
+        response: { 200: VerificationSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const view = await submitIdentity(services, scopeOf(request), request.params.id, {
+        kind: 'kyb',
+        input: {
+          legalName: b.legal_name,
+          registrationNumber: b.registration_number,
+          countryOfIncorporation: b.country_of_incorporation,
+          businessType: b.business_type,
+          registeredAddress: toAddress(b.registered_address),
+          beneficialOwners: b.beneficial_owners.map((o) => ({
+            firstName: o.first_name,
+            lastName: o.last_name,
+            dateOfBirth: o.date_of_birth,
+            nationality: o.nationality,
+            ownershipPercentage: o.ownership_percentage,
+          })),
+          beneficialOwnersComplete: b.beneficial_owners_complete,
+        },
+      });
+      return serializeVerification(view);
+    },
+  );
+
+  app.get(
+    '/accounts/:id/verification',
+    {
+      schema: {
+        summary: 'Verification status, reason, times and requirements',
+        tags,
+        security: bearerSecurity,
+        params: AccountIdParams,
+        response: { 200: VerificationSchema, ...errorResponses },
+      },
+    },
+    async (request) => serializeVerification(await getVerification(services, scopeOf(request), request.params.id)),
+  );
+
+  app.get(
+    '/accounts/:id/capabilities',
+    {
+      schema: {
+        summary: "An account's capabilities",
+        tags,
+        security: bearerSecurity,
+        params: AccountIdParams,
+        response: { 200: CapabilityListSchema, ...errorResponses },
+      },
+    },
+    async (request) => serializeCapabilities(await listCapabilities(services, scopeOf(request), request.params.id)),
+  );
+
+  for (const [method, change] of [['POST', 'activate'], ['DELETE', 'deactivate']] as const) {
+    app.route({
+      method,
+      url: '/accounts/:id/capabilities/:name',
+      config: { scope: 'platform' },
+      schema: {
+        summary: change === 'activate' ? 'Activate a capability (the account must be approved)' : 'Deactivate a capability',
+        tags,
+        security: bearerSecurity,
+        params: CapabilityParams,
+        response: { 200: CapabilityListSchema, ...errorResponses, 409: Type.Ref('ErrorResponse') },
+      },
+      handler: async (request) => {
+        const { id, name } = request.params as { id: string; name: string };
+        return serializeCapabilities(await changeConnectedCapability(services, scopeOf(request), id, name, change));
+      },
+    });
+  }
+
+  app.get(
+    '/accounts/:id/receiving-details',
+    {
+      schema: {
+        summary: 'Where third parties can pay the account in',
+        description: 'Needs inbound_payments. AUD bank details once a virtual account is issued, and USDT/USDC Solana addresses.',
+        tags,
+        security: bearerSecurity,
+        params: AccountIdParams,
+        response: { 200: ReceivingDetailsSchema, ...errorResponses },
+      },
+    },
+    async (request) => serializeReceivingDetails(await getReceivingDetails(services, scopeOf(request), request.params.id)),
+  );
+}
