@@ -38,7 +38,7 @@ describe('dashboard sign-in', () => {
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
     assert.equal(page.headers['x-content-type-options'], 'nosniff');
     assert.equal(page.headers['x-frame-options'], 'DENY');
-    assert.equal(page.headers['referrer-policy'], 'no-referrer');
+    assert.equal(page.headers['referrer-policy'], 'same-origin');
     assert.equal(page.headers['cache-control'], 'no-store');
     assert.doesNotMatch(page.body, /<script(?![^>]*\bsrc=)[^>]*>/);
     assert.doesNotMatch(page.body, /\sstyle=|<style/);

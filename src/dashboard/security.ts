@@ -72,8 +72,9 @@ export function applySecurityHeaders(reply: FastifyReply, isSecure: boolean): vo
   reply.header('content-security-policy', contentSecurityPolicy);
   reply.header('x-content-type-options', 'nosniff');
   reply.header('x-frame-options', 'DENY');
-  // The set-password page carries its token in the URL; no referrer means it cannot leak to another site.
-  reply.header('referrer-policy', 'no-referrer');
+  // The set-password page carries its token in the URL: never send a referrer to another site. ('no-referrer' would
+  // also make browsers send "Origin: null" on our own forms, defeating the origin check.)
+  reply.header('referrer-policy', 'same-origin');
   reply.header('cross-origin-opener-policy', 'same-origin');
   reply.header('cross-origin-resource-policy', 'same-origin');
   reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=()');

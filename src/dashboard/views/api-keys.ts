@@ -160,7 +160,7 @@ export function keyRequestsView(ctx: PageContext, key: ApiKeyRow, rows: readonly
     `Requests · ${key.name}`,
     html`<header class="page-header"><p class="breadcrumb"><a href="/dashboard/settings/api-keys/${env}">API Keys · ${envLabel[env]}</a></p>
       <h1>Requests made with “${key.name}”</h1>
-      <p class="muted"><span class="mono">${key.hint}</span>${key.revoked_at ? html` · deleted ${time(key.revoked_at)}` : ''} · the latest ${rows.length} requests, kept for 7 days. Bodies, headers and query strings are never recorded.</p>
+      <p class="muted"><span class="mono">${key.hint}</span>${key.revoked_at ? html` · deleted ${time(key.revoked_at)}` : ''} · latest requests first (up to 100), kept for 7 days. Bodies, headers and query strings are never recorded.</p>
     </header>
     <section class="card">${requestLogTable(rows, `Requests made with ${key.name}`, 'No requests with this key yet.')}</section>`,
   );
