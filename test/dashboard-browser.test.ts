@@ -51,9 +51,9 @@ describe('dashboard in a browser: sign in → generate → use → last used →
   });
 
   it('does the whole rotation in the browser', async () => {
-    const platform = await createDashboardPlatform(ctx);
+    const platform = await createDashboardPlatform(ctx, { name: 'Acme Marketplace', emailName: 'dana' });
     // An existing key in use, as a platform mid-rotation would have.
-    const old = await createTestKey(ctx, platform.id, 'sandbox');
+    const old = await createTestKey(ctx, platform.id, 'sandbox'); // named "Sandbox key" by the operator
     assert.equal((await api(old.secret)).status, 200);
 
     // A wrong password first: a clear message, still on the sign-in page.

@@ -82,10 +82,10 @@ export function dashboardClient(ctx: TestContext, ip = '127.0.0.1'): DashboardCl
 let counter = 0;
 
 /** A platform created by the operator with a known owner email and password, plus one sandbox key. */
-export async function createDashboardPlatform(ctx: TestContext, options: { withPassword?: boolean } = {}) {
-  const email = `owner-${++counter}-${Math.random().toString(36).slice(2, 8)}@example.test`;
+export async function createDashboardPlatform(ctx: TestContext, options: { withPassword?: boolean; name?: string; emailName?: string } = {}) {
+  const email = `${options.emailName ?? 'owner'}-${++counter}-${Math.random().toString(36).slice(2, 8)}@example.test`;
   const created = await ctx.admin('POST', '/admin/v1/platforms', {
-    name: `Dash Platform ${counter}`,
+    name: options.name ?? `Dash Platform ${counter}`,
     owner_email: email,
     ...(options.withPassword === false ? {} : { owner_password: testPassword }),
   });

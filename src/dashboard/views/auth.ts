@@ -15,9 +15,9 @@ export function signInView(input: { csrf: string; email?: string; error?: string
       <input type="hidden" name="csrf" value="${input.csrf}">
       <input type="hidden" name="next" value="${input.next ?? '/dashboard'}">
       <label for="email">Email</label>
-      <input id="email" name="email" type="email" autocomplete="username" required maxlength="254" value="${input.email ?? ''}" autofocus>
+      <input id="email" name="email" type="email" autocomplete="username" required maxlength="254" value="${input.email ?? ''}"${input.email ? '' : html` autofocus`}>
       <label for="password">Password</label>
-      <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256">
+      <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"${input.email ? html` autofocus` : ''}>
       <button type="submit" class="button button-primary button-block">Sign in</button>
     </form>
     <p class="fine-print">No account yet? Your platform's owner can invite you from Settings › Team.</p>`,
