@@ -64,9 +64,14 @@ describe('dashboard in a browser: sign in → generate → use → last used →
     await page.getByText('The email or password is not correct.').waitFor();
     await shot('sign-in-wrong-password');
 
-    await page.getByLabel('Password').fill(testPassword);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Keyboard only: the password field has focus after the error; Enter submits.
+    await page.keyboard.type(testPassword);
+    await page.keyboard.press('Enter');
     await page.waitForURL(/\/dashboard\/settings\/api-keys\//);
+    // The first Tab reaches the skip link, and focus is visible.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle), 'none');
 
     // Settings > API Keys > Sandbox, reached through the navigation.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API Keys' }).click();

@@ -20,8 +20,9 @@ async function signedIn(): Promise<{ platform: Awaited<ReturnType<typeof createD
 
 /** Generates a key through the dashboard and returns its secret, read from the one-time panel. */
 async function generate(client: DashboardClient, environment: 'sandbox' | 'production', name: string, password?: string) {
-  await client.get(`/dashboard/settings/api-keys/${environment}`);
-  const page = await client.post(`/dashboard/settings/api-keys/${environment}`, { name, ...(password === undefined ? {} : { password }) });
+  const form = await client.get(`/dashboard/settings/api-keys/${environment}`);
+  const formId = /name="form_id" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
+  const page = await client.post(`/dashboard/settings/api-keys/${environment}`, { name, form_id: formId, ...(password === undefined ? {} : { password }) });
   const secret = /id="new-key-secret"[^>]*value="([^"]+)"/.exec(page.body)?.[1];
   return { page, secret };
 }
@@ -53,6 +54,21 @@ describe('Settings › API Keys: generate', () => {
     assert.match(list.body, /Never used|UTC/);
     const rows = await ctx.services.db.core.selectFrom('core.api_keys').selectAll().where('platform_id', '=', platform.id).execute();
     assert.ok(rows.every((r) => !JSON.stringify(r).includes(secret)));
+  });
+
+  it('re-sending the same form (a reload of the page showing the secret) does not mint a second key', async () => {
+    const { platform, client } = await signedIn();
+    const form = await client.get('/dashboard/settings/api-keys/sandbox');
+    const formId = /name="form_id" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
+    const csrf = client.csrf();
+    const first = await client.post('/dashboard/settings/api-keys/sandbox', { name: 'Once', form_id: formId }, { csrf });
+    assert.equal(first.status, 201);
+    const again = await client.post('/dashboard/settings/api-keys/sandbox', { name: 'Once', form_id: formId }, { csrf });
+    assert.equal(again.status, 409);
+    assert.match(again.body, /no second key was generated/);
+    assert.doesNotMatch(again.body, /id="new-key-secret"/);
+    const keys = await ctx.services.db.core.selectFrom('core.api_keys').select('id').where('platform_id', '=', platform.id).execute();
+    assert.equal(keys.length, 1);
   });
 
   it('asks for a name', async () => {

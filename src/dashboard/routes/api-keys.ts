@@ -8,6 +8,7 @@ import type { DashboardUser } from '../../domain/users/sessions.ts';
 import { confirmPassword, userEmails } from '../../domain/users/users.ts';
 import type { Services } from '../../services.ts';
 import { environmentParam, field, formOf, requireUser, sendPage } from '../context.ts';
+import { FormOnce } from '../form-once.ts';
 import { apiKeysView, confirmDeleteView, keyRequestsView, type ApiKeysView } from '../views/api-keys.ts';
 
 function keyActor(user: DashboardUser): KeyActor {
@@ -16,6 +17,7 @@ function keyActor(user: DashboardUser): KeyActor {
 
 export async function apiKeyRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const served = services.config.environments;
+  const generateForms = new FormOnce();
 
   const context = (request: FastifyRequest) => {
     const { user, csrf } = requireUser(request);
@@ -30,6 +32,7 @@ export async function apiKeyRoutes(app: FastifyInstance, services: Services): Pr
     creators: await userEmails(services, user.platformId),
     publicUrl: services.config.publicUrl,
     flushSeconds: services.config.keyUsageFlushSeconds,
+    formId: generateForms.newId(),
   });
 
   /** A key of the signed-in user's platform in this environment, or 404 (another platform's key does not exist here). */
@@ -57,8 +60,16 @@ export async function apiKeyRoutes(app: FastifyInstance, services: Services): Pr
     const ctx = context(request);
     const form = formOf(request);
     const name = field(form, 'name', 100).trim();
-    const fail = async (message: string, status: number) =>
-      sendPage(reply, apiKeysView(ctx, { ...(await baseView(ctx.user, ctx.environment)), error: message, formName: name }), status);
+    const formId = field(form, 'form_id', 64);
+    if (!generateForms.claim(ctx.user.sessionId, formId)) {
+      const view = await baseView(ctx.user, ctx.environment);
+      view.notice = 'This form was already sent, so no second key was generated. The key it created is in the list; its secret was shown once.';
+      return sendPage(reply, apiKeysView(ctx, view), 409);
+    }
+    const fail = async (message: string, status: number) => {
+      generateForms.release(ctx.user.sessionId, formId);
+      return sendPage(reply, apiKeysView(ctx, { ...(await baseView(ctx.user, ctx.environment)), error: message, formName: name }), status);
+    };
     if (name.length === 0) return fail('Give the key a name, such as the service that will use it.', 400);
     if (ctx.environment === 'production') {
       try {
@@ -68,7 +79,13 @@ export async function apiKeyRoutes(app: FastifyInstance, services: Services): Pr
         throw error;
       }
     }
-    const created = await createApiKey(services, keyActor(ctx.user), { platformId: ctx.user.platformId, environment: ctx.environment, name });
+    let created;
+    try {
+      created = await createApiKey(services, keyActor(ctx.user), { platformId: ctx.user.platformId, environment: ctx.environment, name });
+    } catch (error) {
+      generateForms.release(ctx.user.sessionId, formId);
+      throw error;
+    }
     // The secret goes into this one response (no-store) and nowhere else: not a redirect, a session or a log line.
     return sendPage(reply, apiKeysView(ctx, { ...(await baseView(ctx.user, ctx.environment)), created }), 201);
   });

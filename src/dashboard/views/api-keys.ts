@@ -19,6 +19,8 @@ export interface ApiKeysView {
   error?: string | undefined;
   notice?: string | undefined;
   formName?: string | undefined;
+  /** One-time id of the generate form, so a reload of the result page does not mint a second key. */
+  formId: string;
 }
 
 function createdBy(label: string, creators: ReadonlyMap<string, string>): string {
@@ -92,6 +94,7 @@ export function apiKeysView(ctx: PageContext, view: ApiKeysView): string {
           <h2 id="generate-title">Generate key</h2>
           <form method="post" action="/dashboard/settings/api-keys/${env}" class="form form-inline">
             <input type="hidden" name="csrf" value="${ctx.csrf}">
+            <input type="hidden" name="form_id" value="${view.formId}">
             <div class="field">
               <label for="key-name">Key name</label>
               <input id="key-name" name="name" type="text" required maxlength="100" placeholder="e.g. Backend ${new Date().getUTCFullYear()}" value="${view.formName ?? ''}" aria-describedby="key-name-help">

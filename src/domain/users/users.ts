@@ -8,7 +8,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../errors.ts';
 import { hashToken } from '../platforms/platforms.ts';
 import { checkSignInThrottle, clearAccountFailures, recordSignInFailure } from './login-throttle.ts';
-import { createSession, endUserSessions, type DashboardUser } from './sessions.ts';
+import { createSession, endUserSessions, pruneSessions, type DashboardUser } from './sessions.ts';
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const inviteTtlMs = 7 * 24 * 3600 * 1000;
@@ -50,6 +50,8 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<{ token: s
     throw new ApiError('SIGN_IN_FAILED');
   }
   await clearAccountFailures(deps, email);
+  // Sign-ins are rare enough to carry the cleanup of long-dead sessions, so no background job is needed.
+  await pruneSessions(deps);
   const session = await createSession(deps, user.id, user.platform_id, input.ip);
   return { ...session, userId: user.id };
 }
