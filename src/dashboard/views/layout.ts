@@ -28,7 +28,8 @@ function navLink(href: string, label: string, isCurrent: boolean): Html {
 }
 
 export function page(ctx: PageContext, title: string, body: Html): string {
-  const env = ctx.environment ?? 'sandbox';
+  // Without an environment in view, the bare paths redirect to one this deployment serves.
+  const env = ctx.environment ? `/${ctx.environment}` : '';
   return `<!doctype html>${html`<html lang="en">
 ${head(title)}
 <body>
@@ -48,11 +49,11 @@ ${head(title)}
   <nav class="sidebar" aria-label="Main">
     <p class="nav-heading">Platform</p>
     <ul>
-      ${navLink(`/dashboard/accounts/${env}`, 'Accounts', ctx.active === 'accounts')}
+      ${navLink(`/dashboard/accounts${env}`, 'Accounts', ctx.active === 'accounts')}
     </ul>
     <p class="nav-heading">Settings</p>
     <ul>
-      ${navLink(`/dashboard/settings/api-keys/${env}`, 'API Keys', ctx.active === 'keys')}
+      ${navLink(`/dashboard/settings/api-keys${env}`, 'API Keys', ctx.active === 'keys')}
       ${navLink('/dashboard/settings/team', 'Team', ctx.active === 'team')}
       ${navLink('/dashboard/settings/password', 'Password', ctx.active === 'password')}
     </ul>
