@@ -98,6 +98,7 @@ describe('dashboard sign-in', () => {
     });
     assert.equal(huge.statusCode, 413);
     assert.equal((await client.get('/dashboard/nowhere')).status, 404);
+    assert.equal((await ctx.app.inject({ method: 'PUT', url: '/dashboard/sign-in' })).statusCode, 404);
     assert.equal((await client.get('/dashboard/set-password?token=%00%ff')).status, 400);
   });
 });

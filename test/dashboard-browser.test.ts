@@ -21,6 +21,8 @@ describe('dashboard in a browser: sign in → generate → use → last used →
   let page: Page;
   let userDataDir: string;
   let step = 0;
+  // Any console error — a CSP violation, a failed asset, a script error — fails the test.
+  const consoleErrors: string[] = [];
 
   const shot = async (name: string): Promise<void> => {
     await page.screenshot({ path: path.join(shotsDir, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true });
@@ -42,6 +44,10 @@ describe('dashboard in a browser: sign in → generate → use → last used →
       viewport: { width: 1360, height: 900 },
     });
     page = browser.pages()[0] ?? (await browser.newPage());
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
   });
 
   after(async () => {
@@ -125,5 +131,19 @@ describe('dashboard in a browser: sign in → generate → use → last used →
     assert.equal(revoked.status, 401);
     assert.equal(((await revoked.json()) as { error: { code: string } }).error.code, 'API_KEY_REVOKED');
     assert.equal((await api(old.secret)).status, 200); // the other key is untouched
+
+    // The other pages render under the CSP too.
+    await page.getByRole('navigation', { name: 'Environment' }).getByRole('link', { name: 'Production' }).click();
+    await page.getByLabel('Your password').waitFor();
+    await shot('api-keys-production');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
+    await page.getByRole('heading', { name: 'Accounts' }).waitFor();
+    await shot('accounts');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team' }).click();
+    await page.getByLabel('Email').fill('sam@example.test');
+    await page.getByRole('button', { name: 'Create invitation link' }).click();
+    await page.getByText('it will not be shown again').waitFor();
+    await shot('team-invitation');
+    assert.deepEqual(consoleErrors, []);
   });
 });

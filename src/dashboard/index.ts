@@ -10,7 +10,7 @@ import { accountRoutes } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
 import { teamRoutes } from './routes/team.ts';
-import { applySecurityHeaders, cookieNames, isCrossSite, isCsrfTokenValid } from './security.ts';
+import { applySecurityHeaders, cookieNames, cookieOptions, isCrossSite, isCsrfTokenValid } from './security.ts';
 import { errorView } from './views/auth.ts';
 
 const assets = {
@@ -44,6 +44,7 @@ export async function dashboard(app: FastifyInstance, services: Services): Promi
 
   app.addHook('onRequest', async (request, reply) => {
     applySecurityHeaders(reply, names.isSecure);
+    if (request.url.startsWith('/dashboard/assets/')) return; // static files need no session lookup
     const token = request.cookies[names.session];
     if (token) {
       const user = await resolveSession(services, token);
@@ -57,6 +58,7 @@ export async function dashboard(app: FastifyInstance, services: Services): Promi
   // Every state change carries a CSRF token bound to the session (or, signed out, to the pre-session cookie).
   app.addHook('preHandler', async (request) => {
     if (request.method === 'GET' || request.method === 'HEAD') return;
+    if (request.is404) return; // no such page: the not-found handler answers, nothing changes
     if (isCrossSite(request, services.config.publicUrl)) throw new ApiError('CSRF_TOKEN_INVALID');
     const submitted = (request.body as Record<string, string> | undefined)?.csrf;
     if (request.routeOptions.config.isPublicForm) {
@@ -73,7 +75,7 @@ export async function dashboard(app: FastifyInstance, services: Services): Promi
         const next = safeNext(request.url.split('?')[0]);
         return reply.redirect(`/dashboard/sign-in${next === '/dashboard' ? '' : `?next=${encodeURIComponent(next)}`}`, 303);
       }
-      reply.clearCookie(names.session, { path: '/' });
+      reply.clearCookie(names.session, cookieOptions(names));
       return sendPage(reply, errorView(401, 'Signed out', error.message, { href: '/dashboard/sign-in', label: 'Sign in' }), 401);
     }
     if (error instanceof ApiError && error.status < 500) {
