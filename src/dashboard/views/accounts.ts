@@ -113,9 +113,11 @@ export function accountView(ctx: PageContext, account: AccountRow, environment: 
       </section>
     </div>
     ${moneySection(money)}
-    <section class="card" aria-labelledby="requests-title"><h2 id="requests-title">Latest API requests for this account</h2>
-      <p class="muted small">Requests made with x-on-behalf-of this account or naming it in the path; kept for 7 days.</p>
-      ${requestLogTable(requests, `API requests for ${title}`, 'No API requests for this account yet.')}
-    </section>`,
+    ${account.type === 'connected'
+      ? html`<section class="card" aria-labelledby="requests-title"><h2 id="requests-title">Latest API requests for this account</h2>
+        <p class="muted small">Requests made with x-on-behalf-of this account or naming it in the path; kept for 7 days.</p>
+        ${requestLogTable(requests, `API requests for ${title}`, 'No API requests for this account yet.')}
+      </section>`
+      : html`<p class="muted">Requests your platform makes in its own scope are listed per key, under <a href="/dashboard/settings/api-keys/${environment}">Settings › API Keys</a> › Requests.</p>`}`,
   );
 }
