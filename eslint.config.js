@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's one browser script.
+    files: ['src/dashboard/public/**/*.js'],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'script' },
+  },
+  {
     files: ['src/domain/**', 'src/db/**', 'src/lib/**', 'src/auth/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['fastify', '@fastify/*', '**/http/**'], message: 'domain, auth, db and lib code never import the HTTP layer' }] }],

@@ -5,12 +5,14 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import findMyWay, { type HTTPMethod } from 'find-my-way';
 import { newId } from './lib/ids.ts';
 import type { Services } from './services.ts';
+import { dashboard } from './dashboard/index.ts';
 import { registerOperatorAuth } from './http/admin/operator-auth.ts';
 import { adminOnboardingRoutes } from './http/admin/onboarding-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerRequestContext } from './http/request-context.ts';
+import { registerRequestLog } from './http/request-log-hook.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
 import { onboardingRoutes } from './http/routes/onboarding.ts';
 import { sandboxRoutes } from './http/routes/sandbox.ts';
@@ -73,6 +75,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       registerApiKeyAuth(api, services);
+      registerRequestLog(api, services);
       await accountRoutes(api, services);
       await onboardingRoutes(api, services);
       await sandboxRoutes(api, services);
@@ -88,6 +91,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     },
     { prefix: '/admin/v1' },
   );
+
+  await app.register(async (ui) => dashboard(ui, services), { prefix: '/dashboard' });
 
   return app;
 }

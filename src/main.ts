@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       '',
       `PIK is listening on ${base} (database: ${where}; environments: ${config.environments.join(', ')})`,
       `  API reference:   ${base}/docs`,
+      `  Dashboard:       ${base}/dashboard`,
       operator.path
         ? `  Operator token:  ${operator.generated ? 'created in' : 'read from'} ${operator.path} (the CLI finds it there)`
         : '  Operator token:  from PIK_OPERATOR_TOKEN',

@@ -7,12 +7,14 @@ import type { Database } from './db/database.ts';
 import { InvalidationBus } from './db/invalidation.ts';
 import { AccountDirectory } from './domain/accounts/account-directory.ts';
 import type { Deps } from './domain/deps.ts';
+import { RequestLogRecorder } from './domain/request-log/request-log-recorder.ts';
 
 export interface Services extends Deps {
   config: Config;
   logger: Logger;
   keyCache: ApiKeyCache;
   keyUsage: KeyUsageRecorder;
+  requestLog: RequestLogRecorder;
   operatorToken: string;
   close(): Promise<void>;
 }
@@ -27,15 +29,21 @@ export async function createServices(config: Config, db: Database, logger: Logge
     logger.warn({ err: error }, 'could not record API key usage; will retry'),
   );
   keyUsage.start();
+  const requestLog = new RequestLogRecorder(deps, config.environments, 1000, (error) =>
+    logger.warn({ err: error }, 'could not write the request log; will retry'),
+  );
+  requestLog.start();
   return {
     ...deps,
     config,
     logger,
     keyCache,
     keyUsage,
+    requestLog,
     operatorToken,
     close: async () => {
       await keyUsage.stop();
+      await requestLog.stop();
       await invalidation.close();
     },
   };

@@ -3,10 +3,12 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './database.ts';
 import * as m0001 from './migrations/0001_core_and_accounts.ts';
 import * as m0002 from './migrations/0002_onboarding.ts';
+import * as m0004 from './migrations/0004_dashboard.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core_and_accounts': m0001,
   '0002_onboarding': m0002,
+  '0004_dashboard': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

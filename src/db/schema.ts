@@ -47,11 +47,30 @@ export interface ApiKeyTable {
   revoked_at: NullableTimestamp;
 }
 
+export interface SessionTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  platform_id: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  ip: string | null;
+  revoked_at: NullableTimestamp;
+}
+
+export interface LoginFailureTable {
+  subject_hash: string;
+  failed_at: Timestamp;
+}
+
 export interface CoreTables {
   'core.platforms': PlatformTable;
   'core.users': UserTable;
   'core.password_tokens': PasswordTokenTable;
   'core.api_keys': ApiKeyTable;
+  'core.sessions': SessionTable;
+  'core.login_failures': LoginFailureTable;
 }
 
 export const capabilities = ['inbound_payments', 'fx_conversion', 'payouts'] as const;
@@ -111,17 +130,33 @@ export interface ReceivingAddressTable {
   created_at: Timestamp;
 }
 
+export interface RequestLogTable {
+  id: string;
+  platform_id: string;
+  key_id: string;
+  account_id: string | null;
+  on_behalf_of: string | null;
+  method: string;
+  path: string;
+  status: number;
+  error_code: string | null;
+  created_at: Timestamp;
+}
+
 export interface EnvTables {
   accounts: AccountTable;
   events: EventTable;
   verifications: VerificationTable;
   receiving_addresses: ReceivingAddressTable;
+  request_log: RequestLogTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;
 export type ApiKeyRow = Selectable<ApiKeyTable>;
 export type VerificationRow = Selectable<VerificationTable>;
 export type ReceivingAddressRow = Selectable<ReceivingAddressTable>;
+export type UserRow = Selectable<UserTable>;
+export type RequestLogRow = Selectable<RequestLogTable>;
 
 export type CoreDb = Kysely<CoreTables>;
 /** A handle bound to one environment's schema; there is no way to name the other environment's tables through it. */

@@ -15,6 +15,7 @@ const catalogue = {
   ON_BEHALF_OF_MISMATCH: { status: 400, message: 'The account id in the path must equal the x-on-behalf-of header.' },
   INVALID_CURSOR: { status: 400, message: 'The cursor is not valid for this list.' },
   UNKNOWN_CAPABILITY: { status: 400, message: 'Unknown capability.' },
+  PASSWORD_TOKEN_INVALID: { status: 400, message: 'This link is not valid: it was already used, has expired, or was replaced. Ask for a new one.' },
   // 401 — authentication
   API_KEY_MISSING: { status: 401, message: 'No API key. Send it as "Authorization: Bearer <api key>".' },
   AUTHORIZATION_MALFORMED: { status: 401, message: 'The Authorization header must be "Bearer <api key>".' },
@@ -22,6 +23,8 @@ const catalogue = {
   API_KEY_REVOKED: { status: 401, message: 'The API key has been deleted. Use an active key.' },
   API_KEY_ENVIRONMENT_MISMATCH: { status: 401, message: 'This deployment does not serve the environment of this API key.' },
   OPERATOR_TOKEN_INVALID: { status: 401, message: 'A valid operator token is required.' },
+  SIGN_IN_FAILED: { status: 401, message: 'The email or password is not correct.' },
+  SESSION_REQUIRED: { status: 401, message: 'Your session has ended. Sign in again.' },
   // 403 — authenticated but not allowed
   PLATFORM_SCOPE_REQUIRED: { status: 403, message: 'This operation is for the platform itself; call it without x-on-behalf-of.' },
   ACCOUNT_NOT_VERIFIED: { status: 403, message: 'The account is not verified yet.' },
@@ -31,11 +34,16 @@ const catalogue = {
     status: 403,
     message: "The platform account's verification and capabilities are managed by PIK; name a connected account instead.",
   },
+  CSRF_TOKEN_INVALID: { status: 403, message: 'This form has expired or did not come from the dashboard. Reload the page and try again.' },
+  PASSWORD_INCORRECT: { status: 403, message: 'The password is not correct.' },
+  OWNER_REQUIRED: { status: 403, message: 'Only the owner of the platform can do this.' },
   // 404
   ROUTE_NOT_FOUND: { status: 404, message: 'No such endpoint.' },
   ACCOUNT_NOT_FOUND: { status: 404, message: 'No such account.' },
   PLATFORM_NOT_FOUND: { status: 404, message: 'No such platform.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'No such API key.' },
+  USER_NOT_FOUND: { status: 404, message: 'No such user.' },
+  PAGE_NOT_FOUND: { status: 404, message: 'No such page.' },
   // 405, 409, 413, 415
   METHOD_NOT_ALLOWED: { status: 405, message: 'This endpoint does not accept that method.' },
   REFERENCE_ID_CONFLICT: { status: 409, message: 'Another account of this platform already has this reference_id.' },
@@ -57,9 +65,11 @@ const catalogue = {
   KYC_REQUIRES_INDIVIDUAL: { status: 422, message: 'KYC is for individual accounts; submit business identity with POST /accounts/{id}/kyb.' },
   KYB_REQUIRES_BUSINESS: { status: 422, message: 'KYB is for business accounts; submit individual identity with POST /accounts/{id}/kyc.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  CANNOT_REMOVE_USER: { status: 422, message: 'The owner cannot be removed, and nobody can remove themselves.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
   // 429, 5xx
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the number of seconds in Retry-After.' },
+  SIGN_IN_THROTTLED: { status: 429, message: 'Too many failed sign-in attempts. Wait 15 minutes, then try again.' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side. Retry later; quote the request_id if it persists.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is starting or stopping; retry shortly.' },
 } as const satisfies Record<string, { status: number; message: string }>;

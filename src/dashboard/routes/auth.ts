@@ -1,0 +1,111 @@
+// Sign-in, sign-out, the one-time set-password / invitation link, and changing one's password.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../../domain/errors.ts';
+import { endSession, sessionAbsoluteTtlMs } from '../../domain/users/sessions.ts';
+import { changePassword, readPasswordToken, setPasswordWithToken, signIn } from '../../domain/users/users.ts';
+import type { Services } from '../../services.ts';
+import { field, formOf, requireUser, safeNext, sendPage } from '../context.ts';
+import { cookieOptions, csrfTokenFor, newCsrfSecret, type CookieNames } from '../security.ts';
+import { invalidLinkView, passwordView, setPasswordView, signInView } from '../views/auth.ts';
+
+/** The CSRF token for a signed-out form, creating its pre-session cookie when there is none. */
+function publicCsrf(request: FastifyRequest, reply: FastifyReply, names: CookieNames): string {
+  let secret = request.cookies[names.csrf];
+  if (!secret || secret.length < 20 || secret.length > 100) {
+    secret = newCsrfSecret();
+    reply.setCookie(names.csrf, secret, cookieOptions(names));
+  }
+  return csrfTokenFor(secret);
+}
+
+export async function authRoutes(app: FastifyInstance, services: Services, names: CookieNames): Promise<void> {
+  app.get('/sign-in', async (request, reply) => {
+    if (request.dashboardUser) return reply.redirect('/dashboard', 303);
+    const query = request.query as Record<string, unknown>;
+    const notice =
+      query.signed_out !== undefined ? 'You have signed out.' : query.password_set !== undefined ? 'Your password is set. Sign in with it.' : undefined;
+    return sendPage(reply, signInView({ csrf: publicCsrf(request, reply, names), next: safeNext(query.next), ...(notice ? { notice } : {}) }));
+  });
+
+  app.post('/sign-in', { config: { isPublicForm: true } }, async (request, reply) => {
+    const form = formOf(request);
+    const email = field(form, 'email', 254);
+    const next = safeNext(form.next);
+    try {
+      const session = await signIn(services, { email, password: field(form, 'password', 256), ip: request.ip });
+      reply.setCookie(names.session, session.token, cookieOptions(names, Math.floor(sessionAbsoluteTtlMs / 1000)));
+      return reply.redirect(next, 303);
+    } catch (error) {
+      if (error instanceof ApiError && (error.code === 'SIGN_IN_FAILED' || error.code === 'SIGN_IN_THROTTLED')) {
+        if (error.code === 'SIGN_IN_THROTTLED') reply.header('retry-after', '900');
+        return sendPage(reply, signInView({ csrf: publicCsrf(request, reply, names), email, error: error.message, next }), error.status);
+      }
+      throw error;
+    }
+  });
+
+  app.post('/sign-out', async (request, reply) => {
+    const { user } = requireUser(request);
+    await endSession(services, user.sessionId);
+    reply.clearCookie(names.session, cookieOptions(names));
+    return reply.redirect('/dashboard/sign-in?signed_out=1', 303);
+  });
+
+  app.get('/set-password', async (request, reply) => {
+    const token = String((request.query as Record<string, unknown>).token ?? '');
+    try {
+      const info = await readPasswordToken(services, token);
+      return sendPage(reply, setPasswordView({ csrf: publicCsrf(request, reply, names), token, info }));
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'PASSWORD_TOKEN_INVALID') return sendPage(reply, invalidLinkView(error.message), 400);
+      throw error;
+    }
+  });
+
+  app.post('/set-password', { config: { isPublicForm: true } }, async (request, reply) => {
+    const form = formOf(request);
+    const token = field(form, 'token', 100);
+    const password = field(form, 'new_password', 256);
+    let info;
+    try {
+      info = await readPasswordToken(services, token);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'PASSWORD_TOKEN_INVALID') return sendPage(reply, invalidLinkView(error.message), 400);
+      throw error;
+    }
+    const again = (message: string, status = 400) =>
+      sendPage(reply, setPasswordView({ csrf: publicCsrf(request, reply, names), token, info, error: message }), status);
+    if (password !== field(form, 'confirm_password', 256)) return again('The two passwords are not the same.');
+    try {
+      await setPasswordWithToken(services, token, password);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'INVALID_REQUEST') return again(error.message);
+      if (error instanceof ApiError && error.code === 'PASSWORD_TOKEN_INVALID') return sendPage(reply, invalidLinkView(error.message), 400);
+      throw error;
+    }
+    return reply.redirect('/dashboard/sign-in?password_set=1', 303);
+  });
+
+  app.get('/settings/password', async (request, reply) => {
+    const ctx = { ...requireUser(request), active: 'password' as const };
+    return sendPage(reply, passwordView(ctx, {}));
+  });
+
+  app.post('/settings/password', async (request, reply) => {
+    const ctx = { ...requireUser(request), active: 'password' as const };
+    const form = formOf(request);
+    const newPassword = field(form, 'new_password', 256);
+    if (newPassword !== field(form, 'confirm_password', 256)) {
+      return sendPage(reply, passwordView(ctx, { error: 'The two new passwords are not the same.' }), 400);
+    }
+    try {
+      await changePassword(services, ctx.user, { currentPassword: field(form, 'current_password', 256), newPassword, ip: request.ip });
+    } catch (error) {
+      if (error instanceof ApiError && ['INVALID_REQUEST', 'PASSWORD_INCORRECT', 'SIGN_IN_THROTTLED'].includes(error.code)) {
+        return sendPage(reply, passwordView(ctx, { error: error.message }), error.status);
+      }
+      throw error;
+    }
+    return sendPage(reply, passwordView(ctx, { notice: 'Your password is changed. Your other sessions have been signed out.' }));
+  });
+}
