@@ -6,11 +6,18 @@ import findMyWay, { type HTTPMethod } from 'find-my-way';
 import { newId } from './lib/ids.ts';
 import type { Services } from './services.ts';
 import { registerOperatorAuth } from './http/admin/operator-auth.ts';
+import { adminMoneyRoutes } from './http/admin/money-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
 import { registerErrorHandling } from './http/errors.ts';
+import { registerIdempotency } from './http/idempotency.ts';
 import { registerRequestContext } from './http/request-context.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
+import { payoutRoutes } from './http/routes/payouts.ts';
+import { sandboxMoneyRoutes } from './http/routes/sandbox-money.ts';
+import { transferRoutes } from './http/routes/transfers.ts';
+import { virtualAccountRoutes } from './http/routes/virtual-accounts.ts';
+import { walletRoutes } from './http/routes/wallets.ts';
 import { ErrorResponse } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
 
@@ -66,7 +73,13 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       registerApiKeyAuth(api, services);
+      registerIdempotency(api, services); // before the routes: it wraps the handlers of `idempotent` routes
       await accountRoutes(api, services);
+      await walletRoutes(api, services);
+      await transferRoutes(api, services);
+      await payoutRoutes(api, services);
+      await virtualAccountRoutes(api, services);
+      await sandboxMoneyRoutes(api, services);
     },
     { prefix: '/api/v1' },
   );
@@ -75,6 +88,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     async (admin) => {
       registerOperatorAuth(admin, services);
       await adminPlatformRoutes(admin, services);
+      await adminMoneyRoutes(admin, services);
     },
     { prefix: '/admin/v1' },
   );

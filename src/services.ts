@@ -7,6 +7,7 @@ import type { Database } from './db/database.ts';
 import { InvalidationBus } from './db/invalidation.ts';
 import { AccountDirectory } from './domain/accounts/account-directory.ts';
 import type { Deps } from './domain/deps.ts';
+import { DepositSettler } from './domain/ledger/deposits.ts';
 
 export interface Services extends Deps {
   config: Config;
@@ -27,6 +28,8 @@ export async function createServices(config: Config, db: Database, logger: Logge
     logger.warn({ err: error }, 'could not record API key usage; will retry'),
   );
   keyUsage.start();
+  const settler = new DepositSettler(deps, (error) => logger.error({ err: error }, 'deposit settler pass failed; will retry'));
+  settler.start();
   return {
     ...deps,
     config,
@@ -35,6 +38,7 @@ export async function createServices(config: Config, db: Database, logger: Logge
     keyUsage,
     operatorToken,
     close: async () => {
+      await settler.stop();
       await keyUsage.stop();
       await invalidation.close();
     },

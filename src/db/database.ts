@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Environment } from '../config.ts';
 import type { CoreDb, CoreTables, EnvDb } from './schema.ts';
+import { transactionHooks } from './transaction-hooks.ts';
 
 // int8 columns hold money in minor units; never let them become floats.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => BigInt(value));
@@ -58,7 +59,14 @@ function wrap(
     pool,
     core,
     env: (environment) => envHandle(core, environment),
-    transaction: (fn) => core.transaction().execute((trx) => fn(makeTx(trx))),
+    transaction: (fn) =>
+      core.transaction().execute(async (trx) => {
+        const tx = makeTx(trx);
+        const result = await fn(tx);
+        // e.g. the request's idempotency key is marked "applied" in the same commit as the movement it produced
+        await transactionHooks.getStore()?.beforeCommit(tx);
+        return result;
+      }),
     listen,
     close: async () => {
       await core.destroy(); // ends the pool

@@ -40,3 +40,9 @@ export const operatorSecurity = [{ operatorToken: [] }];
 export function listOf<T extends Type.TSchema>(item: T) {
   return Type.Object({ data: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) });
 }
+
+/** Also documented on routes that move money: state conflicts and business rules. */
+export const moneyErrorResponses = {
+  409: Type.Ref('ErrorResponse'),
+  422: Type.Ref('ErrorResponse'),
+};
