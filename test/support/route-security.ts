@@ -42,6 +42,8 @@ export interface RouteSpec {
   scope: 'platform' | 'any';
   /** The route names an account in its path. */
   hasAccountInPath?: boolean;
+  /** The route uses a capability of the account it acts on: an unverified connected account is refused by the gate. */
+  needsCapability?: boolean;
 }
 
 function expectError(result: { status: number; body: any }, status: number, code: string): void { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -133,6 +135,17 @@ export function describeRouteSecurity(name: string, fixture: () => SecurityFixtu
           );
         });
       }
+    }
+
+    if (route.needsCapability) {
+      it('403 ACCOUNT_NOT_VERIFIED for an unverified connected account (the capability gate)', async () => {
+        // f.account is never verified: every capability use on it stops at the gate, before anything else happens.
+        const unverified = await createTestConnectedAccount(f.ctx, f.platform, 'sandbox');
+        const options = route.scope === 'platform' ? { key: f.platform.keys.sandbox } : { key: f.platform.keys.sandbox, onBehalfOf: unverified };
+        const result = await f.ctx.call(route.method, route.path(unverified), { ...options, body: route.body?.() });
+        expectError(result, 403, 'ACCOUNT_NOT_VERIFIED');
+        assert.equal(result.body.error.detail.account_id, unverified);
+      });
     }
 
     it('400 API_KEY_IN_URL for a key in the query string, even with a valid header', async () => {
