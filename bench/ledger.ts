@@ -171,6 +171,7 @@ async function postgres(): Promise<Figures[]> {
   url.pathname = `/${name}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-bench-'));
   try {
+    console.log('PostgreSQL: setting up…');
     const server = await startServer({ DATABASE_URL: url.toString(), PIK_DATA_DIR: dataDir });
     const setup = await setUp(server.url);
     await viaApi('warm-up', server.url, setup.key, setup.accounts, 3);
@@ -178,6 +179,9 @@ async function postgres(): Promise<Figures[]> {
     await server.stop();
     const sql = await direct('PostgreSQL: same transaction, direct through the pool', url.toString(), setup);
     return [api, sql];
+  } catch (error) {
+    console.error('PostgreSQL run failed:', error);
+    throw error;
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();

@@ -86,6 +86,9 @@ export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob
 
 export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
   const pool = new pg.Pool({ connectionString, max: poolSize });
+  // An idle connection that the server closes (restart, failover, DROP DATABASE) must not crash the process:
+  // the pool discards it, and the next query opens a fresh one or reports the outage to its caller.
+  pool.on('error', () => undefined);
   // Fail fast with a clear error when the server is unreachable.
   const probe = await pool.connect();
   probe.release();
