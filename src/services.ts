@@ -7,6 +7,7 @@ import type { Database } from './db/database.ts';
 import { InvalidationBus } from './db/invalidation.ts';
 import { AccountDirectory } from './domain/accounts/account-directory.ts';
 import type { Deps } from './domain/deps.ts';
+import { IdempotencySweeper } from './domain/idempotency/sweeper.ts';
 import { DepositSettler } from './domain/ledger/deposits.ts';
 
 export interface Services extends Deps {
@@ -30,6 +31,8 @@ export async function createServices(config: Config, db: Database, logger: Logge
   keyUsage.start();
   const settler = new DepositSettler(deps, (error) => logger.error({ err: error }, 'deposit settler pass failed; will retry'));
   settler.start();
+  const sweeper = new IdempotencySweeper(deps, (error) => logger.warn({ err: error }, 'could not delete expired idempotency keys'));
+  sweeper.start();
   return {
     ...deps,
     config,
@@ -38,6 +41,7 @@ export async function createServices(config: Config, db: Database, logger: Logge
     keyUsage,
     operatorToken,
     close: async () => {
+      sweeper.stop();
       await settler.stop();
       await keyUsage.stop();
       await invalidation.close();

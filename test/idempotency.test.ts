@@ -161,3 +161,20 @@ describe('Idempotency-Key', () => {
     assert.equal(v2.body.id, v1.body.id);
   });
 });
+
+describe('expiry', () => {
+  it('the sweeper deletes records past their 24 hours and keeps the others', async () => {
+    const { IdempotencySweeper } = await import('../src/domain/idempotency/sweeper.ts');
+    const past = new Date(Date.now() - 1000);
+    await ctx.services.db
+      .env('sandbox')
+      .insertInto('idempotency_keys')
+      .values({ platform_id: platform.id, key: 'old', request_hash: 'x', claim_token: 't', locked_until: past, created_at: past, expires_at: past })
+      .execute();
+    const deleted = await new IdempotencySweeper(ctx.services, () => undefined).runOnce();
+    assert.ok(deleted >= 1);
+    const left = await ctx.services.db.env('sandbox').selectFrom('idempotency_keys').select('key').where('platform_id', '=', platform.id).execute();
+    assert.ok(!left.some((r) => r.key === 'old'));
+    assert.ok(left.some((r) => r.key === 'transfer-1'));
+  });
+});
