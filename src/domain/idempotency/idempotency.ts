@@ -9,8 +9,6 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 
 export const idempotencyTtlMs = 24 * 3600 * 1000;
-/** A claim not applied within this time belongs to a request that died (crash, lost connection); a retry may take it over. */
-export const claimTtlMs = 60_000;
 
 const keyPattern = /^[\x21-\x7e]{1,255}$/;
 
@@ -49,11 +47,12 @@ export async function claimIdempotencyKey(deps: Deps, scope: Scope, key: string,
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = deps.now();
     const token = randomBase62(22);
-    // One statement decides who runs: a new key, an expired record, or a claim whose request died is taken over;
+    // One statement decides who runs: a new key, an expired record, or a claim whose request died (not applied
+    // within idempotencyClaimTtlMs, PIK_IDEMPOTENCY_LOCK_SECONDS) is taken over;
     // of two concurrent first uses exactly one gets its token back.
     const taken = await sql<{ claim_token: string }>`
       insert into ${table} as k (platform_id, key, request_hash, claim_token, locked_until, created_at, expires_at)
-      values (${scope.platformId}, ${key}, ${requestHash}, ${token}, ${new Date(now.getTime() + claimTtlMs)}, ${now}, ${new Date(now.getTime() + idempotencyTtlMs)})
+      values (${scope.platformId}, ${key}, ${requestHash}, ${token}, ${new Date(now.getTime() + deps.config.idempotencyClaimTtlMs)}, ${now}, ${new Date(now.getTime() + idempotencyTtlMs)})
       on conflict (platform_id, key) do update set
         request_hash = excluded.request_hash, claim_token = excluded.claim_token, locked_until = excluded.locked_until,
         created_at = excluded.created_at, expires_at = excluded.expires_at,
