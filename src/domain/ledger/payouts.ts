@@ -10,8 +10,7 @@ import { ApiError, invalidField } from '../errors.ts';
 import { recordEvent } from '../events.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
 import { clearing, decideHold, decidePayoutCompletion, decideRelease } from './decisions.ts';
-import { postMovement } from './ledger.ts';
-import { insertTransactions } from './ledger.ts';
+import { insertTransactions, postMovement } from './ledger.ts';
 import { claimReference, parseReference } from './references.ts';
 
 export interface CreatePayoutInput {
