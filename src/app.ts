@@ -8,14 +8,21 @@ import type { Services } from './services.ts';
 import { dashboard } from './dashboard/index.ts';
 import { registerOperatorAuth } from './http/admin/operator-auth.ts';
 import { adminOnboardingRoutes } from './http/admin/onboarding-routes.ts';
+import { adminMoneyRoutes } from './http/admin/money-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
 import { registerErrorHandling } from './http/errors.ts';
+import { registerIdempotency } from './http/idempotency.ts';
 import { registerRequestContext } from './http/request-context.ts';
 import { registerRequestLog } from './http/request-log-hook.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
 import { onboardingRoutes } from './http/routes/onboarding.ts';
 import { sandboxRoutes } from './http/routes/sandbox.ts';
+import { payoutRoutes } from './http/routes/payouts.ts';
+import { sandboxMoneyRoutes } from './http/routes/sandbox-money.ts';
+import { transferRoutes } from './http/routes/transfers.ts';
+import { virtualAccountRoutes } from './http/routes/virtual-accounts.ts';
+import { walletRoutes } from './http/routes/wallets.ts';
 import { ErrorResponse } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
 
@@ -76,9 +83,15 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     async (api) => {
       registerApiKeyAuth(api, services);
       registerRequestLog(api, services);
+      registerIdempotency(api, services); // before the routes: it wraps the handlers of `idempotent` routes
       await accountRoutes(api, services);
       await onboardingRoutes(api, services);
       await sandboxRoutes(api, services);
+      await walletRoutes(api, services);
+      await transferRoutes(api, services);
+      await payoutRoutes(api, services);
+      await virtualAccountRoutes(api, services);
+      await sandboxMoneyRoutes(api, services);
     },
     { prefix: '/api/v1' },
   );
@@ -88,6 +101,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       registerOperatorAuth(admin, services);
       await adminPlatformRoutes(admin, services);
       await adminOnboardingRoutes(admin, services);
+      await adminMoneyRoutes(admin, services);
     },
     { prefix: '/admin/v1' },
   );

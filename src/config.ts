@@ -16,6 +16,10 @@ export interface Config {
   rateLimitEnabled: boolean;
   keyUsageFlushSeconds: number;
   bodyLimitBytes: number;
+  /** Sandbox deposits settle (pending → available) this long after they arrive. */
+  sandboxSettleDelayMs: number;
+  /** An Idempotency-Key claim not applied within this time belongs to a dead request; a retry may take it over. */
+  idempotencyClaimTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -77,6 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const keyUsageFlushSeconds = integer('PIK_KEY_USAGE_FLUSH_SECONDS', 15, 1, 60);
   const bodyLimitBytes = integer('PIK_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 50 * 1024 * 1024);
+  const sandboxSettleDelayMs = integer('PIK_SANDBOX_SETTLE_MS', 5000, 0, 3_600_000);
+  const idempotencyClaimTtlMs = integer('PIK_IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600) * 1000;
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -91,5 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitEnabled: rateLimit === 'on',
     keyUsageFlushSeconds,
     bodyLimitBytes,
+    sandboxSettleDelayMs,
+    idempotencyClaimTtlMs,
   };
 }

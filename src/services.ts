@@ -8,6 +8,8 @@ import { InvalidationBus } from './db/invalidation.ts';
 import { AccountDirectory } from './domain/accounts/account-directory.ts';
 import type { Deps } from './domain/deps.ts';
 import { RequestLogRecorder } from './domain/request-log/request-log-recorder.ts';
+import { IdempotencySweeper } from './domain/idempotency/sweeper.ts';
+import { DepositSettler } from './domain/ledger/deposits.ts';
 
 export interface Services extends Deps {
   config: Config;
@@ -33,6 +35,10 @@ export async function createServices(config: Config, db: Database, logger: Logge
     logger.warn({ err: error }, 'could not write the request log; will retry'),
   );
   requestLog.start();
+  const settler = new DepositSettler(deps, (error) => logger.error({ err: error }, 'deposit settler pass failed; will retry'));
+  settler.start();
+  const sweeper = new IdempotencySweeper(deps, (error) => logger.warn({ err: error }, 'could not delete expired idempotency keys'));
+  sweeper.start();
   return {
     ...deps,
     config,
@@ -42,6 +48,8 @@ export async function createServices(config: Config, db: Database, logger: Logge
     requestLog,
     operatorToken,
     close: async () => {
+      sweeper.stop();
+      await settler.stop();
       await keyUsage.stop();
       await requestLog.stop();
       await invalidation.close();

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Environment } from '../config.ts';
 import type { CoreDb, CoreTables, EnvDb } from './schema.ts';
+import { transactionHooks } from './transaction-hooks.ts';
 
 // int8 columns hold money in minor units; never let them become floats.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => BigInt(value));
@@ -58,7 +59,14 @@ function wrap(
     pool,
     core,
     env: (environment) => envHandle(core, environment),
-    transaction: (fn) => core.transaction().execute((trx) => fn(makeTx(trx))),
+    transaction: (fn) =>
+      core.transaction().execute(async (trx) => {
+        const tx = makeTx(trx);
+        const result = await fn(tx);
+        // e.g. the request's idempotency key is marked "applied" in the same commit as the movement it produced
+        await transactionHooks.getStore()?.beforeCommit(tx);
+        return result;
+      }),
     listen,
     close: async () => {
       await core.destroy(); // ends the pool
@@ -78,6 +86,9 @@ export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob
 
 export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
   const pool = new pg.Pool({ connectionString, max: poolSize });
+  // An idle connection that the server closes (restart, failover, DROP DATABASE) must not crash the process:
+  // the pool discards it, and the next query opens a fresh one or reports the outage to its caller.
+  pool.on('error', () => undefined);
   // Fail fast with a clear error when the server is unreachable.
   const probe = await pool.connect();
   probe.release();

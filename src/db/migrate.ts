@@ -3,11 +3,13 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './database.ts';
 import * as m0001 from './migrations/0001_core_and_accounts.ts';
 import * as m0002 from './migrations/0002_onboarding.ts';
+import * as m0003 from './migrations/0003_ledger.ts';
 import * as m0004 from './migrations/0004_dashboard.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core_and_accounts': m0001,
   '0002_onboarding': m0002,
+  '0003_ledger': m0003,
   '0004_dashboard': m0004,
 };
 
@@ -18,6 +20,8 @@ export async function migrate(database: Database): Promise<void> {
     db: database.core,
     provider,
     migrationTableSchema: 'core',
+    // Branches add numbered migrations in parallel (0002, 0003, …); a database that ran a later number first must still accept an earlier one.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -64,8 +64,17 @@ export interface LoginFailureTable {
   failed_at: Timestamp;
 }
 
+export interface VirtualAccountNumberTable {
+  bsb: string;
+  account_number: string;
+  environment: Environment;
+  virtual_account_id: string;
+  created_at: Timestamp;
+}
+
 export interface CoreTables {
   'core.platforms': PlatformTable;
+  'core.virtual_account_numbers': VirtualAccountNumberTable;
   'core.users': UserTable;
   'core.password_tokens': PasswordTokenTable;
   'core.api_keys': ApiKeyTable;
@@ -143,13 +152,148 @@ export interface RequestLogTable {
   created_at: Timestamp;
 }
 
+type Money = ColumnType<bigint, bigint, bigint>;
+type Json<T> = ColumnType<T, string, string>;
+
+export const transactionTypes = ['payment_in', 'payment_out', 'fx_conversion', 'transfer_in', 'transfer_out', 'fee', 'reversal'] as const;
+export type TransactionType = (typeof transactionTypes)[number];
+export type TransactionStatus = 'pending' | 'settled' | 'failed';
+export type Bucket = 'available' | 'pending';
+
+export interface LedgerBalanceTable {
+  ledger_account: string;
+  currency: string;
+  is_clearing: boolean;
+  available: ColumnType<bigint, bigint | undefined, bigint>;
+  pending: ColumnType<bigint, bigint | undefined, bigint>;
+  updated_at: Timestamp;
+}
+
+export interface LedgerEntryTable {
+  id: ColumnType<bigint, never, never>;
+  movement_id: string;
+  ledger_account: string;
+  currency: string;
+  bucket: Bucket;
+  amount: Money;
+  created_at: Timestamp;
+}
+
+export interface TransactionTable {
+  id: string;
+  platform_id: string;
+  account_id: string;
+  movement_id: string;
+  type: TransactionType;
+  currency: string;
+  amount: Money;
+  fee: ColumnType<bigint, bigint | undefined, bigint>;
+  status: TransactionStatus;
+  reference: string | null;
+  counterparty: Json<Record<string, unknown> | null>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MovementReferenceTable {
+  account_id: string;
+  reference: string;
+  movement_id: string;
+  created_at: Timestamp;
+}
+
+export interface TransferTable {
+  id: string;
+  platform_id: string;
+  source_account_id: string;
+  destination_account_id: string;
+  currency: string;
+  amount: Money;
+  reference: string | null;
+  created_at: Timestamp;
+}
+
+export interface DepositTable {
+  id: string;
+  platform_id: string;
+  account_id: string;
+  currency: string;
+  amount: Money;
+  reference: string | null;
+  sender_name: string | null;
+  source: 'sandbox' | 'operator';
+  status: 'pending' | 'settled';
+  settle_at: NullableTimestamp;
+  transaction_id: string;
+  created_at: Timestamp;
+  settled_at: NullableTimestamp;
+}
+
+export type PayoutStatus = 'pending' | 'completed' | 'failed';
+
+export interface PayoutTable {
+  id: string;
+  platform_id: string;
+  account_id: string;
+  currency: string;
+  amount: Money;
+  destination_type: 'bank_account' | 'crypto_address';
+  destination: Json<Record<string, string>>;
+  reference: string | null;
+  status: PayoutStatus;
+  failure_reason: string | null;
+  transaction_id: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface VirtualAccountTable {
+  id: string;
+  platform_id: string;
+  account_id: string;
+  bsb: string;
+  account_number: string;
+  account_name: string;
+  status: 'active' | 'released';
+  created_at: Timestamp;
+  released_at: NullableTimestamp;
+}
+
+export interface IdempotencyKeyTable {
+  platform_id: string;
+  key: string;
+  request_hash: string;
+  claim_token: string;
+  locked_until: Timestamp;
+  committed_at: NullableTimestamp;
+  response_status: number | null;
+  response_body: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface EnvTables {
   accounts: AccountTable;
   events: EventTable;
+  ledger_balances: LedgerBalanceTable;
+  ledger_entries: LedgerEntryTable;
+  transactions: TransactionTable;
+  movement_references: MovementReferenceTable;
+  transfers: TransferTable;
+  deposits: DepositTable;
+  payouts: PayoutTable;
+  virtual_accounts: VirtualAccountTable;
+  idempotency_keys: IdempotencyKeyTable;
   verifications: VerificationTable;
   receiving_addresses: ReceivingAddressTable;
   request_log: RequestLogTable;
 }
+
+export type TransactionRow = Selectable<TransactionTable>;
+export type PayoutRow = Selectable<PayoutTable>;
+export type DepositRow = Selectable<DepositTable>;
+export type TransferRow = Selectable<TransferTable>;
+export type VirtualAccountRow = Selectable<VirtualAccountTable>;
 
 export type AccountRow = Selectable<AccountTable>;
 export type ApiKeyRow = Selectable<ApiKeyTable>;

@@ -8,6 +8,6 @@ export interface Deps {
   db: Database;
   invalidation: InvalidationBus;
   directory: AccountDirectory;
-  config: Pick<Config, 'publicUrl' | 'environments'>;
+  config: Pick<Config, 'publicUrl' | 'environments' | 'sandboxSettleDelayMs' | 'idempotencyClaimTtlMs'>;
   now: () => Date;
 }

@@ -16,6 +16,7 @@ const catalogue = {
   INVALID_CURSOR: { status: 400, message: 'The cursor is not valid for this list.' },
   UNKNOWN_CAPABILITY: { status: 400, message: 'Unknown capability.' },
   PASSWORD_TOKEN_INVALID: { status: 400, message: 'This link is not valid: it was already used, has expired, or was replaced. Ask for a new one.' },
+  INVALID_IDEMPOTENCY_KEY: { status: 400, message: 'The Idempotency-Key must be 1 to 255 printable ASCII characters.' },
   // 401 — authentication
   API_KEY_MISSING: { status: 401, message: 'No API key. Send it as "Authorization: Bearer <api key>".' },
   AUTHORIZATION_MALFORMED: { status: 401, message: 'The Authorization header must be "Bearer <api key>".' },
@@ -44,6 +45,8 @@ const catalogue = {
   API_KEY_NOT_FOUND: { status: 404, message: 'No such API key.' },
   USER_NOT_FOUND: { status: 404, message: 'No such user.' },
   PAGE_NOT_FOUND: { status: 404, message: 'No such page.' },
+  PAYOUT_NOT_FOUND: { status: 404, message: 'No such payout.' },
+  VIRTUAL_ACCOUNT_NOT_FOUND: { status: 404, message: 'This account has no active virtual account; issue one with POST.' },
   // 405, 409, 413, 415
   METHOD_NOT_ALLOWED: { status: 405, message: 'This endpoint does not accept that method.' },
   REFERENCE_ID_CONFLICT: { status: 409, message: 'Another account of this platform already has this reference_id.' },
@@ -64,9 +67,16 @@ const catalogue = {
   // 422 — business rule
   KYC_REQUIRES_INDIVIDUAL: { status: 422, message: 'KYC is for individual accounts; submit business identity with POST /accounts/{id}/kyb.' },
   KYB_REQUIRES_BUSINESS: { status: 422, message: 'KYB is for business accounts; submit individual identity with POST /accounts/{id}/kyc.' },
+  DUPLICATE_REFERENCE: { status: 409, message: 'A transfer or payout with this reference was already made from this account; use a new reference.' },
+  IDEMPOTENCY_KEY_IN_USE: { status: 409, message: 'A request with this Idempotency-Key is still being processed; retry shortly.' },
+  PAYOUT_NOT_PENDING: { status: 409, message: 'The payout is no longer pending; it has already completed or failed.' },
+  VIRTUAL_ACCOUNT_EXISTS: { status: 409, message: 'This account already has an active virtual account; read it with GET or release it with DELETE.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   CANNOT_REMOVE_USER: { status: 422, message: 'The owner cannot be removed, and nobody can remove themselves.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
+  // 422 — business rules
+  INSUFFICIENT_BALANCE: { status: 422, message: 'The available balance is too low for this amount.' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was already used with a different request; use a new key.' },
   // 429, 5xx
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the number of seconds in Retry-After.' },
   SIGN_IN_THROTTLED: { status: 429, message: 'Too many failed sign-in attempts. Wait 15 minutes, then try again.' },

@@ -56,3 +56,9 @@ export function nullable<T extends Type.TSchema>(schema: T) {
     ...(base.enum ? { enum: [...base.enum, null] } : {}),
   });
 }
+
+/** Also documented on routes that move money: state conflicts and business rules. */
+export const moneyErrorResponses = {
+  409: Type.Ref('ErrorResponse'),
+  422: Type.Ref('ErrorResponse'),
+};

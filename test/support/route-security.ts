@@ -51,6 +51,8 @@ export interface RouteSpec {
    * unverified account, then CAPABILITY_NOT_ACTIVATED once approved, for the platform key with and without x-on-behalf-of.
    */
   capability?: 'inbound_payments' | 'fx_conversion' | 'payouts';
+  /** The route uses a capability of the account it acts on: an unverified connected account is refused by the gate. */
+  needsCapability?: boolean;
 }
 
 function expectError(result: { status: number; body: any }, status: number, code: string): void { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -176,6 +178,17 @@ export function describeRouteSecurity(name: string, fixture: () => SecurityFixtu
         const result = await f.ctx.call(route.method, route.path(f.platform.id), { key: f.platform.keys.production, body: route.body?.(f.platform.id) });
         expectError(result, 403, 'CAPABILITY_NOT_ACTIVATED');
         assert.deepEqual(result.body.error.detail, { account_id: f.platform.id, capability });
+      });
+    }
+
+    if (route.needsCapability) {
+      it('403 ACCOUNT_NOT_VERIFIED for an unverified connected account (the capability gate)', async () => {
+        // f.account is never verified: every capability use on it stops at the gate, before anything else happens.
+        const unverified = await createTestConnectedAccount(f.ctx, f.platform, 'sandbox');
+        const options = route.scope === 'platform' ? { key: f.platform.keys.sandbox } : { key: f.platform.keys.sandbox, onBehalfOf: unverified };
+        const result = await f.ctx.call(route.method, route.path(unverified), { ...options, body: route.body?.() });
+        expectError(result, 403, 'ACCOUNT_NOT_VERIFIED');
+        assert.equal(result.body.error.detail.account_id, unverified);
       });
     }
 

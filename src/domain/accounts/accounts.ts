@@ -42,16 +42,19 @@ export async function createConnectedAccount(deps: Deps, scope: Scope, input: Cr
     throw invalidField('display_name', 'display_name must be 1 to 200 characters, without control characters.');
   }
 
+  const customerType = input.customerType;
   const now = deps.now();
   try {
-    return await deps.db
+    // In a transaction (of one statement) so an Idempotency-Key is marked applied in the same commit as the account.
+    return await deps.db.transaction((tx) =>
+      tx
       .env(scope.environment)
       .insertInto('accounts')
       .values({
         id: newId('account'),
         platform_id: scope.platformId,
         type: 'connected',
-        customer_type: input.customerType,
+        customer_type: customerType,
         email,
         country: input.country,
         reference_id: input.referenceId ?? null,
@@ -60,7 +63,8 @@ export async function createConnectedAccount(deps: Deps, scope: Scope, input: Cr
         updated_at: now,
       })
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow(),
+    );
   } catch (error) {
     // The unique index, not a prior SELECT, decides: two concurrent creates with one reference_id cannot both win.
     if (isUniqueViolation(error, 'accounts_reference_id')) {

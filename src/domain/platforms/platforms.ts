@@ -9,6 +9,7 @@ import { isUniqueViolation } from '../../db/errors.ts';
 import type { OperatorActor } from '../actor.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../errors.ts';
+import { fundSandboxPlatformWallet } from '../ledger/funding.ts';
 
 export interface CreatePlatformInput {
   name: string;
@@ -84,6 +85,8 @@ export async function createPlatform(deps: Deps, _actor: OperatorActor, input: C
           updated_at: createdAt,
         })
         .execute();
+      // Sandbox money is simulated: a new platform can move money at once (spec §5). Production starts at zero.
+      if (environment === 'sandbox') await fundSandboxPlatformWallet(tx, platformId, createdAt);
     }
   })
     .catch((error: unknown) => {

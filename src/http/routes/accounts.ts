@@ -44,7 +44,7 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
   app.post(
     '/accounts',
     {
-      config: { scope: 'platform' },
+      config: { scope: 'platform', idempotent: true },
       schema: {
         summary: 'Create a connected account',
         tags: ['Accounts'],

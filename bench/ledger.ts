@@ -1,0 +1,214 @@
+// npm run bench:ledger — transfers per second and p50/p99: through the HTTP API (a server process, 50 autocannon
+// connections) against the same double-entry transaction (createTransfer) run directly through a pool of the same
+// size, in the same run, on PostgreSQL; then the HTTP API on the embedded PGlite default.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { loadConfig } from '../src/config.ts';
+import { openPostgres } from '../src/db/database.ts';
+import type { Scope } from '../src/domain/actor.ts';
+import { createTransfer } from '../src/domain/ledger/transfers.ts';
+import { createLogger } from '../src/logger.ts';
+import { createServices } from '../src/services.ts';
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+}
+interface AutocannonRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
+}
+// Imported through a variable so this file compiles with or without @types/autocannon installed.
+const autocannonModule = 'autocannon';
+const autocannon = ((await import(autocannonModule)) as { default: (options: Record<string, unknown>) => Promise<AutocannonResult> }).default;
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const operatorToken = `pikop_bench_${'l'.repeat(30)}`;
+const durationSeconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const accountCount = Number(process.env.BENCH_ACCOUNTS ?? 200);
+const poolSize = 10; // the server's default pool (openPostgres)
+
+interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function startServer(env: Record<string, string>): Promise<Server> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk) => {
+      out += String(chunk);
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match?.[1]) {
+        resolve({
+          url: match[1],
+          stop: () =>
+            new Promise((done) => {
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+async function call(base: string, method: string, url: string, token: string, body?: unknown) {
+  const response = await fetch(`${base}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = (await response.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** A sandbox platform (pre-funded) and `accountCount` connected accounts with 10,000.00 AUD each. */
+async function setUp(base: string) {
+  const platform = await call(base, 'POST', '/admin/v1/platforms', operatorToken, { name: 'Bench', owner_email: `bench-${Date.now()}@example.test` });
+  const key = await call(base, 'POST', `/admin/v1/platforms/${platform.id}/keys`, operatorToken, { environment: 'sandbox' });
+  const accounts: string[] = [];
+  for (let i = 0; i < accountCount; i++) {
+    const account = await call(base, 'POST', '/api/v1/accounts', key.secret, { customer_type: 'individual', email: `b${i}@example.test`, country: 'AU' });
+    await call(base, 'POST', '/api/v1/transfers', key.secret, { destination_account_id: account.id, currency: 'AUD', amount: '400.00' });
+    accounts.push(account.id);
+  }
+  return { platformId: platform.id as string, key: key.secret as string, keyId: key.id as string, accounts };
+}
+
+/** Random distinct pairs of connected accounts, 0.01 AUD each: the movement measured everywhere. */
+function transferBody(accounts: string[]) {
+  const from = Math.floor(Math.random() * accounts.length);
+  let to = Math.floor(Math.random() * (accounts.length - 1));
+  if (to >= from) to++;
+  return { source_account_id: accounts[from], destination_account_id: accounts[to], currency: 'AUD', amount: '0.01' };
+}
+
+interface Figures {
+  run: string;
+  'transfers/s': number;
+  'p50 ms': number;
+  'p99 ms': number;
+  errors: number;
+}
+
+async function viaApi(run: string, base: string, key: string, accounts: string[], seconds = durationSeconds): Promise<Figures> {
+  const result = await autocannon({
+    url: base,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v1/transfers',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        setupRequest: (request: AutocannonRequest) => ({ ...request, body: JSON.stringify(transferBody(accounts)) }),
+      },
+    ],
+  });
+  return { run, 'transfers/s': Math.round(result.requests.average), 'p50 ms': result.latency.p50, 'p99 ms': result.latency.p99, errors: result.non2xx + result.errors };
+}
+
+/** The same domain call (createTransfer: one transaction, same SQL) from `connections` concurrent workers, no HTTP. */
+async function direct(run: string, databaseUrl: string, setup: { platformId: string; keyId: string; accounts: string[] }): Promise<Figures> {
+  const db = await openPostgres(databaseUrl, poolSize);
+  const config = { ...loadConfig({}), environments: ['sandbox'] as const, rateLimitEnabled: false };
+  const services = await createServices(config, db, createLogger('silent'), operatorToken);
+  const scope: Scope = { platformId: setup.platformId, environment: 'sandbox', keyId: setup.keyId, accountId: setup.platformId, isPlatformScope: true, viaOnBehalfOf: false };
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = performance.now() + durationSeconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < deadline) {
+        const b = transferBody(setup.accounts);
+        const started = performance.now();
+        try {
+          await createTransfer(services, scope, { sourceAccountId: b.source_account_id, destinationAccountId: b.destination_account_id as string, currency: 'AUD', amount: '0.01' });
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - started);
+      }
+    }),
+  );
+  await services.close();
+  await db.close();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  return { run, 'transfers/s': Math.round(latencies.length / durationSeconds), 'p50 ms': at(0.5), 'p99 ms': at(0.99), errors };
+}
+
+async function postgres(): Promise<Figures[]> {
+  const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const admin = new pg.Client({ connectionString: adminUrl });
+  try {
+    await admin.connect();
+  } catch {
+    console.log('PostgreSQL: SKIPPED — not reachable (set DATABASE_URL).');
+    return [];
+  }
+  const name = `pik_bench_ledger_${Date.now()}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-bench-'));
+  try {
+    console.log('PostgreSQL: setting up…');
+    const server = await startServer({ DATABASE_URL: url.toString(), PIK_DATA_DIR: dataDir });
+    const setup = await setUp(server.url);
+    await viaApi('warm-up', server.url, setup.key, setup.accounts, 3);
+    const api = await viaApi('PostgreSQL: HTTP API (server process)', server.url, setup.key, setup.accounts);
+    await server.stop();
+    const sql = await direct('PostgreSQL: same transaction, direct through the pool', url.toString(), setup);
+    return [api, sql];
+  } catch (error) {
+    console.error('PostgreSQL run failed:', error);
+    throw error;
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function pglite(): Promise<Figures> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-bench-'));
+  try {
+    const server = await startServer({ DATABASE_URL: '', PIK_DATA_DIR: dataDir });
+    const setup = await setUp(server.url);
+    await viaApi('warm-up', server.url, setup.key, setup.accounts, 3);
+    const figures = await viaApi('PGlite (embedded default): HTTP API', server.url, setup.key, setup.accounts);
+    await server.stop();
+    return figures;
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+console.log(`Transfers of 0.01 AUD between random pairs of ${accountCount} connected accounts; ${connections} concurrent clients; ${durationSeconds} s per run; pool ${poolSize}.`);
+const results = [...(await postgres()), await pglite()];
+console.table(results);
+const [api, sql] = results;
+if (api && sql && sql['transfers/s'] > 0 && api.run.startsWith('PostgreSQL')) {
+  const ratio = api['transfers/s'] / sql['transfers/s'];
+  console.log(`API / direct SQL = ${ratio.toFixed(2)} (goal ≥ 0.5) ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
+}

@@ -1,0 +1,87 @@
+// pik deposits … and pik payouts …: the operator records inbound funds and answers payouts (the production rail).
+import type { Command } from 'commander';
+import type { OperatorClient } from '../client.ts';
+import { printJson, printLines, printTable } from '../output.ts';
+
+const environments = ['sandbox', 'production'];
+
+function checkEnvironment(value: string): string {
+  if (!environments.includes(value)) throw new Error('--environment must be sandbox or production');
+  return value;
+}
+
+export function registerMoneyCommands(program: Command, client: OperatorClient): void {
+  const deposits = program.command('deposits').description('inbound funds');
+
+  deposits
+    .command('record')
+    .description("record money that arrived for an account (from the bank statement); it is settled at once")
+    .requiredOption('--environment <env>', 'sandbox or production')
+    .requiredOption('--account <acct>', 'the receiving account id')
+    .requiredOption('--currency <code>', 'AUD, USD, HKD, SGD, USDT or USDC')
+    .requiredOption('--amount <decimal>', 'the amount as on the statement, e.g. 10.00')
+    .requiredOption('--reference <text>', "the statement line's reference")
+    .option('--sender-name <name>', 'who paid')
+    .option('--json', 'print only JSON')
+    .action(async (options: { environment: string; account: string; currency: string; amount: string; reference: string; senderName?: string; json?: boolean }) => {
+      const deposit = await client.call('POST', '/admin/v1/deposits', {
+        environment: checkEnvironment(options.environment),
+        account_id: options.account,
+        currency: options.currency,
+        amount: options.amount,
+        reference: options.reference,
+        ...(options.senderName === undefined ? {} : { sender_name: options.senderName }),
+      });
+      if (options.json) return printJson(deposit);
+      printLines([`Recorded ${deposit.id}: ${deposit.amount} ${deposit.currency} to ${deposit.account_id} (${deposit.status}, transaction ${deposit.transaction_id}).`]);
+    });
+
+  const payouts = program.command('payouts').description('payouts waiting for the rail');
+
+  payouts
+    .command('list')
+    .description('list payouts, oldest first (default: pending ones)')
+    .option('--environment <env>', 'sandbox or production', 'production')
+    .option('--status <status>', 'pending, completed or failed', 'pending')
+    .option('--json', 'print only JSON')
+    .action(async (options: { environment: string; status: string; json?: boolean }) => {
+      const query = `?environment=${encodeURIComponent(checkEnvironment(options.environment))}&status=${encodeURIComponent(options.status)}`;
+      const list = await client.call('GET', `/admin/v1/payouts${query}`);
+      if (options.json) return printJson(list.data);
+      printTable(
+        list.data.map((p: Record<string, unknown> & { destination: Record<string, string> }) => ({
+          ...p,
+          to: p.destination.address ?? `${p.destination.bsb} ${p.destination.account_number} ${p.destination.account_name}`,
+        })),
+        ['id', 'account_id', 'currency', 'amount', 'to', 'reference', 'status', 'created_at'],
+      );
+    });
+
+  payouts
+    .command('complete')
+    .description('the rail paid the payout out: it becomes completed and the money leaves for good')
+    .argument('<payout_id>', 'po_…')
+    .option('--environment <env>', 'sandbox or production', 'production')
+    .option('--json', 'print only JSON')
+    .action(async (payoutId: string, options: { environment: string; json?: boolean }) => {
+      const payout = await client.call('POST', `/admin/v1/payouts/${encodeURIComponent(payoutId)}/complete`, { environment: checkEnvironment(options.environment) });
+      if (options.json) return printJson(payout);
+      printLines([`Payout ${payout.id} completed: ${payout.amount} ${payout.currency} from ${payout.account_id}.`]);
+    });
+
+  payouts
+    .command('fail')
+    .description('the rail rejected the payout: it becomes failed and the held funds return to the account')
+    .argument('<payout_id>', 'po_…')
+    .requiredOption('--reason <text>', 'why, as the platform will see it in failure_reason')
+    .option('--environment <env>', 'sandbox or production', 'production')
+    .option('--json', 'print only JSON')
+    .action(async (payoutId: string, options: { environment: string; reason: string; json?: boolean }) => {
+      const payout = await client.call('POST', `/admin/v1/payouts/${encodeURIComponent(payoutId)}/fail`, {
+        environment: checkEnvironment(options.environment),
+        reason: options.reason,
+      });
+      if (options.json) return printJson(payout);
+      printLines([`Payout ${payout.id} failed (${payout.failure_reason}); ${payout.amount} ${payout.currency} released to ${payout.account_id}.`]);
+    });
+}

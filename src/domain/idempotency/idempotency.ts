@@ -1,0 +1,133 @@
+// Idempotency-Key records (spec §2): claim a key before running a request, mark it applied in the request's own
+// commit, store the response for replay. Scoped to the key's platform and environment; kept 24 hours.
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Tx } from '../../db/database.ts';
+import { randomBase62 } from '../../lib/base62.ts';
+import type { Scope } from '../actor.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+
+export const idempotencyTtlMs = 24 * 3600 * 1000;
+
+const keyPattern = /^[\x21-\x7e]{1,255}$/;
+
+export function parseIdempotencyKey(value: unknown): string {
+  if (typeof value !== 'string' || !keyPattern.test(value)) throw new ApiError('INVALID_IDEMPOTENCY_KEY', undefined, { field: 'Idempotency-Key' });
+  return value;
+}
+
+/** Key order does not matter ({"a":1,"b":2} is the same request as {"b":2,"a":1}). */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function hashRequest(parts: { method: string; path: string; accountId: string; body: unknown }): string {
+  return createHash('sha256').update(`${parts.method} ${parts.path} ${parts.accountId}\n${canonical(parts.body ?? null)}`).digest('hex');
+}
+
+export interface Claim {
+  environment: Scope['environment'];
+  platformId: string;
+  key: string;
+  token: string;
+}
+
+export type ClaimOutcome = { kind: 'proceed'; claim: Claim } | { kind: 'replay'; status: number; body: string };
+
+export async function claimIdempotencyKey(deps: Deps, scope: Scope, key: string, requestHash: string): Promise<ClaimOutcome> {
+  const table = sql.table(`${scope.environment}.idempotency_keys`);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const now = deps.now();
+    const token = randomBase62(22);
+    // One statement decides who runs: a new key, an expired record, or a claim whose request died (not applied
+    // within idempotencyClaimTtlMs, PIK_IDEMPOTENCY_LOCK_SECONDS) is taken over;
+    // of two concurrent first uses exactly one gets its token back.
+    const taken = await sql<{ claim_token: string }>`
+      insert into ${table} as k (platform_id, key, request_hash, claim_token, locked_until, created_at, expires_at)
+      values (${scope.platformId}, ${key}, ${requestHash}, ${token}, ${new Date(now.getTime() + deps.config.idempotencyClaimTtlMs)}, ${now}, ${new Date(now.getTime() + idempotencyTtlMs)})
+      on conflict (platform_id, key) do update set
+        request_hash = excluded.request_hash, claim_token = excluded.claim_token, locked_until = excluded.locked_until,
+        created_at = excluded.created_at, expires_at = excluded.expires_at,
+        committed_at = null, response_status = null, response_body = null
+      where k.expires_at <= ${now} or (k.committed_at is null and k.response_status is null and k.locked_until <= ${now})
+      returning claim_token
+    `.execute(deps.db.core);
+    const claim: Claim = { environment: scope.environment, platformId: scope.platformId, key, token };
+    if (taken.rows[0]?.claim_token === token) return { kind: 'proceed', claim };
+
+    const existing = await deps.db
+      .env(scope.environment)
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('platform_id', '=', scope.platformId)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (!existing) continue; // released between our insert and our read: try again
+    if (existing.request_hash !== requestHash) throw new ApiError('IDEMPOTENCY_KEY_REUSED', undefined, { idempotency_key: key });
+    if (existing.response_status !== null && existing.response_body !== null) {
+      return { kind: 'replay', status: existing.response_status, body: existing.response_body };
+    }
+    throw new ApiError(
+      'IDEMPOTENCY_KEY_IN_USE',
+      existing.committed_at
+        ? 'The first request with this Idempotency-Key was applied but its response was not recorded (the server stopped); look the result up instead of retrying.'
+        : undefined,
+      { idempotency_key: key, applied: existing.committed_at !== null },
+    );
+  }
+  throw new ApiError('IDEMPOTENCY_KEY_IN_USE', undefined, { idempotency_key: key });
+}
+
+/**
+ * Inside the request's write transaction: the key is "applied" in the same commit as the change. If a retry took the
+ * claim over meanwhile (this request outlived claimTtlMs), this fails and the change rolls back: at most one applies.
+ */
+export async function markIdempotencyKeyApplied(tx: Tx, claim: Claim, now: Date): Promise<void> {
+  const row = await tx
+    .env(claim.environment)
+    .updateTable('idempotency_keys')
+    .set({ committed_at: now })
+    .where('platform_id', '=', claim.platformId)
+    .where('key', '=', claim.key)
+    .where('claim_token', '=', claim.token)
+    .returning('key')
+    .executeTakeFirst();
+  if (!row) throw new ApiError('IDEMPOTENCY_KEY_IN_USE', undefined, { idempotency_key: claim.key });
+}
+
+export async function storeIdempotentResponse(deps: Deps, claim: Claim, status: number, body: string): Promise<void> {
+  await deps.db
+    .env(claim.environment)
+    .updateTable('idempotency_keys')
+    .set({ response_status: status, response_body: body })
+    .where('platform_id', '=', claim.platformId)
+    .where('key', '=', claim.key)
+    .where('claim_token', '=', claim.token)
+    .execute();
+}
+
+/** The request failed on our side before applying anything: free the key so a retry runs the request afresh. */
+export async function releaseIdempotencyKey(deps: Deps, claim: Claim): Promise<void> {
+  await deps.db
+    .env(claim.environment)
+    .deleteFrom('idempotency_keys')
+    .where('platform_id', '=', claim.platformId)
+    .where('key', '=', claim.key)
+    .where('claim_token', '=', claim.token)
+    .where('committed_at', 'is', null)
+    .execute();
+}
+
+/** Housekeeping: records past their 24 hours. */
+export async function deleteExpiredIdempotencyKeys(deps: Deps, environment: Scope['environment']): Promise<number> {
+  const result = await deps.db.env(environment).deleteFrom('idempotency_keys').where('expires_at', '<', deps.now()).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

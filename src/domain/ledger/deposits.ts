@@ -1,0 +1,239 @@
+// Inbound funds: simulated deposits in sandbox, operator-recorded deposits in production, and the settler that
+// moves pending deposits to available.
+import type { Environment } from '../../config.ts';
+import type { Tx } from '../../db/database.ts';
+import type { DepositRow } from '../../db/schema.ts';
+import { newId } from '../../lib/ids.ts';
+import { formatMinor, parseAmount, parseCurrency, type Currency } from '../../lib/money.ts';
+import { requireCapability } from '../accounts/capability-gate.ts';
+import { resolvePathAccount } from '../accounts/accounts.ts';
+import type { OperatorActor, Scope } from '../actor.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError, invalidField } from '../errors.ts';
+import { recordEvent } from '../events.ts';
+import { clearing, decideInbound, decideSettle } from './decisions.ts';
+import { insertTransactions, postMovement } from './ledger.ts';
+import { parseReference } from './references.ts';
+
+export interface DepositInput {
+  accountId?: string | undefined;
+  currency: unknown;
+  amount: unknown;
+  reference?: string | undefined;
+  senderName?: string | undefined;
+  settle?: 'immediately' | undefined;
+}
+
+function parseSenderName(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const trimmed = value.trim();
+  if (trimmed.length === 0 || trimmed.length > 140) throw invalidField('sender_name', 'sender_name must be 1 to 140 characters.');
+  return trimmed;
+}
+
+interface NewDeposit {
+  platformId: string;
+  accountId: string;
+  currency: Currency;
+  amount: bigint;
+  reference: string | null;
+  senderName: string | null;
+  source: DepositRow['source'];
+  settleAt: Date | null;
+}
+
+async function insertDeposit(tx: Tx, environment: Environment, d: NewDeposit, now: Date): Promise<DepositRow> {
+  const id = newId('deposit');
+  const settled = d.settleAt === null;
+  await postMovement(
+    tx,
+    environment,
+    id,
+    () => ({ ok: true, postings: decideInbound({ accountId: d.accountId, currency: d.currency, amount: d.amount, settled }) }),
+    [
+      { ledgerAccount: clearing.inbound, currency: d.currency },
+      { ledgerAccount: d.accountId, currency: d.currency },
+    ],
+    now,
+  );
+  const [transactionId] = await insertTransactions(
+    tx,
+    environment,
+    [
+      {
+        platformId: d.platformId,
+        accountId: d.accountId,
+        movementId: id,
+        type: 'payment_in',
+        currency: d.currency,
+        amount: d.amount,
+        status: settled ? 'settled' : 'pending',
+        reference: d.reference,
+        counterparty: { type: 'external', name: d.senderName },
+      },
+    ],
+    now,
+  );
+  const row = await tx
+    .env(environment)
+    .insertInto('deposits')
+    .values({
+      id,
+      platform_id: d.platformId,
+      account_id: d.accountId,
+      currency: d.currency,
+      amount: d.amount,
+      reference: d.reference,
+      sender_name: d.senderName,
+      source: d.source,
+      status: settled ? 'settled' : 'pending',
+      settle_at: d.settleAt,
+      transaction_id: transactionId as string,
+      created_at: now,
+      settled_at: settled ? now : null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (settled) await recordSettledEvent(tx, environment, row);
+  return row;
+}
+
+async function recordSettledEvent(tx: Tx, environment: Environment, row: DepositRow): Promise<void> {
+  await recordEvent(tx, environment, {
+    platformId: row.platform_id,
+    accountId: row.account_id,
+    type: 'payment.settled',
+    data: {
+      deposit_id: row.id,
+      transaction_id: row.transaction_id,
+      account_id: row.account_id,
+      currency: row.currency,
+      amount: formatMinor(row.amount, row.currency as Currency),
+      reference: row.reference,
+    },
+  });
+}
+
+/** Sandbox: a third party pays in. Pending first, settled by the settler after the configured delay (or at once). */
+export async function createSandboxDeposit(deps: Deps, scope: Scope, input: DepositInput): Promise<DepositRow> {
+  if (scope.environment !== 'sandbox') throw new ApiError('SANDBOX_ONLY');
+  const account = await resolvePathAccount(deps, scope, input.accountId ?? scope.accountId);
+  const currency = parseCurrency(input.currency);
+  const amount = parseAmount(input.amount, currency);
+  const reference = parseReference(input.reference);
+  const senderName = parseSenderName(input.senderName);
+  const now = deps.now();
+  const settleAt = input.settle === 'immediately' ? null : new Date(now.getTime() + deps.config.sandboxSettleDelayMs);
+  return deps.db.transaction(async (tx) => {
+    // FOR SHARE: inbound_payments cannot be switched off between this check and the commit.
+    await requireCapability(tx.env(scope.environment), { accountId: account.id }, 'inbound_payments', { lockRow: true });
+    return insertDeposit(tx, scope.environment, { platformId: scope.platformId, accountId: account.id, currency, amount, reference, senderName, source: 'sandbox', settleAt }, now);
+  });
+}
+
+/**
+ * Production: the operator records money that the bank statement shows arrived for an account. It is settled
+ * (the bank has cleared it) and needs no capability check: the money is there and must be accounted for.
+ */
+export async function recordOperatorDeposit(
+  deps: Deps,
+  _actor: OperatorActor,
+  input: DepositInput & { environment: Environment; accountId: string },
+): Promise<DepositRow> {
+  const currency = parseCurrency(input.currency);
+  const amount = parseAmount(input.amount, currency);
+  const reference = parseReference(input.reference);
+  const senderName = parseSenderName(input.senderName);
+  const now = deps.now();
+  return deps.db.transaction(async (tx) => {
+    const account = await tx.env(input.environment).selectFrom('accounts').select(['id', 'platform_id']).where('id', '=', input.accountId).executeTakeFirst();
+    if (!account) throw new ApiError('ACCOUNT_NOT_FOUND', undefined, { account_id: input.accountId });
+    return insertDeposit(
+      tx,
+      input.environment,
+      { platformId: account.platform_id, accountId: account.id, currency, amount, reference, senderName, source: 'operator', settleAt: null },
+      now,
+    );
+  });
+}
+
+/** Settles one pending deposit; false when another settler (another process) got there first. */
+async function settleDeposit(tx: Tx, environment: Environment, depositId: string, now: Date): Promise<boolean> {
+  const db = tx.env(environment);
+  // Guarded transition: of two settlers racing for one deposit, only the one that flips pending → settled posts entries.
+  const row = await db
+    .updateTable('deposits')
+    .set({ status: 'settled', settled_at: now })
+    .where('id', '=', depositId)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) return false;
+  const currency = row.currency as Currency;
+  await postMovement(tx, environment, row.id, (balances) => decideSettle(balances, { accountId: row.account_id, currency, amount: row.amount }), [{ ledgerAccount: row.account_id, currency }], now);
+  await db.updateTable('transactions').set({ status: 'settled', updated_at: now }).where('id', '=', row.transaction_id).execute();
+  await recordSettledEvent(tx, environment, row);
+  return true;
+}
+
+/** One pass of the settler: deposits due now, oldest first; SKIP LOCKED lets several server processes share the work. */
+export async function settleDueDeposits(deps: Deps, environment: Environment, limit = 50): Promise<number> {
+  const now = deps.now();
+  return deps.db.transaction(async (tx) => {
+    const due = await tx
+      .env(environment)
+      .selectFrom('deposits')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('settle_at', '<=', now)
+      .orderBy('settle_at')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    let settled = 0;
+    for (const { id } of due) if (await settleDeposit(tx, environment, id, now)) settled++;
+    return settled;
+  });
+}
+
+/** The background settler in every server process: polls for due sandbox deposits. */
+export class DepositSettler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  start(): void {
+    const intervalMs = Math.min(1000, Math.max(20, Math.floor(this.deps.config.sandboxSettleDelayMs / 2)));
+    const tick = (): void => {
+      if (this.stopped) return;
+      this.running = this.runOnce()
+        .then(() => undefined, this.onError)
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, intervalMs).unref();
+        });
+    };
+    this.timer = setTimeout(tick, intervalMs);
+    this.timer.unref();
+  }
+
+  async runOnce(): Promise<number> {
+    let total = 0;
+    for (const environment of this.deps.config.environments) {
+      if (environment !== 'sandbox') continue; // production deposits are recorded settled by the operator
+      total += await settleDueDeposits(this.deps, environment);
+    }
+    return total;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,37 @@
+// The starting balance of a new sandbox platform wallet: 100,000 of every currency, minted from sandbox funding.
+import type { Tx } from '../../db/database.ts';
+import { newId } from '../../lib/ids.ts';
+import { currencies, decimalsOf } from '../../lib/money.ts';
+import { clearing, type Posting } from './decisions.ts';
+import { insertTransactions, postMovement } from './ledger.ts';
+
+export const sandboxStartingMajorUnits = 100_000n;
+
+/** Runs inside the transaction that creates the platform, so a platform never exists without its funding. */
+export async function fundSandboxPlatformWallet(tx: Tx, platformId: string, now: Date): Promise<void> {
+  const movementId = newId('deposit');
+  const postings: Posting[] = currencies.flatMap((currency) => {
+    const amount = sandboxStartingMajorUnits * 10n ** BigInt(decimalsOf[currency]);
+    return [
+      { ledgerAccount: clearing.sandboxFunding, currency, bucket: 'available' as const, amount: -amount },
+      { ledgerAccount: platformId, currency, bucket: 'available' as const, amount },
+    ];
+  });
+  await postMovement(tx, 'sandbox', movementId, () => ({ ok: true, postings }), postings, now);
+  await insertTransactions(
+    tx,
+    'sandbox',
+    currencies.map((currency) => ({
+      platformId,
+      accountId: platformId,
+      movementId,
+      type: 'payment_in' as const,
+      currency,
+      amount: sandboxStartingMajorUnits * 10n ** BigInt(decimalsOf[currency]),
+      status: 'settled' as const,
+      reference: 'Sandbox starting balance',
+      counterparty: { type: 'sandbox_funding' },
+    })),
+    now,
+  );
+}

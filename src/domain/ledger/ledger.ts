@@ -1,0 +1,158 @@
+// Posting movements to the ledger inside a transaction: lock, decide, guarded write, immutable entries.
+import { sql } from 'kysely';
+import type { Environment } from '../../config.ts';
+import type { Tx } from '../../db/database.ts';
+import type { EnvDb, TransactionStatus, TransactionType } from '../../db/schema.ts';
+import { currencies, type Currency } from '../../lib/money.ts';
+import { newId } from '../../lib/ids.ts';
+import { ApiError } from '../errors.ts';
+import { applyPostings, assertBalanced, balanceKey, isClearingAccount, type Balance, type Decision, type Posting } from './decisions.ts';
+
+interface Row {
+  ledger_account: string;
+  currency: string;
+  available: bigint;
+  pending: bigint;
+}
+
+/**
+ * Locks the balance rows a movement touches, in one fixed order (ledger account, then currency), creating missing
+ * rows first. The fixed order prevents the deadlock of A→B and B→A transfers each holding one row and waiting for
+ * the other; holding the locks until commit prevents the lost update of two debits that both read the old balance.
+ */
+export async function lockBalances(db: EnvDb, keys: { ledgerAccount: string; currency: Currency }[]): Promise<Map<string, Balance>> {
+  const unique = [...new Map(keys.map((k) => [balanceKey(k.ledgerAccount, k.currency), k])).values()].sort((a, b) =>
+    a.ledgerAccount === b.ledgerAccount ? (a.currency < b.currency ? -1 : 1) : a.ledgerAccount < b.ledgerAccount ? -1 : 1,
+  );
+  const select = async (): Promise<Row[]> =>
+    db
+      .selectFrom('ledger_balances')
+      .select(['ledger_account', 'currency', 'available', 'pending'])
+      .where((eb) => eb.or(unique.map((k) => eb.and([eb('ledger_account', '=', k.ledgerAccount), eb('currency', '=', k.currency)]))))
+      .orderBy('ledger_account')
+      .orderBy('currency')
+      .forUpdate()
+      .execute();
+  let rows = await select();
+  if (rows.length < unique.length) {
+    // Two first movements for a new wallet may both insert: ON CONFLICT lets the second simply find the row.
+    await db
+      .insertInto('ledger_balances')
+      .values(unique.map((k) => ({ ledger_account: k.ledgerAccount, currency: k.currency, is_clearing: isClearingAccount(k.ledgerAccount) })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    rows = await select();
+  }
+  return new Map(rows.map((r) => [balanceKey(r.ledger_account, r.currency), { available: r.available, pending: r.pending }]));
+}
+
+export function insufficientBalance(rejection: Extract<Decision, { ok: false }>['rejection']): ApiError {
+  return new ApiError('INSUFFICIENT_BALANCE', undefined, {
+    account_id: rejection.ledgerAccount,
+    currency: rejection.currency,
+  });
+}
+
+/**
+ * Applies a movement: lock rows in order, check with the pure rule, write the new totals with a guarded UPDATE,
+ * append the entries. `decide` sees the locked balances (so its decision cannot be invalidated before commit).
+ */
+export async function postMovement(
+  tx: Tx,
+  environment: Environment,
+  movementId: string,
+  decide: (balances: ReadonlyMap<string, Balance>) => Decision,
+  keys: { ledgerAccount: string; currency: Currency }[],
+  now: Date,
+): Promise<Posting[]> {
+  const db = tx.env(environment);
+  const balances = await lockBalances(db, keys);
+  const decision = decide(balances);
+  if (!decision.ok) throw insufficientBalance(decision.rejection);
+  const { postings } = decision;
+  assertBalanced(postings);
+  const applied = applyPostings(balances, postings);
+  if (!applied.ok) throw insufficientBalance(applied.rejection);
+
+  const deltas = new Map<string, { ledgerAccount: string; currency: string; available: bigint; pending: bigint }>();
+  for (const p of postings) {
+    const key = balanceKey(p.ledgerAccount, p.currency);
+    const d = deltas.get(key) ?? { ledgerAccount: p.ledgerAccount, currency: p.currency, available: 0n, pending: 0n };
+    if (p.bucket === 'available') d.available += p.amount;
+    else d.pending += p.amount;
+    deltas.set(key, d);
+  }
+  const values = sql.join([...deltas.values()].map((d) => sql`(${d.ledgerAccount}, ${d.currency}, ${d.available}::bigint, ${d.pending}::bigint)`));
+  // Guarded write: even if a caller ever skipped the lock above, a wallet row only changes when it stays >= 0
+  // (re-evaluated on the latest row version under READ COMMITTED), and the CHECK constraint backs that up.
+  const updated = await sql<{ ledger_account: string }>`
+    update ${sql.table(`${environment}.ledger_balances`)} as b
+    set available = b.available + v.da, pending = b.pending + v.dp, updated_at = ${now}
+    from (values ${values}) as v(account, currency, da, dp)
+    where b.ledger_account = v.account and b.currency = v.currency
+      and (b.is_clearing or (b.available + v.da >= 0 and b.pending + v.dp >= 0))
+    returning b.ledger_account
+  `.execute(db);
+  if (updated.rows.length !== deltas.size) throw new ApiError('INSUFFICIENT_BALANCE');
+
+  await db
+    .insertInto('ledger_entries')
+    .values(postings.map((p) => ({ movement_id: movementId, ledger_account: p.ledgerAccount, currency: p.currency, bucket: p.bucket, amount: p.amount, created_at: now })))
+    .execute();
+  return postings;
+}
+
+export interface NewTransaction {
+  platformId: string;
+  accountId: string;
+  movementId: string;
+  type: TransactionType;
+  currency: Currency;
+  /** Signed: negative for money leaving the account. */
+  amount: bigint;
+  status: TransactionStatus;
+  reference: string | null;
+  counterparty: Record<string, unknown> | null;
+}
+
+export async function insertTransactions(tx: Tx, environment: Environment, rows: NewTransaction[], now: Date): Promise<string[]> {
+  const ids = rows.map(() => newId('transaction'));
+  await tx
+    .env(environment)
+    .insertInto('transactions')
+    .values(
+      rows.map((r, i) => ({
+        id: ids[i] as string,
+        platform_id: r.platformId,
+        account_id: r.accountId,
+        movement_id: r.movementId,
+        type: r.type,
+        currency: r.currency,
+        amount: r.amount,
+        status: r.status,
+        reference: r.reference,
+        counterparty: JSON.stringify(r.counterparty),
+        created_at: now,
+        updated_at: now,
+      })),
+    )
+    .execute();
+  return ids;
+}
+
+export interface WalletBalance {
+  currency: Currency;
+  available: bigint;
+  pending: bigint;
+}
+
+/** Every supported currency, zero where the wallet has never held any. */
+export async function readWalletBalances(db: EnvDb, accountId: string): Promise<WalletBalance[]> {
+  const rows = await db.selectFrom('ledger_balances').select(['currency', 'available', 'pending']).where('ledger_account', '=', accountId).execute();
+  const byCurrency = new Map(rows.map((r) => [r.currency, r]));
+  return currencies.map((currency) => ({
+    currency,
+    available: byCurrency.get(currency)?.available ?? 0n,
+    pending: byCurrency.get(currency)?.pending ?? 0n,
+  }));
+}

@@ -1,0 +1,185 @@
+// Payouts: validate the destination, hold the funds while pending, then complete (payment_out for good) or fail (release).
+import type { Environment } from '../../config.ts';
+import type { PayoutRow, PayoutStatus } from '../../db/schema.ts';
+import { newId } from '../../lib/ids.ts';
+import { formatMinor, parseAmount, parseCurrency, type Currency } from '../../lib/money.ts';
+import { requireCapability } from '../accounts/capability-gate.ts';
+import type { OperatorActor, Scope } from '../actor.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError, invalidField } from '../errors.ts';
+import { recordEvent } from '../events.ts';
+import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
+import { clearing, decideHold, decidePayoutCompletion, decideRelease } from './decisions.ts';
+import { insertTransactions, postMovement } from './ledger.ts';
+import { claimReference, parseReference } from './references.ts';
+
+export interface CreatePayoutInput {
+  currency: unknown;
+  amount: unknown;
+  destinationType: 'bank_account' | 'crypto_address';
+  destination: Record<string, unknown>;
+  reference?: string | undefined;
+}
+
+const fiat: readonly Currency[] = ['AUD', 'USD', 'HKD', 'SGD'];
+const base58Alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+/** A Solana address is the base58 form of a 32-byte public key. */
+export function isSolanaAddress(value: string): boolean {
+  if (!/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(value)) return false;
+  let n = 0n;
+  for (const ch of value) n = n * 58n + BigInt(base58Alphabet.indexOf(ch));
+  const leadingZeros = value.length - value.replace(/^1+/, '').length;
+  const bytes = n === 0n ? 0 : Math.ceil(n.toString(16).length / 2);
+  return leadingZeros + bytes === 32;
+}
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value.trim() : undefined);
+
+export function parseDestination(type: CreatePayoutInput['destinationType'], destination: Record<string, unknown>, currency: Currency): Record<string, string> {
+  if (type === 'bank_account') {
+    if (!fiat.includes(currency)) throw invalidField('currency', `Bank payouts are in ${fiat.join(', ')}; pay ${currency} out to a crypto_address.`);
+    const bsb = str(destination.bsb);
+    const accountNumber = str(destination.account_number);
+    const accountName = str(destination.account_name);
+    if (bsb === undefined || !/^\d{6}$/.test(bsb)) throw invalidField('destination.bsb', 'destination.bsb must be exactly 6 digits, such as "062000".');
+    if (accountNumber === undefined || !/^\d{5,9}$/.test(accountNumber)) throw invalidField('destination.account_number', 'destination.account_number must be 5 to 9 digits.');
+    if (accountName === undefined || accountName.length === 0 || accountName.length > 140) throw invalidField('destination.account_name', 'destination.account_name must be 1 to 140 characters.');
+    return { bsb, account_number: accountNumber, account_name: accountName };
+  }
+  if (fiat.includes(currency)) throw invalidField('currency', 'Crypto payouts are in USDT or USDC; pay fiat out to a bank_account.');
+  const address = str(destination.address);
+  if (destination.network !== 'solana') throw invalidField('destination.network', 'destination.network must be "solana".');
+  if (address === undefined || !isSolanaAddress(address)) throw invalidField('destination.address', 'destination.address must be a Solana address (base58, 32 bytes).');
+  return { address, network: 'solana' };
+}
+
+export async function createPayout(deps: Deps, scope: Scope, input: CreatePayoutInput): Promise<PayoutRow> {
+  const currency = parseCurrency(input.currency);
+  const amount = parseAmount(input.amount, currency);
+  const destination = parseDestination(input.destinationType, input.destination, currency);
+  const reference = parseReference(input.reference);
+  const id = newId('payout');
+  const now = deps.now();
+  const accountId = scope.accountId;
+  return deps.db.transaction(async (tx) => {
+    const db = tx.env(scope.environment);
+    // FOR SHARE: the payouts capability cannot be switched off between this check and the commit.
+    await requireCapability(db, scope, 'payouts', { lockRow: true });
+    await claimReference(tx, scope.environment, accountId, reference, id, now);
+    await postMovement(tx, scope.environment, id, (balances) => decideHold(balances, { accountId, currency, amount }), [
+      { ledgerAccount: accountId, currency },
+      { ledgerAccount: clearing.payout, currency },
+    ], now);
+    const [transactionId] = await insertTransactions(
+      tx,
+      scope.environment,
+      [{ platformId: scope.platformId, accountId, movementId: id, type: 'payment_out', currency, amount: -amount, status: 'pending', reference, counterparty: { type: input.destinationType, ...destination } }],
+      now,
+    );
+    return db
+      .insertInto('payouts')
+      .values({
+        id,
+        platform_id: scope.platformId,
+        account_id: accountId,
+        currency,
+        amount,
+        destination_type: input.destinationType,
+        destination: JSON.stringify(destination),
+        reference,
+        status: 'pending',
+        failure_reason: null,
+        transaction_id: transactionId as string,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/** Platform scope sees every payout of the platform (its own and its connected accounts'); x-on-behalf-of only that account's. */
+export async function getPayout(deps: Deps, scope: Scope, payoutId: string): Promise<PayoutRow> {
+  let query = deps.db.env(scope.environment).selectFrom('payouts').selectAll().where('id', '=', payoutId).where('platform_id', '=', scope.platformId);
+  if (!scope.isPlatformScope) query = query.where('account_id', '=', scope.accountId);
+  const row = await query.executeTakeFirst();
+  if (!row) throw new ApiError('PAYOUT_NOT_FOUND', undefined, { payout_id: payoutId });
+  return row;
+}
+
+/** The payouts of the account in scope, newest first. */
+export async function listPayouts(deps: Deps, scope: Scope, page: PageRequest, filter: { status?: PayoutStatus | undefined } = {}): Promise<Page<PayoutRow>> {
+  const after = decodeCursor(page.cursor, 'payout');
+  let query = deps.db.env(scope.environment).selectFrom('payouts').selectAll().where('account_id', '=', scope.accountId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (after) query = query.where('id', '<', after);
+  return toPage(await query.orderBy('id', 'desc').limit(page.limit + 1).execute(), page.limit);
+}
+
+export type PayoutOutcome = { status: 'completed' } | { status: 'failed'; failureReason: string };
+
+/**
+ * The rail's answer for a pending payout (the sandbox simulator or, in production, the operator). The guarded
+ * status transition means that of two concurrent answers (complete and fail) exactly one posts entries.
+ */
+export async function decidePayout(deps: Deps, environment: Environment, payoutId: string, outcome: PayoutOutcome, restrict?: Scope): Promise<PayoutRow> {
+  const failureReason = outcome.status === 'failed' ? outcome.failureReason.trim() : null;
+  if (failureReason !== null && (failureReason.length === 0 || failureReason.length > 500)) throw invalidField('failure_reason', 'failure_reason must be 1 to 500 characters.');
+  if (restrict) await getPayout(deps, restrict, payoutId);
+  const now = deps.now();
+  return deps.db.transaction(async (tx) => {
+    const db = tx.env(environment);
+    const row = await db
+      .updateTable('payouts')
+      .set({ status: outcome.status, failure_reason: failureReason, updated_at: now })
+      .where('id', '=', payoutId)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) {
+      const exists = await db.selectFrom('payouts').select('status').where('id', '=', payoutId).executeTakeFirst();
+      if (!exists) throw new ApiError('PAYOUT_NOT_FOUND', undefined, { payout_id: payoutId });
+      throw new ApiError('PAYOUT_NOT_PENDING', undefined, { payout_id: payoutId, status: exists.status });
+    }
+    const currency = row.currency as Currency;
+    const move = { accountId: row.account_id, currency, amount: row.amount };
+    const postings = outcome.status === 'completed' ? decidePayoutCompletion(move) : decideRelease(move);
+    await postMovement(tx, environment, row.id, () => ({ ok: true, postings }), [
+      { ledgerAccount: clearing.payout, currency },
+      { ledgerAccount: row.account_id, currency },
+    ], now);
+    await db
+      .updateTable('transactions')
+      .set({ status: outcome.status === 'completed' ? 'settled' : 'failed', updated_at: now })
+      .where('id', '=', row.transaction_id)
+      .execute();
+    await recordEvent(tx, environment, {
+      platformId: row.platform_id,
+      accountId: row.account_id,
+      type: outcome.status === 'completed' ? 'payout.completed' : 'payout.failed',
+      data: {
+        id: row.id,
+        account_id: row.account_id,
+        currency,
+        amount: formatMinor(row.amount, currency),
+        reference: row.reference,
+        status: row.status,
+        failure_reason: row.failure_reason,
+      },
+    });
+    return row;
+  });
+}
+
+/** Operator: payouts waiting for the rail (production), oldest first. */
+export async function listPayoutsForOperator(
+  deps: Deps,
+  _actor: OperatorActor,
+  environment: Environment,
+  filter: { status?: PayoutStatus | undefined; limit: number },
+): Promise<PayoutRow[]> {
+  let query = deps.db.env(environment).selectFrom('payouts').selectAll();
+  if (filter.status) query = query.where('status', '=', filter.status);
+  return query.orderBy('id', 'asc').limit(filter.limit).execute();
+}

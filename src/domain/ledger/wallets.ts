@@ -1,0 +1,51 @@
+// Reading a wallet: balances per currency and the transaction history, for the platform and its connected accounts.
+import type { TransactionRow, TransactionType } from '../../db/schema.ts';
+import { parseCurrency } from '../../lib/money.ts';
+import { resolvePathAccount } from '../accounts/accounts.ts';
+import type { Scope } from '../actor.ts';
+import type { Deps } from '../deps.ts';
+import { invalidField } from '../errors.ts';
+import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
+import { readWalletBalances, type WalletBalance } from './ledger.ts';
+
+export async function getWalletBalances(deps: Deps, scope: Scope, accountId: string): Promise<{ accountId: string; balances: WalletBalance[] }> {
+  const account = await resolvePathAccount(deps, scope, accountId);
+  return { accountId: account.id, balances: await readWalletBalances(deps.db.env(scope.environment), account.id) };
+}
+
+export interface TransactionFilter {
+  currency?: string | undefined;
+  type?: TransactionType | undefined;
+  fromDate?: string | undefined;
+  toDate?: string | undefined;
+}
+
+const datePattern = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A date (whole UTC day) or an ISO date-time. `end` turns a date into the start of the next day (exclusive bound). */
+function parseDateBound(value: string, field: string, end: boolean): Date {
+  const isDate = datePattern.test(value);
+  const parsed = new Date(isDate ? `${value}T00:00:00.000Z` : value);
+  if (Number.isNaN(parsed.getTime()) || (!isDate && !/^\d{4}-\d{2}-\d{2}T/.test(value))) {
+    throw invalidField(field, `${field} must be a date (YYYY-MM-DD) or an ISO 8601 date-time.`);
+  }
+  if (isDate && parsed.toISOString().slice(0, 10) !== value) throw invalidField(field, `${field} is not a calendar date.`);
+  return isDate && end ? new Date(parsed.getTime() + 86_400_000) : parsed;
+}
+
+/** Newest first, by id (time-sortable, unique): a stable order for cursor paging even within one millisecond. */
+export async function listTransactions(deps: Deps, scope: Scope, accountId: string, page: PageRequest, filter: TransactionFilter): Promise<Page<TransactionRow>> {
+  const account = await resolvePathAccount(deps, scope, accountId);
+  const after = decodeCursor(page.cursor, 'transaction');
+  let query = deps.db.env(scope.environment).selectFrom('transactions').selectAll().where('account_id', '=', account.id);
+  if (filter.currency !== undefined) query = query.where('currency', '=', parseCurrency(filter.currency));
+  if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+  const from = filter.fromDate === undefined ? undefined : parseDateBound(filter.fromDate, 'from_date', false);
+  const to = filter.toDate === undefined ? undefined : parseDateBound(filter.toDate, 'to_date', true);
+  if (from && to && from >= to) throw invalidField('to_date', 'to_date must not be before from_date.');
+  if (from) query = query.where('created_at', '>=', from);
+  if (to) query = query.where('created_at', filter.toDate !== undefined && datePattern.test(filter.toDate) ? '<' : '<=', to);
+  if (after) query = query.where('id', '<', after);
+  const rows = await query.orderBy('id', 'desc').limit(page.limit + 1).execute();
+  return toPage(rows, page.limit);
+}

@@ -1,0 +1,109 @@
+// /admin/v1 money: the operator records inbound funds from the bank statement and answers payouts for the rail.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { operator } from '../../domain/actor.ts';
+import { recordOperatorDeposit } from '../../domain/ledger/deposits.ts';
+import { decidePayout, listPayoutsForOperator } from '../../domain/ledger/payouts.ts';
+import type { Services } from '../../services.ts';
+import { operatorSecurity } from '../schemas.ts';
+import { DepositSchema, PayoutSchema, serializeDeposit, serializePayout } from '../serializers/money.ts';
+
+const EnvironmentSchema = Type.Union([Type.Literal('sandbox'), Type.Literal('production')]);
+const PayoutStatus = Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')]);
+const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+
+export async function adminMoneyRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['Operator'];
+
+  app.post(
+    '/deposits',
+    {
+      schema: {
+        summary: 'Record inbound funds for an account (settled at once)',
+        tags,
+        security: operatorSecurity,
+        body: Type.Object(
+          {
+            environment: EnvironmentSchema,
+            account_id: Type.String({ maxLength: 100 }),
+            currency: Type.Unknown(),
+            amount: Type.Unknown(),
+            reference: Type.String({ minLength: 1, maxLength: 140 }),
+            sender_name: Type.Optional(Type.String({ maxLength: 140 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: DepositSchema },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const row = await recordOperatorDeposit(services, operator, {
+        environment: b.environment,
+        accountId: b.account_id,
+        currency: b.currency,
+        amount: b.amount,
+        reference: b.reference,
+        senderName: b.sender_name,
+      });
+      return reply.code(201).send(serializeDeposit(row));
+    },
+  );
+
+  app.get(
+    '/payouts',
+    {
+      schema: {
+        summary: 'List payouts, oldest first (default: pending production payouts waiting for the rail)',
+        tags,
+        security: operatorSecurity,
+        querystring: Type.Object(
+          {
+            environment: Type.Optional(EnvironmentSchema),
+            status: Type.Optional(PayoutStatus),
+            limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ data: Type.Array(PayoutSchema) }) },
+      },
+    },
+    async (request) => {
+      const { environment, status, limit } = request.query;
+      const rows = await listPayoutsForOperator(services, operator, environment ?? 'production', { status: status ?? 'pending', limit });
+      return { data: rows.map(serializePayout) };
+    },
+  );
+
+  const EnvironmentBody = Type.Object({ environment: Type.Optional(EnvironmentSchema) }, { additionalProperties: false });
+
+  app.post(
+    '/payouts/:id/complete',
+    { schema: { summary: 'The rail paid the payout out', tags, security: operatorSecurity, params: IdParams, body: Type.Optional(EnvironmentBody), response: { 200: PayoutSchema } } },
+    async (request) =>
+      serializePayout(await decidePayout(services, request.body?.environment ?? 'production', request.params.id, { status: 'completed' })),
+  );
+
+  app.post(
+    '/payouts/:id/fail',
+    {
+      schema: {
+        summary: 'The rail rejected the payout: the hold is released to the account',
+        tags,
+        security: operatorSecurity,
+        params: IdParams,
+        body: Type.Object(
+          { environment: Type.Optional(EnvironmentSchema), reason: Type.String({ minLength: 1, maxLength: 500 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: PayoutSchema },
+      },
+    },
+    async (request) =>
+      serializePayout(
+        await decidePayout(services, request.body.environment ?? 'production', request.params.id, { status: 'failed', failureReason: request.body.reason }),
+      ),
+  );
+}

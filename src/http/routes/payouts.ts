@@ -1,0 +1,86 @@
+// /api/v1/payouts: pay out to a bank account or a Solana address (needs the payouts capability).
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { createPayout, getPayout, listPayouts } from '../../domain/ledger/payouts.ts';
+import type { Services } from '../../services.ts';
+import { scopeOf } from '../api-auth.ts';
+import { bearerSecurity, errorResponses, listOf, listQuery, moneyErrorResponses } from '../schemas.ts';
+import { PayoutSchema, serializePayout } from '../serializers/money.ts';
+
+const CreatePayoutBody = Type.Object(
+  {
+    currency: Type.Unknown({ description: 'AUD, USD, HKD, SGD (bank_account) or USDT, USDC (crypto_address).' }),
+    amount: Type.Unknown({ description: 'Decimal string, e.g. "250.00".' }),
+    destination_type: Type.Union([Type.Literal('bank_account'), Type.Literal('crypto_address')]),
+    destination: Type.Union([
+      Type.Object(
+        { bsb: Type.String({ maxLength: 20 }), account_number: Type.String({ maxLength: 20 }), account_name: Type.String({ maxLength: 200 }) },
+        { additionalProperties: false },
+      ),
+      Type.Object({ address: Type.String({ maxLength: 100 }), network: Type.String({ maxLength: 20 }) }, { additionalProperties: false }),
+    ]),
+    reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per account, forever.' })),
+    idempotency_key: Type.Optional(Type.String({ maxLength: 255, description: 'Same as the Idempotency-Key header.' })),
+  },
+  { additionalProperties: false },
+);
+
+const PayoutIdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+
+export async function payoutRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['Payouts'];
+
+  app.post(
+    '/payouts',
+    {
+      config: { idempotent: { bodyField: 'idempotency_key' } },
+      schema: {
+        summary: 'Create a payout from the account in scope',
+        description: 'The amount is held (out of available) while the payout is pending; a failed payout releases it.',
+        tags,
+        security: bearerSecurity,
+        body: CreatePayoutBody,
+        response: { 201: PayoutSchema, ...errorResponses, ...moneyErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const row = await createPayout(services, scopeOf(request), {
+        currency: body.currency,
+        amount: body.amount,
+        destinationType: body.destination_type,
+        destination: body.destination,
+        reference: body.reference,
+      });
+      return reply.code(201).send(serializePayout(row));
+    },
+  );
+
+  app.get(
+    '/payouts',
+    {
+      schema: {
+        summary: 'List the payouts of the account in scope, newest first',
+        tags,
+        security: bearerSecurity,
+        querystring: listQuery({ status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')])) }),
+        response: { 200: listOf(PayoutSchema), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, status } = request.query;
+      const page = await listPayouts(services, scopeOf(request), { limit, cursor }, { status });
+      return { data: page.data.map(serializePayout), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/payouts/:id',
+    {
+      schema: { summary: 'Read a payout', tags, security: bearerSecurity, params: PayoutIdParams, response: { 200: PayoutSchema, ...errorResponses } },
+    },
+    async (request) => serializePayout(await getPayout(services, scopeOf(request), request.params.id)),
+  );
+}

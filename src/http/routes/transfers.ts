@@ -1,0 +1,48 @@
+// POST /api/v1/transfers: move funds between the platform and its connected accounts.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { createTransfer } from '../../domain/ledger/transfers.ts';
+import type { Services } from '../../services.ts';
+import { scopeOf } from '../api-auth.ts';
+import { bearerSecurity, errorResponses, moneyErrorResponses } from '../schemas.ts';
+import { serializeTransfer, TransferSchema } from '../serializers/money.ts';
+
+const CreateTransferBody = Type.Object(
+  {
+    source_account_id: Type.Optional(Type.String({ maxLength: 100, description: 'Default: the platform account.' })),
+    destination_account_id: Type.String({ maxLength: 100 }),
+    currency: Type.Unknown({ description: 'AUD, USD, HKD, SGD, USDT or USDC.' }),
+    amount: Type.Unknown({ description: 'Decimal string, e.g. "100.00".' }),
+    reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per source account, forever.' })),
+  },
+  { additionalProperties: false },
+);
+
+export async function transferRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.post(
+    '/transfers',
+    {
+      config: { scope: 'platform', idempotent: true },
+      schema: {
+        summary: 'Transfer funds between the platform and its connected accounts',
+        tags: ['Transfers'],
+        security: bearerSecurity,
+        body: CreateTransferBody,
+        response: { 201: TransferSchema, ...errorResponses, ...moneyErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const row = await createTransfer(services, scopeOf(request), {
+        sourceAccountId: body.source_account_id,
+        destinationAccountId: body.destination_account_id,
+        currency: body.currency,
+        amount: body.amount,
+        reference: body.reference,
+      });
+      return reply.code(201).send(serializeTransfer(row));
+    },
+  );
+}

@@ -1,0 +1,60 @@
+// /api/v1/accounts/{id}/virtual-account: issue, read and release the AUD virtual account number (needs inbound_payments).
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { invalidField } from '../../domain/errors.ts';
+import { issueVirtualAccount, readVirtualAccount, releaseVirtualAccount } from '../../domain/ledger/virtual-accounts.ts';
+import type { Services } from '../../services.ts';
+import { scopeOf } from '../api-auth.ts';
+import { AccountIdParams, bearerSecurity, errorResponses, moneyErrorResponses } from '../schemas.ts';
+import { serializeVirtualAccount, VirtualAccountSchema } from '../serializers/money.ts';
+
+export async function virtualAccountRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['Virtual accounts'];
+
+  app.post(
+    '/accounts/:id/virtual-account',
+    {
+      config: { idempotent: true },
+      schema: {
+        summary: 'Issue an AUD virtual account number (BSB + account number) for the account',
+        tags,
+        security: bearerSecurity,
+        params: AccountIdParams,
+        response: { 201: VirtualAccountSchema, ...errorResponses, ...moneyErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      // The body is optional (no schema: Fastify would demand an object), so it is checked here.
+      const body: unknown = request.body;
+      if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) throw invalidField('body', 'The body must be a JSON object.');
+      const { account_name: accountName, ...rest } = (body ?? {}) as Record<string, unknown>;
+      const unknownField = Object.keys(rest)[0];
+      if (unknownField !== undefined) throw invalidField(unknownField, `Unknown field "${unknownField}".`);
+      if (accountName !== undefined && typeof accountName !== 'string') throw invalidField('account_name', 'account_name must be a string.');
+      const details = await issueVirtualAccount(services, scopeOf(request), request.params.id, { accountName });
+      return reply.code(201).send(serializeVirtualAccount(details));
+    },
+  );
+
+  app.get(
+    '/accounts/:id/virtual-account',
+    { schema: { summary: 'Read the active virtual account number', tags, security: bearerSecurity, params: AccountIdParams, response: { 200: VirtualAccountSchema, ...errorResponses } } },
+    async (request) => serializeVirtualAccount(await readVirtualAccount(services, scopeOf(request), request.params.id)),
+  );
+
+  app.delete(
+    '/accounts/:id/virtual-account',
+    {
+      schema: {
+        summary: 'Release the virtual account number (it is never issued again)',
+        tags,
+        security: bearerSecurity,
+        params: AccountIdParams,
+        response: { 200: Type.Object({ ...VirtualAccountSchema.properties, released: Type.Literal(true) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ ...serializeVirtualAccount(await releaseVirtualAccount(services, scopeOf(request), request.params.id)), released: true as const }),
+  );
+}

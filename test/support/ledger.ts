@@ -1,0 +1,74 @@
+// Ledger test helpers: put an account into a verified state, and check the ledger's invariants straight from the tables.
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import type { Environment } from '../../src/config.ts';
+import type { Database } from '../../src/db/database.ts';
+import type { Capability } from '../../src/db/schema.ts';
+import type { TestContext } from './context.ts';
+
+/** Stands in for the onboarding flow (KYC + decision + activation), which lives in another module. */
+export async function approveAccount(
+  ctx: TestContext,
+  environment: Environment,
+  accountId: string,
+  capabilities: Capability[] = ['inbound_payments', 'payouts', 'fx_conversion'],
+): Promise<void> {
+  await ctx.services.db.env(environment).updateTable('accounts').set({ verification_status: 'approved', capabilities }).where('id', '=', accountId).execute();
+  ctx.services.invalidation.applyLocally({ kind: 'account', environment, accountId });
+}
+
+export const bankDestination = { bsb: '062000', account_number: '12345678', account_name: 'Jane Citizen' };
+/** A valid Solana address (the system program's is all ones; this one is a 32-byte key). */
+export const solanaAddress = 'So11111111111111111111111111111111111111112';
+
+export interface LedgerSnapshot {
+  perCurrencyTotal: Map<string, bigint>;
+  wallets: number;
+}
+
+/**
+ * The invariants of spec §5, read from the database: no wallet below zero; entries of every movement balance;
+ * the stored balances equal the sum of their entries exactly; every currency sums to zero over wallets and clearing
+ * accounts (all money enters through a clearing account); and the history reconciles with the balances.
+ */
+export async function checkLedgerInvariants(db: Database, environment: Environment): Promise<LedgerSnapshot> {
+  const s = (name: string) => sql.table(`${environment}.${name}`);
+  const negative = await sql<{ n: string }>`select count(*)::text as n from ${s('ledger_balances')} where not is_clearing and (available < 0 or pending < 0)`.execute(db.core);
+  assert.equal(negative.rows[0]?.n, '0', 'a wallet is below zero');
+
+  const unbalanced = await sql<{ movement_id: string }>`
+    select movement_id from ${s('ledger_entries')} group by movement_id, currency having sum(amount) <> 0`.execute(db.core);
+  assert.deepEqual(unbalanced.rows, [], 'a movement whose entries do not balance');
+
+  const drift = await sql<{ ledger_account: string; currency: string }>`
+    with e as (
+      select ledger_account, currency,
+        coalesce(sum(amount) filter (where bucket = 'available'), 0) as available,
+        coalesce(sum(amount) filter (where bucket = 'pending'), 0) as pending
+      from ${s('ledger_entries')} group by ledger_account, currency
+    )
+    select coalesce(b.ledger_account, e.ledger_account) as ledger_account, coalesce(b.currency, e.currency) as currency
+    from ${s('ledger_balances')} b full join e on e.ledger_account = b.ledger_account and e.currency = b.currency
+    where coalesce(b.available, 0) <> coalesce(e.available, 0) or coalesce(b.pending, 0) <> coalesce(e.pending, 0)`.execute(db.core);
+  assert.deepEqual(drift.rows, [], 'stored balances differ from the sum of their entries');
+
+  const totals = await sql<{ currency: string; total: bigint }>`
+    select currency, sum(available + pending)::bigint as total from ${s('ledger_balances')} group by currency`.execute(db.core);
+  const perCurrencyTotal = new Map(totals.rows.map((r) => [r.currency, BigInt(r.total)]));
+  for (const [currency, total] of perCurrencyTotal) assert.equal(total, 0n, `${currency} does not sum to zero`);
+
+  // available = settled history + payouts still pending (held); pending = incoming payments not yet settled.
+  const history = await sql<{ ledger_account: string; currency: string }>`
+    with h as (
+      select account_id, currency,
+        coalesce(sum(amount) filter (where status = 'settled' or (status = 'pending' and type = 'payment_out')), 0) as available,
+        coalesce(sum(amount) filter (where status = 'pending' and type = 'payment_in'), 0) as pending
+      from ${s('transactions')} group by account_id, currency
+    )
+    select b.ledger_account, b.currency from ${s('ledger_balances')} b left join h on h.account_id = b.ledger_account and h.currency = b.currency
+    where not b.is_clearing and (b.available <> coalesce(h.available, 0) or b.pending <> coalesce(h.pending, 0))`.execute(db.core);
+  assert.deepEqual(history.rows, [], 'the transaction history does not reconcile with the balances');
+
+  const wallets = await sql<{ n: string }>`select count(*)::text as n from ${s('ledger_balances')} where not is_clearing`.execute(db.core);
+  return { perCurrencyTotal, wallets: Number(wallets.rows[0]?.n ?? 0) };
+}
