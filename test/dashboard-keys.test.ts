@@ -186,7 +186,8 @@ describe('Accounts', () => {
     const detail = await client.get(`/dashboard/accounts/sandbox/${a}`);
     assert.equal(detail.status, 200);
     assert.match(detail.body, /Inbound payments<span class="visually-hidden">: inactive/);
-    assert.match(detail.body, /ledger is not part of this build/);
+    assert.match(detail.body, /Balances/);
+    assert.match(detail.body, /AUD/);
     assert.equal((await client.get(`/dashboard/accounts/production/${a}`)).status, 404);
   });
 

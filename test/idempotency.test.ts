@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
 import { approveAccount, bankDestination } from './support/ledger.ts';
+import { validKyc } from './support/onboarding.ts';
 
 let ctx: TestContext;
 let platform: TestPlatform;
@@ -20,6 +21,20 @@ const countTransfers = async () =>
   Number((await ctx.services.db.env('sandbox').selectFrom('transfers').select((eb) => eb.fn.countAll().as('n')).where('platform_id', '=', platform.id).executeTakeFirstOrThrow()).n);
 
 describe('Idempotency-Key', () => {
+  it('covers the onboarding POSTs too: a retried KYC submission replays instead of answering 409', async () => {
+    const key = platform.keys.sandbox;
+    const person = await createTestConnectedAccount(ctx, platform);
+    const headers = { 'idempotency-key': `kyc-${person}` };
+    const first = await ctx.call('POST', `/api/v1/accounts/${person}/kyc`, { key, body: validKyc(), headers });
+    assert.equal(first.status, 200, first.raw);
+    const retry = await ctx.call('POST', `/api/v1/accounts/${person}/kyc`, { key, body: validKyc(), headers });
+    assert.equal(retry.status, first.status);
+    assert.equal(retry.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(retry.body, first.body);
+    const withoutKey = await ctx.call('POST', `/api/v1/accounts/${person}/kyc`, { key, body: validKyc() });
+    assert.equal(withoutKey.body.error.code, 'VERIFICATION_ALREADY_SUBMITTED');
+  });
+
   it('same key and body → the first response again with idempotent-replayed: true, and one movement only', async () => {
     const key = platform.keys.sandbox;
     const body = { destination_account_id: account, currency: 'AUD', amount: '5.00' };

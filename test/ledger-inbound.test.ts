@@ -57,6 +57,16 @@ describe('virtual accounts', () => {
     assert.deepEqual((await ctx.call('GET', url, { key })).body, issued.body);
     const details = await getVirtualAccountDetails(ctx.services.db, 'sandbox', account);
     assert.equal(details?.accountNumber, issued.body.account_number);
+    const receiving = await ctx.call('GET', `/api/v1/accounts/${account}/receiving-details`, { key, onBehalfOf: account });
+    assert.equal(receiving.status, 200, receiving.raw);
+    assert.deepEqual(receiving.body.aud, {
+      currency: 'AUD',
+      bsb: issued.body.bsb,
+      account_number: issued.body.account_number,
+      account_name: 'Jane Citizen',
+      virtual_account_id: issued.body.id,
+    });
+    assert.equal(receiving.body.aud_note, null);
     const twice = await ctx.call('POST', url, { key });
     assert.equal(twice.status, 409);
     assert.equal(twice.body.error.code, 'VIRTUAL_ACCOUNT_EXISTS');

@@ -54,6 +54,16 @@ describe('rate limits', () => {
     assert.equal(after.headers['ratelimit-limit'], '1000');
   });
 
+  it('money routes count against their own groups: transfers and deposits "payments" (60), payouts "payouts" (30)', async () => {
+    const platform = await createTestPlatform(ctx);
+    const transfer = await ctx.call('POST', '/api/v1/transfers', { key: platform.keys.sandbox, body: {} });
+    assert.equal(transfer.headers['ratelimit-limit'], '60');
+    const payout = await ctx.call('POST', '/api/v1/payouts', { key: platform.keys.sandbox, body: {} });
+    assert.equal(payout.headers['ratelimit-limit'], '30');
+    const read = await ctx.call('GET', '/api/v1/payouts', { key: platform.keys.sandbox });
+    assert.equal(read.headers['ratelimit-limit'], '300');
+  });
+
   it('refuses unknown groups and silly limits', async () => {
     const platform = await createTestPlatform(ctx);
     for (const limits of [{ nonsense: 5 }, { general: 0 }, { general: 1.5 }]) {

@@ -69,11 +69,7 @@ export function accountsView(ctx: PageContext, view: AccountsListView): string {
   );
 }
 
-function moneySection(money: AccountMoney | null): Html {
-  if (!money) {
-    return html`<section class="card" aria-labelledby="money-title"><h2 id="money-title">Balances and transactions</h2>
-      <p class="empty">The ledger is not part of this build yet, so there are no balances or transactions to show.</p></section>`;
-  }
+function moneySection(money: AccountMoney): Html {
   return html`<section class="card" aria-labelledby="money-title"><h2 id="money-title">Balances</h2>
     ${money.balances.length === 0
       ? html`<p class="empty">No balances yet.</p>`
@@ -89,7 +85,7 @@ function moneySection(money: AccountMoney | null): Html {
   </section>`;
 }
 
-export function accountView(ctx: PageContext, account: AccountRow, environment: Environment, money: AccountMoney | null, requests: readonly RequestLogRow[]): string {
+export function accountView(ctx: PageContext, account: AccountRow, environment: Environment, money: AccountMoney, requests: readonly RequestLogRow[]): string {
   const title = account.display_name ?? account.email ?? account.id;
   return page(
     { ...ctx, environment },

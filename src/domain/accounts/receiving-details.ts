@@ -7,6 +7,7 @@ import type { Scope } from '../actor.ts';
 import type { Deps } from '../deps.ts';
 import { resolvePathAccount } from './accounts.ts';
 import { requireCapability } from './capability-gate.ts';
+import { getVirtualAccountDetails } from '../ledger/virtual-accounts.ts';
 
 export const receivingCurrencies: readonly ReceivingCurrency[] = ['USDT', 'USDC'];
 
@@ -33,13 +34,10 @@ export function deriveSolanaAddress(environment: Environment, accountId: string,
   return encodeBase58(createHash('sha256').update(`pik:receiving-address:v1:${environment}:${accountId}:${currency}:solana`).digest());
 }
 
-/**
- * The account's AUD virtual account, if one has been issued. The virtual-account table belongs to the ledger work;
- * until it is merged no account has one, so this returns null and the API answers `aud: null` with a note.
- * To plug it in: select the account's active row from the env schema's virtual-account table here.
- */
-export async function findAudBankDetails(_env: EnvDb, _accountId: string): Promise<AudBankDetails | null> {
-  return null;
+/** The account's AUD virtual account, if one has been issued (POST /accounts/{id}/virtual-account). */
+async function findAudBankDetails(deps: Deps, environment: Environment, accountId: string): Promise<AudBankDetails | null> {
+  const details = await getVirtualAccountDetails(deps.db, environment, accountId);
+  return details ? { bsb: details.bsb, accountNumber: details.accountNumber, accountName: details.accountName, virtualAccountId: details.id } : null;
 }
 
 /** Generated on first use and stored, so an address, once shown to a payer, never changes. */
@@ -71,6 +69,6 @@ export async function getReceivingDetails(deps: Deps, scope: Scope, accountId: s
   const env = deps.db.env(scope.environment);
   // The gate reads the account fresh: a capability switched off a moment ago is already refused here.
   await requireCapability(env, { accountId: account.id }, 'inbound_payments');
-  const [aud, crypto] = [await findAudBankDetails(env, account.id), await ensureReceivingAddresses(env, scope.environment, account.id)];
+  const [aud, crypto] = [await findAudBankDetails(deps, scope.environment, account.id), await ensureReceivingAddresses(env, scope.environment, account.id)];
   return { accountId: account.id, aud, crypto };
 }

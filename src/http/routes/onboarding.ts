@@ -77,7 +77,7 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
   app.post(
     '/accounts/:id/kyc',
     {
-      config: { scope: 'platform' },
+      config: { scope: 'platform', idempotent: true },
       schema: {
         summary: "Submit an individual's identity (KYC)",
         description: 'Moves the account from unverified or action_required to pending.',
@@ -109,7 +109,7 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
   app.post(
     '/accounts/:id/kyb',
     {
-      config: { scope: 'platform' },
+      config: { scope: 'platform', idempotent: true },
       schema: {
         summary: "Submit a business's identity (KYB)",
         description: 'Moves the account from unverified or action_required to pending.',

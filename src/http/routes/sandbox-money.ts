@@ -42,7 +42,7 @@ export async function sandboxMoneyRoutes(fastify: FastifyInstance, services: Ser
   app.post(
     '/sandbox/deposits',
     {
-      config: { idempotent: true },
+      config: { idempotent: true, rateLimitGroup: 'payments' },
       preValidation: requireSandbox,
       schema: {
         summary: 'Sandbox: simulate an inbound payment to an account',
@@ -70,6 +70,7 @@ export async function sandboxMoneyRoutes(fastify: FastifyInstance, services: Ser
   app.post(
     '/sandbox/payouts/:id/simulate',
     {
+      config: { rateLimitGroup: 'payouts' },
       preValidation: requireSandbox,
       schema: {
         summary: "Sandbox: the rail's answer to a pending payout",

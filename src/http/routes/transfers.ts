@@ -24,7 +24,7 @@ export async function transferRoutes(fastify: FastifyInstance, services: Service
   app.post(
     '/transfers',
     {
-      config: { scope: 'platform', idempotent: true },
+      config: { scope: 'platform', idempotent: true, rateLimitGroup: 'payments' },
       schema: {
         summary: 'Transfer funds between the platform and its connected accounts',
         tags: ['Transfers'],
