@@ -6,28 +6,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { callJson, callJsonOk } from '../test/support/http-client.ts';
 import { startServerProcess, type ServerProcess } from '../test/support/server-process.ts';
 
 const operatorToken = `pikop_bench_${'b'.repeat(30)}`;
 const durationSeconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
-async function call(base: string, method: string, url: string, token: string, body?: unknown) {
-  const response = await fetch(`${base}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = (await response.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  if (!response.ok && response.status !== 401) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(json)}`);
-  return { status: response.status, body: json };
-}
 
 async function setUpPlatform(base: string) {
-  const platform = await call(base, 'POST', '/admin/v1/platforms', operatorToken, { name: 'Bench', owner_email: `bench-${Date.now()}@example.test` });
-  const key = await call(base, 'POST', `/admin/v1/platforms/${platform.body.id}/keys`, operatorToken, { environment: 'sandbox' });
-  const account = await call(base, 'POST', '/api/v1/accounts', key.body.secret, { customer_type: 'individual', email: 'b@example.test', country: 'AU' });
-  return { platformId: platform.body.id as string, key: key.body.secret as string, keyId: key.body.id as string, accountId: account.body.id as string };
+  const platform = await callJsonOk(base, 'POST', '/admin/v1/platforms', operatorToken, { name: 'Bench', owner_email: `bench-${Date.now()}@example.test` });
+  const key = await callJsonOk(base, 'POST', `/admin/v1/platforms/${platform.id}/keys`, operatorToken, { environment: 'sandbox' });
+  const account = await callJsonOk(base, 'POST', '/api/v1/accounts', key.secret, { customer_type: 'individual', email: 'b@example.test', country: 'AU' });
+  return { platformId: platform.id as string, key: key.secret as string, keyId: key.id as string, accountId: account.id as string };
 }
 
 interface Figures {
@@ -90,12 +81,12 @@ async function revocation(): Promise<void> {
     const { platformId } = await setUpPlatform(first.url);
     const samples: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const key = await call(first.url, 'POST', `/admin/v1/platforms/${platformId}/keys`, operatorToken, { environment: 'sandbox' });
-      if ((await call(second.url, 'GET', '/api/v1/account', key.body.secret)).status !== 200) throw new Error('key not accepted');
-      await call(first.url, 'DELETE', `/admin/v1/keys/${key.body.id}`, operatorToken);
+      const key = await callJsonOk(first.url, 'POST', `/admin/v1/platforms/${platformId}/keys`, operatorToken, { environment: 'sandbox' });
+      if ((await callJson(second.url, 'GET', '/api/v1/account', key.secret)).status !== 200) throw new Error('key not accepted');
+      await callJsonOk(first.url, 'DELETE', `/admin/v1/keys/${key.id}`, operatorToken);
       // Measured from the moment the DELETE returned (committed) to the first 401 on the other node.
       const committed = performance.now();
-      while ((await call(second.url, 'GET', '/api/v1/account', key.body.secret)).status !== 401) {
+      while ((await callJson(second.url, 'GET', '/api/v1/account', key.secret)).status !== 401) {
         if (performance.now() - committed > 5000) throw new Error('key still accepted after 5 s');
       }
       samples.push(performance.now() - committed);

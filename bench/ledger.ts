@@ -1,11 +1,10 @@
 // npm run bench:ledger — transfers per second and p50/p99: through the HTTP API (a server process, 50 autocannon
 // connections) against the same double-entry transaction (createTransfer) run directly through a pool of the same
 // size, in the same run, on PostgreSQL; then the HTTP API on the embedded PGlite default.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { openPostgres } from '../src/db/database.ts';
@@ -13,81 +12,25 @@ import type { Scope } from '../src/domain/actor.ts';
 import { createTransfer } from '../src/domain/ledger/transfers.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices } from '../src/services.ts';
+import { callJsonOk } from '../test/support/http-client.ts';
+import { startServerProcess } from '../test/support/server-process.ts';
 
-interface AutocannonResult {
-  requests: { average: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-}
-interface AutocannonRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body?: string;
-  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
-}
-// Imported through a variable so this file compiles with or without @types/autocannon installed.
-const autocannonModule = 'autocannon';
-const autocannon = ((await import(autocannonModule)) as { default: (options: Record<string, unknown>) => Promise<AutocannonResult> }).default;
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const operatorToken = `pikop_bench_${'l'.repeat(30)}`;
 const durationSeconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const accountCount = Number(process.env.BENCH_ACCOUNTS ?? 200);
 const poolSize = 10; // the server's default pool (openPostgres)
 
-interface Server {
-  url: string;
-  stop(): Promise<void>;
-}
-
-function startServer(env: Record<string, string>): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'error', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk) => {
-      out += String(chunk);
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) {
-        resolve({
-          url: match[1],
-          stop: () =>
-            new Promise((done) => {
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-}
-
-async function call(base: string, method: string, url: string, token: string, body?: unknown) {
-  const response = await fetch(`${base}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = (await response.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** A sandbox platform (pre-funded) and `accountCount` connected accounts with 10,000.00 AUD each. */
 async function setUp(base: string) {
-  const platform = await call(base, 'POST', '/admin/v1/platforms', operatorToken, { name: 'Bench', owner_email: `bench-${Date.now()}@example.test` });
-  const key = await call(base, 'POST', `/admin/v1/platforms/${platform.id}/keys`, operatorToken, { environment: 'sandbox' });
+  const platform = await callJsonOk(base, 'POST', '/admin/v1/platforms', operatorToken, { name: 'Bench', owner_email: `bench-${Date.now()}@example.test` });
+  const key = await callJsonOk(base, 'POST', `/admin/v1/platforms/${platform.id}/keys`, operatorToken, { environment: 'sandbox' });
   const accounts: string[] = [];
   for (let i = 0; i < accountCount; i++) {
-    const account = await call(base, 'POST', '/api/v1/accounts', key.secret, { customer_type: 'individual', email: `b${i}@example.test`, country: 'AU' });
-    await call(base, 'POST', '/api/v1/transfers', key.secret, { destination_account_id: account.id, currency: 'AUD', amount: '400.00' });
+    const account = await callJsonOk(base, 'POST', '/api/v1/accounts', key.secret, { customer_type: 'individual', email: `b${i}@example.test`, country: 'AU' });
+    await callJsonOk(base, 'POST', '/api/v1/transfers', key.secret, { destination_account_id: account.id, currency: 'AUD', amount: '400.00' });
     accounts.push(account.id);
   }
   return { platformId: platform.id as string, key: key.secret as string, keyId: key.id as string, accounts };
@@ -119,7 +62,7 @@ async function viaApi(run: string, base: string, key: string, accounts: string[]
         method: 'POST',
         path: '/api/v1/transfers',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        setupRequest: (request: AutocannonRequest) => ({ ...request, body: JSON.stringify(transferBody(accounts)) }),
+        setupRequest: (request) => ({ ...request, body: JSON.stringify(transferBody(accounts)) }),
       },
     ],
   });
@@ -172,7 +115,7 @@ async function postgres(): Promise<Figures[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-bench-'));
   try {
     console.log('PostgreSQL: setting up…');
-    const server = await startServer({ DATABASE_URL: url.toString(), PIK_DATA_DIR: dataDir });
+    const server = await startServerProcess({ PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'error', DATABASE_URL: url.toString(), PIK_DATA_DIR: dataDir }, 120_000);
     const setup = await setUp(server.url);
     await viaApi('warm-up', server.url, setup.key, setup.accounts, 3);
     const api = await viaApi('PostgreSQL: HTTP API (server process)', server.url, setup.key, setup.accounts);
@@ -192,7 +135,7 @@ async function postgres(): Promise<Figures[]> {
 async function pglite(): Promise<Figures> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-bench-'));
   try {
-    const server = await startServer({ DATABASE_URL: '', PIK_DATA_DIR: dataDir });
+    const server = await startServerProcess({ PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'error', DATABASE_URL: '', PIK_DATA_DIR: dataDir }, 120_000);
     const setup = await setUp(server.url);
     await viaApi('warm-up', server.url, setup.key, setup.accounts, 3);
     const figures = await viaApi('PGlite (embedded default): HTTP API', server.url, setup.key, setup.accounts);

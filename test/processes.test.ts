@@ -7,15 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, postgresUrl, type TestDatabase } from './support/database.ts';
 import { runServerToExit, startServerProcess, type ServerProcess } from './support/server-process.ts';
 import { testOperatorToken } from './support/context.ts';
+import { callJson } from './support/http-client.ts';
 
-async function call(url: string, token: string, method = 'GET', body?: unknown) {
-  const response = await fetch(url, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: response.status, body: (await response.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
+const call = (url: string, token: string, method = 'GET', body?: unknown) => callJson(url, method, '', token, body);
 
 describe('two server processes on one PostgreSQL database', { skip: postgresUrl ? false : 'DATABASE_URL is not set: skipping the multi-process revocation test (it needs PostgreSQL)' }, () => {
   let database: TestDatabase;

@@ -50,9 +50,11 @@ export function stringEnum<const T extends readonly string[]>(values: T, options
 
 export function nullable<T extends Type.TSchema>(schema: T) {
   const base = schema as unknown as { type?: string; enum?: unknown[] };
+  // Without a single `type` (a union, a $ref) there is no type list to extend; anyOf is the honest form then.
+  if (typeof base.type !== 'string') return Type.Unsafe<Type.Static<T> | null>(Type.Union([schema, Type.Null()]));
   return Type.Unsafe<Type.Static<T> | null>({
     ...schema,
-    type: [base.type ?? 'string', 'null'],
+    type: [base.type, 'null'],
     ...(base.enum ? { enum: [...base.enum, null] } : {}),
   });
 }

@@ -1,12 +1,12 @@
 // Money resources as the API shows them: amounts as decimal strings in the currency's precision, snake_case, ISO times.
 import Type from 'typebox';
+import { nullable } from '../schemas.ts';
 import type { DepositRow, PayoutRow, TransactionRow, TransferRow } from '../../db/schema.ts';
 import type { WalletBalance } from '../../domain/ledger/ledger.ts';
 import type { VirtualAccountDetails } from '../../domain/ledger/virtual-accounts.ts';
 import { formatMinor, type Currency } from '../../lib/money.ts';
 
 const Amount = Type.String({ description: 'Decimal string in the currency precision, e.g. "500.00".' });
-const Nullable = <T extends Type.TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const money = (minor: bigint, currency: string): string => formatMinor(minor, currency as Currency);
 
 export const BalancesSchema = Type.Object({
@@ -32,9 +32,9 @@ export const TransactionSchema = Type.Object({
   amount: Type.String({ description: 'Signed: negative when money leaves the account.' }),
   fee: Amount,
   net_amount: Type.String(),
-  reference: Nullable(Type.String()),
+  reference: nullable(Type.String()),
   status: Type.String(),
-  counterparty: Nullable(Type.Record(Type.String(), Type.Unknown())),
+  counterparty: nullable(Type.Record(Type.String(), Type.Unknown())),
   source_id: Type.String({ description: 'The movement: tr_…, po_… or dep_….' }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
@@ -66,7 +66,7 @@ export const TransferSchema = Type.Object({
   destination_account_id: Type.String(),
   currency: Type.String(),
   amount: Amount,
-  reference: Nullable(Type.String()),
+  reference: nullable(Type.String()),
   status: Type.Literal('completed'),
   created_at: Type.String({ format: 'date-time' }),
 });
@@ -93,9 +93,9 @@ export const PayoutSchema = Type.Object({
   amount: Amount,
   destination_type: Type.String(),
   destination: Type.Record(Type.String(), Type.String()),
-  reference: Nullable(Type.String()),
+  reference: nullable(Type.String()),
   status: Type.String(),
-  failure_reason: Nullable(Type.String()),
+  failure_reason: nullable(Type.String()),
   transaction_id: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
@@ -125,12 +125,12 @@ export const DepositSchema = Type.Object({
   account_id: Type.String(),
   currency: Type.String(),
   amount: Amount,
-  reference: Nullable(Type.String()),
-  sender_name: Nullable(Type.String()),
+  reference: nullable(Type.String()),
+  sender_name: nullable(Type.String()),
   status: Type.String(),
   transaction_id: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
-  settled_at: Nullable(Type.String({ format: 'date-time' })),
+  settled_at: nullable(Type.String({ format: 'date-time' })),
 });
 
 export function serializeDeposit(row: DepositRow) {

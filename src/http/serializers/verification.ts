@@ -1,17 +1,17 @@
 // Verification and capabilities as the API shows them. Identity is shown back with the id number masked, always.
 import Type from 'typebox';
+import { nullable } from '../schemas.ts';
 import { capabilities, type AccountRow, type VerificationRow } from '../../db/schema.ts';
 import { maskIdNumber, type KybIdentity, type KycIdentity } from '../../domain/accounts/identity.ts';
 import { verificationKindFor, type VerificationView } from '../../domain/accounts/verification.ts';
 
-const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 const AddressSchema = Type.Object({
   line1: Type.String(),
-  line2: Nullable(Type.String()),
+  line2: nullable(Type.String()),
   city: Type.String(),
-  state: Nullable(Type.String()),
-  postcode: Nullable(Type.String()),
+  state: nullable(Type.String()),
+  postcode: nullable(Type.String()),
   country: Type.String(),
 });
 
@@ -47,18 +47,18 @@ export const VerificationSchema = Type.Object(
     object: Type.Literal('verification'),
     account_id: Type.String(),
     status: Type.String({ description: 'unverified, pending, approved, rejected or action_required' }),
-    kind: Nullable(Type.Union([Type.Literal('kyc'), Type.Literal('kyb')])),
-    reason: Nullable(Type.String()),
-    submitted_at: Nullable(Type.String({ format: 'date-time' })),
-    decided_at: Nullable(Type.String({ format: 'date-time' })),
-    decided_by: Nullable(Type.String()),
+    kind: nullable(Type.Union([Type.Literal('kyc'), Type.Literal('kyb')])),
+    reason: nullable(Type.String()),
+    submitted_at: nullable(Type.String({ format: 'date-time' })),
+    decided_at: nullable(Type.String({ format: 'date-time' })),
+    decided_by: nullable(Type.String()),
     submission_count: Type.Integer(),
     requirements: Type.Object({
       currently_due: Type.Array(Type.String(), { description: 'What must be submitted now: "kyc" or "kyb".' }),
       in_review: Type.Array(Type.String(), { description: 'What PIK is reviewing.' }),
     }),
     next_step: Type.String(),
-    identity: Nullable(Type.Union([KycSummary, KybSummary])),
+    identity: nullable(Type.Union([KycSummary, KybSummary])),
   },
   { $id: 'Verification' },
 );
