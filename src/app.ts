@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import findMyWay, { type HTTPMethod } from 'find-my-way';
+import { ApiError } from './domain/errors.ts';
 import { newId } from './lib/ids.ts';
 import type { Services } from './services.ts';
 import { dashboard } from './dashboard/index.ts';
@@ -11,7 +12,8 @@ import { adminOnboardingRoutes } from './http/admin/onboarding-routes.ts';
 import { adminMoneyRoutes } from './http/admin/money-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
-import { registerErrorHandling } from './http/errors.ts';
+import { registerErrorHandling, sendError } from './http/errors.ts';
+import { registerInputHygiene } from './http/input-hygiene.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { registerRequestContext } from './http/request-context.ts';
 import { registerRequestLog } from './http/request-log-hook.ts';
@@ -36,6 +38,11 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     bodyLimit: services.config.bodyLimitBytes,
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors Fastify raises before routing (a URL with broken percent-encoding) leave in our shape too.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      return sendError(request, reply, new ApiError('INVALID_REQUEST', 'The URL is not valid: check its percent-encoding.', { field: 'url', reason: error.code }));
+    },
   });
 
   // Every route is also put in a shadow router, so a known path with the wrong method is a 405 with Allow, not a 404.
@@ -52,6 +59,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   // JSON is the only body the API speaks; anything else is a 415 rather than a string that fails validation later.
   app.removeContentTypeParser('text/plain');
   registerValidation(app);
+  registerInputHygiene(app);
   registerErrorHandling(app, allowedMethods);
   registerRequestContext(app, services);
   app.addSchema(ErrorResponse);

@@ -25,7 +25,7 @@ interface AjvIssue {
   instancePath?: string;
   keyword?: string;
   message?: string;
-  params?: { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] };
+  params?: { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[]; allowedValue?: unknown };
 }
 
 /** Turns a schema failure into INVALID_REQUEST naming the field, in the API's snake_case path form ("address.city"). */
@@ -43,8 +43,16 @@ function fromValidation(issues: AjvIssue[], context: string | undefined): ApiErr
     return new ApiError('INVALID_REQUEST', `Unknown ${where} "${field}".`, { field });
   }
   const field = base || (context === 'body' ? 'body' : context ?? 'request');
-  const allowed = issue.params?.allowedValues ? `: one of ${issue.params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` : '';
-  return new ApiError('INVALID_REQUEST', `The ${where} "${field}" ${issue.message ?? 'is not valid'}${allowed}.`, { field });
+  // A choice between literals fails as one "const" issue per branch: gather them into the list of allowed values.
+  const constants = issues.filter((i) => i.keyword === 'const' && i.instancePath === issue.instancePath).map((i) => i.params?.allowedValue);
+  const allowedValues = issue.params?.allowedValues ?? (constants.length > 0 ? constants : undefined);
+  if (allowedValues) {
+    return new ApiError('INVALID_REQUEST', `The ${where} "${field}" must be one of ${allowedValues.map((v) => JSON.stringify(v)).join(', ')}.`, {
+      field,
+      allowed_values: allowedValues,
+    });
+  }
+  return new ApiError('INVALID_REQUEST', `The ${where} "${field}" ${issue.message ?? 'is not valid'}.`, { field });
 }
 
 const fastifyCodes: Partial<Record<string, ErrorCode>> = {
