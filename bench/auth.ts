@@ -34,9 +34,9 @@ async function load(name: string, url: string, headers: Record<string, string>):
   return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
 }
 
-async function throughput(): Promise<void> {
+async function throughput(label: string, databaseUrl: string): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-bench-'));
-  const server = await startServerProcess({ PIK_DATA_DIR: dataDir, DATABASE_URL: '', PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'warn' }, 120_000);
+  const server = await startServerProcess({ PIK_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'warn' }, 120_000);
   try {
     const { key, accountId } = await setUpPlatform(server.url);
     // Warm-up so JIT and caches are in the same state for every measured run.
@@ -47,7 +47,7 @@ async function throughput(): Promise<void> {
       authorization: `Bearer ${key}`,
       'x-on-behalf-of': accountId,
     });
-    console.log(`\nThroughput: ${connections} connections, ${durationSeconds} s each, one server process on embedded PGlite`);
+    console.log(`\nThroughput: ${connections} connections, ${durationSeconds} s each, one server process on ${label}`);
     console.table([health, authed, obo].map((f) => ({ run: f.name, 'req/s': Math.round(f.rps), 'p50 ms': f.p50, 'p99 ms': f.p99, non2xx: f.non2xx })));
     const ratio = authed.rps / health.rps;
     const ratioObo = obo.rps / health.rps;
@@ -59,20 +59,35 @@ async function throughput(): Promise<void> {
   }
 }
 
-async function revocation(): Promise<void> {
+/** A fresh database on the PostgreSQL server (DATABASE_URL, or the local default); undefined when none is reachable. */
+async function createBenchDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
   const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `pik_bench_${Date.now()}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   try {
     await admin.connect();
   } catch {
-    console.log('\nRevocation propagation: SKIPPED — PostgreSQL is not reachable (set DATABASE_URL).');
-    return;
+    return undefined;
   }
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const env = { DATABASE_URL: url.toString(), PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', PIK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pik-')) };
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+async function revocation(): Promise<void> {
+  const database = await createBenchDatabase();
+  if (!database) {
+    console.log('\nRevocation propagation: SKIPPED — PostgreSQL is not reachable (set DATABASE_URL).');
+    return;
+  }
+  const env = { DATABASE_URL: database.url, PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', PIK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pik-')) };
   let nodes: ServerProcess[] = [];
   try {
     const first = await startServerProcess(env);
@@ -98,11 +113,20 @@ async function revocation(): Promise<void> {
     console.log(`median ${median.toFixed(1)} ms, max ${max.toFixed(1)} ms (goal < 1000 ms) ${max < 1000 ? 'MET' : 'NOT MET'}`);
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }
 
 console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
-await throughput();
+await throughput('embedded PGlite (the default)', '');
+const postgres = await createBenchDatabase();
+if (postgres) {
+  try {
+    await throughput('PostgreSQL (database in its own process)', postgres.url);
+  } finally {
+    await postgres.drop();
+  }
+} else {
+  console.log('\nThroughput on PostgreSQL: SKIPPED — PostgreSQL is not reachable (set DATABASE_URL).');
+}
 await revocation();

@@ -42,6 +42,20 @@ function keyOf(request: FastifyRequest, option: IdempotencyOption): string | und
 
 /** Registers the mechanism on an /api/v1 instance; must run before the routes that use it are declared. */
 export function registerIdempotency(app: FastifyInstance, services: Services): void {
+  const recordAnswer = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+    const claim = request.idempotencyClaim;
+    if (!claim) return payload;
+    request.idempotencyClaim = undefined;
+    try {
+      // Our failures are not answers to replay: free the key (unless the change was applied) so a retry runs again.
+      if (reply.statusCode >= 500 || reply.errorCode === 'IDEMPOTENCY_KEY_IN_USE') await releaseIdempotencyKey(services, claim);
+      else await storeIdempotentResponse(services, claim, reply.statusCode, typeof payload === 'string' ? payload : String(payload));
+    } catch (error) {
+      request.log.error({ err: error }, 'could not record the idempotent response');
+    }
+    return payload;
+  };
+
   app.addHook('onRoute', (route) => {
     const option = route.config?.idempotent;
     if (!option) return;
@@ -60,19 +74,9 @@ export function registerIdempotency(app: FastifyInstance, services: Services): v
       return transactionHooks.run({ beforeCommit: (tx) => markIdempotencyKeyApplied(tx, claim, services.now()) }, () => handler.call(this, request, reply));
     };
     route.handler = wrapped as RouteHandlerMethod;
+    // Only idempotent routes pay for recording the answer; every other response skips this hook entirely.
+    const existing = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend];
+    route.onSend = [...existing, recordAnswer] as typeof route.onSend;
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    const claim = request.idempotencyClaim;
-    if (!claim) return payload;
-    request.idempotencyClaim = undefined;
-    try {
-      // Our failures are not answers to replay: free the key (unless the change was applied) so a retry runs again.
-      if (reply.statusCode >= 500 || reply.errorCode === 'IDEMPOTENCY_KEY_IN_USE') await releaseIdempotencyKey(services, claim);
-      else await storeIdempotentResponse(services, claim, reply.statusCode, typeof payload === 'string' ? payload : String(payload));
-    } catch (error) {
-      request.log.error({ err: error }, 'could not record the idempotent response');
-    }
-    return payload;
-  });
 }

@@ -20,16 +20,16 @@ export function findUnstorableText(value: unknown, path: string[] = [], depth = 
 }
 
 export function registerInputHygiene(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request, reply) => {
+  // Synchronous: a walk over already-parsed input, run on every request, should not cost a promise.
+  app.addHook('preValidation', (request, reply, done) => {
     for (const [part, value] of [['path parameter', request.params], ['query parameter', request.query], ['field', request.body]] as const) {
       const field = findUnstorableText(value);
       if (field !== undefined) {
-        return sendError(
-          request,
-          reply,
-          new ApiError('INVALID_REQUEST', `The ${part} "${field}" contains a NUL character or invalid Unicode; send valid UTF-8 text.`, { field }),
-        );
+        // Replying from a callback-style hook ends the request; done() must not be called then.
+        sendError(request, reply, new ApiError('INVALID_REQUEST', `The ${part} "${field}" contains a NUL character or invalid Unicode; send valid UTF-8 text.`, { field }));
+        return;
       }
     }
+    done();
   });
 }

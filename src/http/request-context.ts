@@ -48,7 +48,8 @@ export function registerRequestContext(app: FastifyInstance, services: Services)
     return sendError(request, reply, new ApiError('API_KEY_IN_URL'));
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.log.level === 'silent' || !['trace', 'debug', 'info'].includes(request.log.level)) return done();
     const path = request.isUrlRedacted ? '[REDACTED: key in URL]' : request.url.split('?')[0];
     request.log.info(
       {
@@ -62,5 +63,6 @@ export function registerRequestContext(app: FastifyInstance, services: Services)
       },
       'request',
     );
+    done();
   });
 }

@@ -6,10 +6,11 @@ import type { Services } from '../services.ts';
 const maxPathLength = 300;
 
 export function registerRequestLog(app: FastifyInstance, services: Services): void {
-  app.addHook('onResponse', async (request, reply) => {
+  // Synchronous on purpose: it only appends to an in-memory batch, so it need not cost a promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     // Without a key there is no platform to show the row to (and a key in the URL never gets this far).
     const principal = request.principal;
-    if (!principal || request.isUrlRedacted) return;
+    if (!principal || request.isUrlRedacted) return done();
     const header = request.headers['x-on-behalf-of'];
     const named = typeof header === 'string' ? header.trim() : undefined;
     // Only a well-formed account id is kept: whatever else a caller puts in the header (even a secret) is not stored.
@@ -32,5 +33,6 @@ export function registerRequestLog(app: FastifyInstance, services: Services): vo
       errorCode: reply.errorCode ?? null,
       at: services.now(),
     });
+    done();
   });
 }
