@@ -28,6 +28,11 @@ import { walletRoutes } from './http/routes/wallets.ts';
 import { ErrorResponse } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
 
+/** Trust the nearest `hops` proxies, as proxy-addr counts them. */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
@@ -36,7 +41,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     genReqId: () => newId('request'),
     requestIdHeader: false, // never trust a caller-chosen request id
     bodyLimit: services.config.bodyLimitBytes,
-    trustProxy: false,
+    // Off unless configured: otherwise anyone could choose their own IP with X-Forwarded-For.
+    trustProxy: typeof services.config.trustProxy === 'number' ? trustHops(services.config.trustProxy) : services.config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
     // Errors Fastify raises before routing (a URL with broken percent-encoding) leave in our shape too.
     frameworkErrors: (error, request, reply) => {

@@ -18,6 +18,13 @@ describe('loadConfig', () => {
     assert.deepEqual(loadConfig({ PIK_ENVIRONMENTS: 'production, sandbox' }).environments, ['sandbox', 'production']);
   });
 
+  it('reads PIK_TRUST_PROXY as off, a hop count or proxy addresses', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ PIK_TRUST_PROXY: '1' }).trustProxy, 1);
+    assert.equal(loadConfig({ PIK_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, '10.0.0.0/8,127.0.0.1');
+    assert.throws(() => loadConfig({ PIK_TRUST_PROXY: 'everyone' }), ConfigError);
+  });
+
   it('names every bad variable in one error', () => {
     assert.throws(
       () => loadConfig({ PORT: 'eighty', PIK_ENVIRONMENTS: 'staging', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', PIK_OPERATOR_TOKEN: 'short', PIK_RATE_LIMIT: 'maybe' }),

@@ -20,6 +20,8 @@ export interface Config {
   sandboxSettleDelayMs: number;
   /** An Idempotency-Key claim not applied within this time belongs to a dead request; a retry may take it over. */
   idempotencyClaimTtlMs: number;
+  /** Fastify's trustProxy: false, a hop count, or the proxies' addresses/CIDRs. Decides request.ip (rate limits, throttling, "last used" IP). */
+  trustProxy: boolean | number | string;
 }
 
 export class ConfigError extends Error {
@@ -84,6 +86,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const sandboxSettleDelayMs = integer('PIK_SANDBOX_SETTLE_MS', 5000, 0, 3_600_000);
   const idempotencyClaimTtlMs = integer('PIK_IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600) * 1000;
 
+  const trustProxyRaw = (env.PIK_TRUST_PROXY || 'off').trim();
+  let trustProxy: boolean | number | string = false;
+  if (/^\d+$/.test(trustProxyRaw)) trustProxy = Number(trustProxyRaw);
+  else if (trustProxyRaw !== 'off') {
+    const parts = trustProxyRaw.split(',').map((p) => p.trim());
+    if (parts.some((p) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(p))) {
+      problems.push(`PIK_TRUST_PROXY must be "off", a number of proxy hops, or a comma-separated list of proxy IPs/CIDRs (got "${trustProxyRaw}")`);
+    } else {
+      trustProxy = parts.join(',');
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -99,5 +113,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes,
     sandboxSettleDelayMs,
     idempotencyClaimTtlMs,
+    trustProxy,
   };
 }

@@ -88,3 +88,20 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe('PIK_TRUST_PROXY', () => {
+  it('off by default: X-Forwarded-For cannot choose the recorded IP; with one trusted hop it does', async () => {
+    for (const [trustProxy, expected] of [[false, '127.0.0.1'], [1, '203.0.113.9']] as const) {
+      const app = await startTestApp({ trustProxy });
+      try {
+        const platform = await createTestPlatform(app);
+        await app.call('GET', '/api/v1/account', { key: platform.keys.sandbox, headers: { 'x-forwarded-for': '203.0.113.9' } });
+        await app.services.keyUsage.flush();
+        const keys = await app.admin('GET', `/admin/v1/platforms/${platform.id}/keys?environment=sandbox`);
+        assert.equal(keys.body.data[0].last_used_ip, expected);
+      } finally {
+        await app.close();
+      }
+    }
+  });
+});
