@@ -1,6 +1,6 @@
 // Authentication and scoping for /api/v1: key → Principal → Scope, before any route looks at the request.
 import type { FastifyInstance } from 'fastify';
-import { authenticateBearer, resolveScope } from '../auth/authenticate.ts';
+import { authenticateBearer, resolveScope, type Outcome } from '../auth/authenticate.ts';
 import type { Principal, Scope } from '../domain/actor.ts';
 import { ApiError } from '../domain/errors.ts';
 import { isId } from '../lib/ids.ts';
@@ -34,38 +34,55 @@ function splitHeader(value: string | string[] | undefined): string[] | undefined
 /**
  * One hook for every /api/v1 request, in this order: the bearer key becomes a Principal (or a 401), the key's
  * rate limit is counted (or a 429), then x-on-behalf-of becomes the Scope (400/403/404). One hook rather than
- * three keeps the hot path to a single hop through Fastify's hook runner.
+ * three keeps the hot path to a single hop through Fastify's hook runner, and it is callback-style: on a key-cache
+ * and directory hit with the rate limit off every step is synchronous, so the request costs no promise here; a step
+ * that has to wait (a cache miss, the rate limiter) continues from its promise. An early answer sends the reply and
+ * does not call done, as Fastify expects of callback hooks.
  */
 export function registerApiKeyAuth(app: FastifyInstance, services: Services): void {
   const limiter = services.config.rateLimitEnabled ? new RateLimiter(services) : undefined;
 
-  app.addHook('onRequest', async (request, reply) => {
-    const fail = (error: ApiError) => sendError(request, reply, error);
+  app.addHook('onRequest', (request, reply, done) => {
+    const fail = (error: ApiError): void => {
+      sendError(request, reply, error);
+    };
 
-    const auth = await authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization);
-    if (!auth.ok) return fail(new ApiError(auth.code, undefined, auth.detail));
-    const principal = auth.value;
-    request.principal = principal;
-    services.keyUsage.record(principal.keyId, request.ip);
+    const withScope = (scope: Outcome<Scope>): void => {
+      if (!scope.ok) return fail(new ApiError(scope.code, undefined, scope.detail));
+      request.scope = scope.value;
+      done();
+    };
 
-    if (limiter) {
-      const limited = await applyRateLimit(limiter, request, reply, principal);
-      if (limited) return fail(limited);
-    }
+    const scoped = (principal: Principal): void => {
+      const headerValues = splitHeader(request.headers['x-on-behalf-of']);
+      // Refuse a platform-only route before looking the account up: the answer is the same whoever owns the id.
+      const named = headerValues?.length === 1 ? headerValues[0]?.trim() : undefined;
+      if (
+        named !== undefined &&
+        named !== principal.platformId &&
+        isId('account', named) &&
+        request.routeOptions.config.scope === 'platform'
+      ) {
+        return fail(new ApiError('PLATFORM_SCOPE_REQUIRED'));
+      }
+      const scope = resolveScope(services.directory, principal, headerValues);
+      if (scope instanceof Promise) scope.then(withScope).catch(done);
+      else withScope(scope);
+    };
 
-    const headerValues = splitHeader(request.headers['x-on-behalf-of']);
-    // Refuse a platform-only route before looking the account up: the answer is the same whoever owns the id.
-    const named = headerValues?.length === 1 ? headerValues[0]?.trim() : undefined;
-    if (
-      named !== undefined &&
-      named !== principal.platformId &&
-      isId('account', named) &&
-      request.routeOptions.config.scope === 'platform'
-    ) {
-      return fail(new ApiError('PLATFORM_SCOPE_REQUIRED'));
-    }
-    const scope = await resolveScope(services.directory, principal, headerValues);
-    if (!scope.ok) return fail(new ApiError(scope.code, undefined, scope.detail));
-    request.scope = scope.value;
+    const authenticated = (auth: Outcome<Principal>): void => {
+      if (!auth.ok) return fail(new ApiError(auth.code, undefined, auth.detail));
+      const principal = auth.value;
+      request.principal = principal;
+      services.keyUsage.record(principal.keyId, request.ip);
+      if (!limiter) return scoped(principal);
+      applyRateLimit(limiter, request, reply, principal)
+        .then((limited) => (limited ? fail(limited) : scoped(principal)))
+        .catch(done);
+    };
+
+    const auth = authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization);
+    if (auth instanceof Promise) auth.then(authenticated).catch(done);
+    else authenticated(auth);
   });
 }
