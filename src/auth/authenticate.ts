@@ -52,12 +52,12 @@ export function resolveScope(
   principal: Principal,
   headerValues: readonly string[] | undefined,
 ): Outcome<Scope> | Promise<Outcome<Scope>> {
-  const platformScope: Scope = { ...principal, accountId: principal.platformId, isPlatformScope: true, viaOnBehalfOf: false };
-  if (headerValues === undefined || headerValues.length === 0) return { ok: true, value: platformScope };
+  // Scopes are built field by field rather than by spreading the principal: one object shape, no slow-path property definitions.
+  if (headerValues === undefined || headerValues.length === 0) return { ok: true, value: scopeOf(principal, principal.platformId, true, false) };
   const value = headerValues[0];
   if (headerValues.length > 1 || value === undefined || !isId('account', value.trim())) return fail('INVALID_ON_BEHALF_OF');
   const accountId = value.trim();
-  if (accountId === principal.platformId) return { ok: true, value: { ...platformScope, viaOnBehalfOf: true } };
+  if (accountId === principal.platformId) return { ok: true, value: scopeOf(principal, principal.platformId, true, true) };
   // Synchronous on a directory hit, like authenticateBearer.
   const cached = directory.cached(principal.environment, accountId);
   if (cached !== undefined) return connectedScope(principal, accountId, cached);
@@ -68,7 +68,11 @@ function connectedScope(principal: Principal, accountId: string, account: Accoun
   if (!account || account.platform_id !== principal.platformId || account.type !== 'connected') {
     return fail('ACCOUNT_NOT_FOUND', { account_id: accountId });
   }
-  return { ok: true, value: { ...principal, accountId, isPlatformScope: false, viaOnBehalfOf: true } };
+  return { ok: true, value: scopeOf(principal, accountId, false, true) };
+}
+
+function scopeOf(principal: Principal, accountId: string, isPlatformScope: boolean, viaOnBehalfOf: boolean): Scope {
+  return { platformId: principal.platformId, environment: principal.environment, keyId: principal.keyId, accountId, isPlatformScope, viaOnBehalfOf };
 }
 
 /** Query parameters that carry, or look like, an API key. Returns the key-like values found (to flag them as exposed). */
