@@ -2,10 +2,11 @@
 import type { Environment } from '../config.ts';
 import type { Principal, Scope } from '../domain/actor.ts';
 import type { AccountDirectory } from '../domain/accounts/account-directory.ts';
+import type { AccountRow } from '../db/schema.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import { isId } from '../lib/ids.ts';
 import { hashApiKey, keyLikePattern, parseApiKey } from './api-key.ts';
-import type { ApiKeyCache } from './key-cache.ts';
+import type { ApiKeyCache, KeyRecord } from './key-cache.ts';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; detail?: Record<string, unknown> };
 
@@ -13,19 +14,28 @@ const fail = (code: ErrorCode, detail?: Record<string, unknown>): { ok: false; c
   detail ? { ok: false, code, detail } : { ok: false, code };
 const bearerPattern = /^bearer +([^\s]+) *$/i;
 
-export async function authenticateBearer(
+/**
+ * Synchronous on a cache hit (the usual case), a promise only when the key must be loaded: the hot path of every
+ * /api/v1 request costs no promise. The hash is looked up before the format and checksum are checked: only keys
+ * that passed that check are ever loaded into the cache, so a hit is a well-formed key, and a miss is checked first.
+ */
+export function authenticateBearer(
   cache: ApiKeyCache,
   servedEnvironments: readonly Environment[],
   authorization: string | undefined,
-): Promise<Outcome<Principal>> {
+): Outcome<Principal> | Promise<Outcome<Principal>> {
   if (authorization === undefined || authorization.trim() === '') return fail('API_KEY_MISSING');
   const match = bearerPattern.exec(authorization.trim());
   if (!match?.[1]) return fail('AUTHORIZATION_MALFORMED');
   const token = match[1];
-  if (!parseApiKey(token).ok) return fail('INVALID_API_KEY');
   const hash = hashApiKey(token);
   const hit = cache.cached(hash);
-  const record = hit !== undefined ? hit : await cache.load(hash);
+  if (hit !== undefined) return principalOf(hit, servedEnvironments);
+  if (!parseApiKey(token).ok) return fail('INVALID_API_KEY');
+  return cache.load(hash).then((record) => principalOf(record, servedEnvironments));
+}
+
+function principalOf(record: KeyRecord | null, servedEnvironments: readonly Environment[]): Outcome<Principal> {
   if (!record) return fail('INVALID_API_KEY');
   if (record.isRevoked) return fail('API_KEY_REVOKED');
   if (!servedEnvironments.includes(record.environment)) return fail('API_KEY_ENVIRONMENT_MISMATCH');
@@ -37,22 +47,32 @@ export async function authenticateBearer(
  * Unknown ids, another platform's accounts and the other environment's accounts are all ACCOUNT_NOT_FOUND:
  * the answer must not reveal that an id exists somewhere else.
  */
-export async function resolveScope(
+export function resolveScope(
   directory: AccountDirectory,
   principal: Principal,
   headerValues: readonly string[] | undefined,
-): Promise<Outcome<Scope>> {
-  const platformScope: Scope = { ...principal, accountId: principal.platformId, isPlatformScope: true, viaOnBehalfOf: false };
-  if (headerValues === undefined || headerValues.length === 0) return { ok: true, value: platformScope };
+): Outcome<Scope> | Promise<Outcome<Scope>> {
+  // Scopes are built field by field rather than by spreading the principal: one object shape, no slow-path property definitions.
+  if (headerValues === undefined || headerValues.length === 0) return { ok: true, value: scopeOf(principal, principal.platformId, true, false) };
   const value = headerValues[0];
   if (headerValues.length > 1 || value === undefined || !isId('account', value.trim())) return fail('INVALID_ON_BEHALF_OF');
   const accountId = value.trim();
-  if (accountId === principal.platformId) return { ok: true, value: { ...platformScope, viaOnBehalfOf: true } };
-  const account = directory.cached(principal.environment, accountId) ?? (await directory.get(principal.environment, accountId));
+  if (accountId === principal.platformId) return { ok: true, value: scopeOf(principal, principal.platformId, true, true) };
+  // Synchronous on a directory hit, like authenticateBearer.
+  const cached = directory.cached(principal.environment, accountId);
+  if (cached !== undefined) return connectedScope(principal, accountId, cached);
+  return directory.get(principal.environment, accountId).then((account) => connectedScope(principal, accountId, account));
+}
+
+function connectedScope(principal: Principal, accountId: string, account: AccountRow | undefined): Outcome<Scope> {
   if (!account || account.platform_id !== principal.platformId || account.type !== 'connected') {
     return fail('ACCOUNT_NOT_FOUND', { account_id: accountId });
   }
-  return { ok: true, value: { ...principal, accountId, isPlatformScope: false, viaOnBehalfOf: true } };
+  return { ok: true, value: scopeOf(principal, accountId, false, true) };
+}
+
+function scopeOf(principal: Principal, accountId: string, isPlatformScope: boolean, viaOnBehalfOf: boolean): Scope {
+  return { platformId: principal.platformId, environment: principal.environment, keyId: principal.keyId, accountId, isPlatformScope, viaOnBehalfOf };
 }
 
 /** Query parameters that carry, or look like, an API key. Returns the key-like values found (to flag them as exposed). */

@@ -1,6 +1,6 @@
 // Authentication and scoping for /api/v1: key → Principal → Scope, before any route looks at the request.
-import type { FastifyInstance } from 'fastify';
-import { authenticateBearer, resolveScope } from '../auth/authenticate.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { authenticateBearer, resolveScope, type Outcome } from '../auth/authenticate.ts';
 import type { Principal, Scope } from '../domain/actor.ts';
 import { ApiError } from '../domain/errors.ts';
 import { isId } from '../lib/ids.ts';
@@ -25,6 +25,8 @@ export function scopeOf(request: { scope?: Scope }): Scope {
   return request.scope;
 }
 
+type HookDone = HookHandlerDoneFunction;
+
 /** Node joins a repeated header into one "a, b" value; split it back so a repeat is seen as a repeat. */
 function splitHeader(value: string | string[] | undefined): string[] | undefined {
   if (value === undefined) return undefined;
@@ -34,25 +36,27 @@ function splitHeader(value: string | string[] | undefined): string[] | undefined
 /**
  * One hook for every /api/v1 request, in this order: the bearer key becomes a Principal (or a 401), the key's
  * rate limit is counted (or a 429), then x-on-behalf-of becomes the Scope (400/403/404). One hook rather than
- * three keeps the hot path to a single hop through Fastify's hook runner.
+ * three keeps the hot path to a single hop through Fastify's hook runner, and it is callback-style: on a key-cache
+ * and directory hit with the rate limit off every step is synchronous, so the request costs no promise here; a step
+ * that has to wait (a cache miss, the rate limiter) continues from its promise. An early answer sends the reply and
+ * does not call done, as Fastify expects of callback hooks.
  */
 export function registerApiKeyAuth(app: FastifyInstance, services: Services): void {
   const limiter = services.config.rateLimitEnabled ? new RateLimiter(services) : undefined;
 
-  app.addHook('onRequest', async (request, reply) => {
-    const fail = (error: ApiError) => sendError(request, reply, error);
+  // The steps are defined once, here, not as closures per request: besides the allocation, every function
+  // expression created at run time gets its name set by the TypeScript loader (Object.defineProperty, a slow call).
+  const fail = (request: FastifyRequest, reply: FastifyReply, error: ApiError): void => {
+    sendError(request, reply, error);
+  };
 
-    const auth = await authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization);
-    if (!auth.ok) return fail(new ApiError(auth.code, undefined, auth.detail));
-    const principal = auth.value;
-    request.principal = principal;
-    services.keyUsage.record(principal.keyId, request.ip);
+  const withScope = (request: FastifyRequest, reply: FastifyReply, done: HookDone, scope: Outcome<Scope>): void => {
+    if (!scope.ok) return fail(request, reply, new ApiError(scope.code, undefined, scope.detail));
+    request.scope = scope.value;
+    done();
+  };
 
-    if (limiter) {
-      const limited = await applyRateLimit(limiter, request, reply, principal);
-      if (limited) return fail(limited);
-    }
-
+  const scoped = (request: FastifyRequest, reply: FastifyReply, done: HookDone, principal: Principal): void => {
     const headerValues = splitHeader(request.headers['x-on-behalf-of']);
     // Refuse a platform-only route before looking the account up: the answer is the same whoever owns the id.
     const named = headerValues?.length === 1 ? headerValues[0]?.trim() : undefined;
@@ -62,10 +66,27 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services): vo
       isId('account', named) &&
       request.routeOptions.config.scope === 'platform'
     ) {
-      return fail(new ApiError('PLATFORM_SCOPE_REQUIRED'));
+      return fail(request, reply, new ApiError('PLATFORM_SCOPE_REQUIRED'));
     }
-    const scope = await resolveScope(services.directory, principal, headerValues);
-    if (!scope.ok) return fail(new ApiError(scope.code, undefined, scope.detail));
-    request.scope = scope.value;
+    const scope = resolveScope(services.directory, principal, headerValues);
+    if (scope instanceof Promise) scope.then((resolved) => withScope(request, reply, done, resolved)).catch(done);
+    else withScope(request, reply, done, scope);
+  };
+
+  const authenticated = (request: FastifyRequest, reply: FastifyReply, done: HookDone, auth: Outcome<Principal>): void => {
+    if (!auth.ok) return fail(request, reply, new ApiError(auth.code, undefined, auth.detail));
+    const principal = auth.value;
+    request.principal = principal;
+    services.keyUsage.record(principal.keyId, request.ip);
+    if (!limiter) return scoped(request, reply, done, principal);
+    applyRateLimit(limiter, request, reply, principal)
+      .then((limited) => (limited ? fail(request, reply, limited) : scoped(request, reply, done, principal)))
+      .catch(done);
+  };
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const auth = authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization);
+    if (auth instanceof Promise) auth.then((outcome) => authenticated(request, reply, done, outcome)).catch(done);
+    else authenticated(request, reply, done, auth);
   });
 }

@@ -1,5 +1,5 @@
 // Per-request plumbing: the request id header, the API_KEY_IN_URL guard, and one log line per request without secrets.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hashApiKey, keyLikePattern, parseApiKey } from '../auth/api-key.ts';
 import { markApiKeyExposed } from '../domain/api-keys/api-keys.ts';
 import { ApiError } from '../domain/errors.ts';
@@ -34,18 +34,26 @@ declare module 'fastify' {
   }
 }
 
+async function flagExposedKeys(services: Services, request: FastifyRequest, keys: readonly string[]): Promise<void> {
+  for (const key of keys) {
+    if (parseApiKey(key).ok) {
+      await markApiKeyExposed(services, hashApiKey(key)).catch((error: unknown) => request.log.warn({ err: error }, 'could not flag key as exposed'));
+    }
+  }
+}
+
 export function registerRequestContext(app: FastifyInstance, services: Services): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style: the common case (no key in the URL) does no I/O, so it need not cost a promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     const { isKeyInUrl, keys } = inspectUrlForKeys(request.url);
-    if (!isKeyInUrl) return;
+    if (!isKeyInUrl) return done();
     request.isUrlRedacted = true;
-    for (const key of keys) {
-      if (parseApiKey(key).ok) {
-        await markApiKeyExposed(services, hashApiKey(key)).catch((error: unknown) => request.log.warn({ err: error }, 'could not flag key as exposed'));
-      }
-    }
-    return sendError(request, reply, new ApiError('API_KEY_IN_URL'));
+    flagExposedKeys(services, request, keys)
+      .then(() => {
+        sendError(request, reply, new ApiError('API_KEY_IN_URL'));
+      })
+      .catch(done);
   });
 
   app.addHook('onResponse', (request, reply, done) => {

@@ -21,11 +21,21 @@ function entry(i: number): RequestLogEntry {
   };
 }
 
+/** The rows of a batch insert: they travel as one JSON array parameter of the insert's select expression. */
+function rowsIn(expression: { toOperationNode(): unknown }): number {
+  const node = expression.toOperationNode() as { parameters?: { kind: string; value?: unknown }[] };
+  const json = node.parameters?.find((p) => p.kind === 'ValueNode' && typeof p.value === 'string' && p.value.startsWith('['));
+  return (JSON.parse(json?.value as string) as unknown[]).length;
+}
+
 /** A Deps whose database only records insert batches (and can be told to fail). */
 function fakeDeps(state: { fail: boolean; batches: number[] }): Deps {
   const chain = {
-    values(rows: unknown[]) {
-      state.batches.push(rows.length);
+    columns() {
+      return this;
+    },
+    expression(expression: { toOperationNode(): unknown }) {
+      state.batches.push(rowsIn(expression));
       return this;
     },
     onConflict() {

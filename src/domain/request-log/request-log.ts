@@ -1,5 +1,6 @@
 // The API request log the dashboard shows per key and per connected account: metadata only — never a body,
 // a header value other than a validated x-on-behalf-of account id, or a query string.
+import { sql } from 'kysely';
 import type { Environment } from '../../config.ts';
 import type { RequestLogRow } from '../../db/schema.ts';
 import type { Deps } from '../deps.ts';
@@ -21,7 +22,16 @@ export interface RequestLogEntry {
 
 export const requestLogRetentionMs = 7 * 24 * 3600 * 1000;
 
-/** One multi-row insert per environment for a whole batch; a retried batch does not duplicate rows. */
+const requestLogColumns = ['id', 'platform_id', 'key_id', 'account_id', 'on_behalf_of', 'method', 'path', 'status', 'error_code', 'created_at'] as const;
+
+/**
+ * One insert per environment for a whole batch; a retried batch does not duplicate rows.
+ *
+ * The rows travel as one JSON parameter expanded by json_populate_recordset, not as a multi-row VALUES list: with
+ * one row per authenticated request (thousands a second under load), building, compiling and binding ten
+ * parameters per row cost more of the server's own thread than the insert itself (on PGlite, where the database runs
+ * on that thread too, about 28 µs per row against about 17 µs this way). Same columns, same conflict rule.
+ */
 export async function writeRequestLog(deps: Deps, entries: readonly RequestLogEntry[]): Promise<void> {
   for (const environment of new Set(entries.map((e) => e.environment))) {
     const rows = entries
@@ -36,14 +46,16 @@ export async function writeRequestLog(deps: Deps, entries: readonly RequestLogEn
         path: e.path,
         status: e.status,
         error_code: e.errorCode,
-        created_at: e.at,
+        created_at: e.at.toISOString(),
       }));
-    // 10 columns per row: 1000 rows stay well under PostgreSQL's 65535 parameters per statement.
-    for (let i = 0; i < rows.length; i += 1000) {
+    // Chunks bound the size of one statement (and of its JSON text) whatever the backlog after an outage.
+    for (let i = 0; i < rows.length; i += 5000) {
+      const json = JSON.stringify(rows.slice(i, i + 5000));
       await deps.db
         .env(environment)
         .insertInto('request_log')
-        .values(rows.slice(i, i + 1000))
+        .columns(requestLogColumns)
+        .expression(sql`select ${sql.join(requestLogColumns.map((c) => sql.ref(c)))} from json_populate_recordset(null::${sql.table(`${environment}.request_log`)}, ${json}::json)`)
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
     }
