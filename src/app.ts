@@ -44,6 +44,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     // Off unless configured: otherwise anyone could choose their own IP with X-Forwarded-For.
     trustProxy: typeof services.config.trustProxy === 'number' ? trustHops(services.config.trustProxy) : services.config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
+    // "__proto__" / "constructor.prototype" keys are dropped while parsing (they are never a PIK field), so such a
+    // body is validated like any other and gets a 400 naming the field it lacks, not a bare INVALID_JSON.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
     // Errors Fastify raises before routing (a URL with broken percent-encoding) leave in our shape too.
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id);

@@ -40,6 +40,17 @@ describe('error shape', () => {
     assertError(result, 400, 'INVALID_JSON');
   });
 
+  it('a "__proto__" key is dropped, never applied: the body is validated without it and the 400 names the missing field', async () => {
+    const result = await ctx.call('POST', '/api/v1/accounts', {
+      key: platform.keys.sandbox,
+      body: '{"customer_type":"individual","country":"AU","__proto__":{"email":"a@b.co"}}',
+      headers: { 'content-type': 'application/json' },
+    });
+    assertError(result, 400, 'INVALID_REQUEST');
+    assert.equal(result.body.error.detail.field, 'email');
+    assert.equal(({} as Record<string, unknown>).email, undefined);
+  });
+
   it('415 UNSUPPORTED_MEDIA_TYPE for a body that is not JSON by content type', async () => {
     const result = await ctx.call('POST', '/api/v1/accounts', { key: platform.keys.sandbox, body: 'a=b', headers: { 'content-type': 'text/plain' } });
     assertError(result, 415, 'UNSUPPORTED_MEDIA_TYPE');

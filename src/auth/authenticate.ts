@@ -5,7 +5,7 @@ import type { AccountDirectory } from '../domain/accounts/account-directory.ts';
 import type { AccountRow } from '../db/schema.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import { isId } from '../lib/ids.ts';
-import { hashApiKey, keyLikePattern, parseApiKey } from './api-key.ts';
+import { hashApiKey, parseApiKey } from './api-key.ts';
 import type { ApiKeyCache, KeyRecord } from './key-cache.ts';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; detail?: Record<string, unknown> };
@@ -13,6 +13,11 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; 
 const fail = (code: ErrorCode, detail?: Record<string, unknown>): { ok: false; code: ErrorCode; detail?: Record<string, unknown> } =>
   detail ? { ok: false, code, detail } : { ok: false, code };
 const bearerPattern = /^bearer +([^\s]+) *$/i;
+
+/** The token of an `Authorization: Bearer <token>` header (scheme word in any case), or undefined. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return bearerPattern.exec((authorization ?? '').trim())?.[1];
+}
 
 /**
  * Synchronous on a cache hit (the usual case), a promise only when the key must be loaded: the hot path of every
@@ -25,9 +30,8 @@ export function authenticateBearer(
   authorization: string | undefined,
 ): Outcome<Principal> | Promise<Outcome<Principal>> {
   if (authorization === undefined || authorization.trim() === '') return fail('API_KEY_MISSING');
-  const match = bearerPattern.exec(authorization.trim());
-  if (!match?.[1]) return fail('AUTHORIZATION_MALFORMED');
-  const token = match[1];
+  const token = bearerToken(authorization);
+  if (token === undefined) return fail('AUTHORIZATION_MALFORMED');
   const hash = hashApiKey(token);
   const hit = cache.cached(hash);
   if (hit !== undefined) return principalOf(hit, servedEnvironments);
@@ -73,21 +77,4 @@ function connectedScope(principal: Principal, accountId: string, account: Accoun
 
 function scopeOf(principal: Principal, accountId: string, isPlatformScope: boolean, viaOnBehalfOf: boolean): Scope {
   return { platformId: principal.platformId, environment: principal.environment, keyId: principal.keyId, accountId, isPlatformScope, viaOnBehalfOf };
-}
-
-/** Query parameters that carry, or look like, an API key. Returns the key-like values found (to flag them as exposed). */
-export function findKeysInQuery(query: URLSearchParams): { found: boolean; keys: string[] } {
-  let found = false;
-  const keys: string[] = [];
-  for (const [name, value] of query) {
-    const lower = name.toLowerCase();
-    if (lower === 'api_key' || lower === 'key' || lower === 'apikey' || lower === 'api-key') found = true;
-    for (const candidate of [name, value]) {
-      for (const match of candidate.matchAll(keyLikePattern)) {
-        found = true;
-        keys.push(match[0]);
-      }
-    }
-  }
-  return { found, keys };
 }

@@ -40,9 +40,6 @@ export class ApiKeyCache {
         const hash = this.hashById.get(message.keyId);
         if (hash) this.byHash.delete(hash);
         this.hashById.delete(message.keyId);
-      } else if (message.kind === 'platform') {
-        this.byHash.clear();
-        this.hashById.clear();
       }
     });
   }

@@ -2,6 +2,7 @@
 import type { AccountRow } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import { isCountryCode } from '../../lib/countries.ts';
+import { isEmailAddress } from '../../lib/email.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Scope } from '../actor.ts';
 import type { Deps } from '../deps.ts';
@@ -16,7 +17,6 @@ export interface CreateConnectedAccountInput {
   displayName?: string | undefined;
 }
 
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const referenceIdPattern = /^[\x21-\x7e]{1,128}$/;
 // NUL and lone surrogates cannot be stored by PostgreSQL; other control characters have no place in these fields.
 // eslint-disable-next-line no-control-regex
@@ -32,7 +32,7 @@ export async function createConnectedAccount(deps: Deps, scope: Scope, input: Cr
     throw invalidField('customer_type', 'customer_type must be "individual" or "business".');
   }
   const email = input.email.trim().toLowerCase();
-  if (!emailPattern.test(email) || email.length > 254 || unstorableText.test(email)) throw invalidField('email', 'email must be an email address.');
+  if (!isEmailAddress(email) || unstorableText.test(email)) throw invalidField('email', 'email must be an email address.');
   if (!isCountryCode(input.country)) throw invalidField('country', 'country must be an ISO 3166-1 alpha-2 code in capitals, such as "AU".');
   if (input.referenceId !== undefined && !referenceIdPattern.test(input.referenceId)) {
     throw invalidField('reference_id', 'reference_id must be 1 to 128 printable characters without spaces.');

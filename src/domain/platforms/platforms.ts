@@ -1,8 +1,9 @@
 // Platform accounts: created by the operator with their first dashboard user, present in every environment.
-import { createHash } from 'node:crypto';
 import { environments, type Environment } from '../../config.ts';
 import { hashPassword, passwordProblem } from '../../auth/passwords.ts';
 import { randomBase62 } from '../../lib/base62.ts';
+import { isEmailAddress } from '../../lib/email.ts';
+import { sha256Hex } from '../../lib/hash.ts';
 import { newId } from '../../lib/ids.ts';
 import { capabilities, type Capability } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
@@ -25,7 +26,6 @@ export interface CreatedPlatform {
 }
 
 const setPasswordTtlMs = 72 * 3600 * 1000;
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Capabilities a new platform has in each environment: everything in sandbox, nothing in production until the operator enables it. */
 const initialCapabilities: Record<Environment, Capability[]> = { sandbox: [...capabilities], production: [] };
@@ -34,7 +34,7 @@ export async function createPlatform(deps: Deps, _actor: OperatorActor, input: C
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) throw invalidField('name', 'name must be 1 to 200 characters.');
   const email = input.ownerEmail.trim().toLowerCase();
-  if (!emailPattern.test(email) || email.length > 254) throw invalidField('owner_email', 'owner_email must be an email address.');
+  if (!isEmailAddress(email)) throw invalidField('owner_email', 'owner_email must be an email address.');
   if (input.ownerPassword !== undefined) {
     const problem = passwordProblem(input.ownerPassword);
     if (problem) throw invalidField('owner_password', problem);
@@ -63,7 +63,7 @@ export async function createPlatform(deps: Deps, _actor: OperatorActor, input: C
       await tx.core
         .insertInto('core.password_tokens')
         .values({
-          token_hash: hashToken(setPasswordToken),
+          token_hash: sha256Hex(setPasswordToken),
           user_id: userId,
           purpose: 'set_password',
           expires_at: new Date(createdAt.getTime() + setPasswordTtlMs),
@@ -99,10 +99,6 @@ export async function createPlatform(deps: Deps, _actor: OperatorActor, input: C
     owner: { id: userId, email },
     setPasswordUrl: setPasswordToken ? `${deps.config.publicUrl}/dashboard/set-password?token=${setPasswordToken}` : null,
   };
-}
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }
 
 export interface PlatformSummary {

@@ -1,6 +1,7 @@
 // Dashboard sessions: a random token in the user's cookie, only its hash in the database, checked on every request
 // (no cache), so signing out, removing a user or changing a password ends a session at once on every server.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../../lib/hash.ts';
 import type { Tx } from '../../db/database.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Deps } from '../deps.ts';
@@ -22,9 +23,7 @@ export interface DashboardUser {
   sessionId: string;
 }
 
-export function hashSessionToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
+export const hashSessionToken = sha256Hex;
 
 export async function createSession(deps: Deps, userId: string, platformId: string, ip: string): Promise<{ token: string; sessionId: string }> {
   const token = randomBytes(32).toString('base64url');

@@ -6,11 +6,11 @@ import { randomBase62 } from '../../lib/base62.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../errors.ts';
-import { hashToken } from '../platforms/platforms.ts';
+import { isEmailAddress } from '../../lib/email.ts';
+import { sha256Hex } from '../../lib/hash.ts';
 import { checkSignInThrottle, clearAccountFailures, recordSignInFailure } from './login-throttle.ts';
 import { createSession, endUserSessions, pruneSessions, type DashboardUser } from './sessions.ts';
 
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const inviteTtlMs = 7 * 24 * 3600 * 1000;
 
 // Verifying against this when the email is unknown makes "no such user" cost the same time as "wrong password".
@@ -103,7 +103,7 @@ async function findUsableToken(deps: Deps, token: string) {
     .innerJoin('core.users as u', 'u.id', 't.user_id')
     .innerJoin('core.platforms as p', 'p.id', 'u.platform_id')
     .select(['t.token_hash', 't.purpose', 't.user_id', 'u.email', 'p.name as platformName'])
-    .where('t.token_hash', '=', hashToken(token))
+    .where('t.token_hash', '=', sha256Hex(token))
     .where('t.used_at', 'is', null)
     .where('t.expires_at', '>', deps.now())
     .where('u.removed_at', 'is', null)
@@ -173,7 +173,7 @@ function assertOwner(user: DashboardUser): void {
 export async function inviteUser(deps: Deps, user: DashboardUser, emailInput: string): Promise<{ userId: string; email: string; inviteUrl: string }> {
   assertOwner(user);
   const email = emailInput.trim().toLowerCase();
-  if (!emailPattern.test(email) || email.length > 254) throw invalidField('email', 'Enter an email address, such as dev@example.com.');
+  if (!isEmailAddress(email)) throw invalidField('email', 'Enter an email address, such as dev@example.com.');
   const token = randomBase62(32);
   const userId = newId('user');
   const now = deps.now();
@@ -192,7 +192,7 @@ export async function inviteUser(deps: Deps, user: DashboardUser, emailInput: st
         .execute();
       await tx.core
         .insertInto('core.password_tokens')
-        .values({ token_hash: hashToken(token), user_id: userId, purpose: 'invite', expires_at: new Date(now.getTime() + inviteTtlMs), created_at: now })
+        .values({ token_hash: sha256Hex(token), user_id: userId, purpose: 'invite', expires_at: new Date(now.getTime() + inviteTtlMs), created_at: now })
         .execute();
     });
   } catch (error) {
