@@ -1,6 +1,7 @@
 // Dashboard Settings › API Keys, the request log and the Accounts pages: one-time secrets, deletion, isolation.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { createTestConnectedAccount, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
 import { createDashboardPlatform, dashboardClient, testPassword, type DashboardClient } from './support/dashboard.ts';
 
@@ -144,9 +145,14 @@ describe('request log', () => {
     }
     assert.equal(log.body.includes(secret), false);
     assert.equal(log.body.includes('something-secret'), false);
-    const stored = await ctx.services.db.env('sandbox').selectFrom('request_log').selectAll().where('platform_id', '=', platform.id).execute();
-    assert.ok(stored.some((r) => r.on_behalf_of === 'invalid'));
-    assert.ok(stored.every((r) => !JSON.stringify(r).includes(secret) && !JSON.stringify(r).includes('something-secret')));
+    const stored = await ctx.services.db.env('sandbox').selectFrom('request_log_segments').selectAll().where('platform_id', '=', platform.id).execute();
+    const lines = stored.flatMap((segment) => gunzipSync(segment.entries).toString('utf8').split('\n').map((line) => JSON.parse(line) as unknown[]));
+    assert.equal(lines.length, 4); // the account's creation and the three calls above
+    // x-on-behalf-of is the last field of a line: kept only when it is an account id, 'invalid' for anything else.
+    const named = lines.map((line) => line[7]).filter((value) => value !== null);
+    assert.deepEqual(named.sort(), [account, 'acct_01m8g4v2amhzvvtznqxqww9kqs', 'invalid'].sort());
+    assert.ok(lines.every((line) => !JSON.stringify(line).includes(secret) && !JSON.stringify(line).includes('something-secret')));
+    assert.ok(stored.every((r) => !JSON.stringify({ ...r, entries: null }).includes(secret)));
 
     const accountPage = await client.get(`/dashboard/accounts/sandbox/${account}`);
     assert.equal(accountPage.status, 200);

@@ -1,6 +1,6 @@
 // Table types for Kysely. Core tables live in schema "core"; everything an environment owns lives
 // in a schema named after the environment ("sandbox", "production") with identical tables.
-import type { ColumnType, Kysely, Selectable } from 'kysely';
+import type { ColumnType, Kysely, RawBuilder, Selectable } from 'kysely';
 import type { Environment } from '../config.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -139,17 +139,17 @@ export interface ReceivingAddressTable {
   created_at: Timestamp;
 }
 
-export interface RequestLogTable {
+/** One key's API requests over one flush interval (see migration 0005 for the line format of entries). */
+export interface RequestLogSegmentTable {
   id: string;
   platform_id: string;
   key_id: string;
-  account_id: string | null;
-  on_behalf_of: string | null;
-  method: string;
-  path: string;
-  status: number;
-  error_code: string | null;
-  created_at: Timestamp;
+  account_ids: string[];
+  first_at: Timestamp;
+  last_at: Timestamp;
+  entry_count: number;
+  /** gzip of JSON lines; written as decode(base64) (see writeRequestLogSegments). */
+  entries: ColumnType<Buffer, RawBuilder<Buffer>, never>;
 }
 
 type Money = ColumnType<bigint, bigint, bigint>;
@@ -286,7 +286,7 @@ export interface EnvTables {
   idempotency_keys: IdempotencyKeyTable;
   verifications: VerificationTable;
   receiving_addresses: ReceivingAddressTable;
-  request_log: RequestLogTable;
+  request_log_segments: RequestLogSegmentTable;
 }
 
 export type TransactionRow = Selectable<TransactionTable>;
@@ -300,7 +300,6 @@ export type ApiKeyRow = Selectable<ApiKeyTable>;
 export type VerificationRow = Selectable<VerificationTable>;
 export type ReceivingAddressRow = Selectable<ReceivingAddressTable>;
 export type UserRow = Selectable<UserTable>;
-export type RequestLogRow = Selectable<RequestLogTable>;
 
 export type CoreDb = Kysely<CoreTables>;
 /** A handle bound to one environment's schema; there is no way to name the other environment's tables through it. */

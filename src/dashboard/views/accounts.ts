@@ -1,6 +1,7 @@
 // Accounts: the platform's connected accounts per environment, and one account's status, money and requests.
 import type { Environment } from '../../config.ts';
-import { capabilities, type AccountRow, type RequestLogRow } from '../../db/schema.ts';
+import { capabilities, type AccountRow } from '../../db/schema.ts';
+import type { RequestLogRow } from '../../domain/request-log/request-log.ts';
 import type { AccountMoney } from '../../domain/dashboard/account-money.ts';
 import { html, time, type Html } from '../html.ts';
 import { environmentTabs, page, type PageContext } from './layout.ts';

@@ -1,6 +1,7 @@
 // Settings › API Keys › Production / Sandbox: the keys, the one-time display of a new secret, delete confirmation.
 import type { Environment } from '../../config.ts';
-import type { ApiKeyRow, RequestLogRow } from '../../db/schema.ts';
+import type { ApiKeyRow } from '../../db/schema.ts';
+import type { RequestLogRow } from '../../domain/request-log/request-log.ts';
 import { html, time, type Html } from '../html.ts';
 import { alert, environmentTabs, page, type PageContext } from './layout.ts';
 import { requestLogTable } from './request-log.ts';

@@ -1,5 +1,5 @@
 // The request-log table, shared by the key and the account pages.
-import type { RequestLogRow } from '../../db/schema.ts';
+import type { RequestLogRow } from '../../domain/request-log/request-log.ts';
 import { html, time, type Html } from '../html.ts';
 
 export function requestLogTable(rows: readonly RequestLogRow[], caption: string, empty: string): Html {
