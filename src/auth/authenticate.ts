@@ -47,25 +47,31 @@ function principalOf(record: KeyRecord | null, servedEnvironments: readonly Envi
 }
 
 /**
- * `headerValues` are the distinct x-on-behalf-of values as received (none, one, or several).
+ * The account named by an x-on-behalf-of header as Node delivers it (a repeated header arrives joined with ", "):
+ * undefined when the header is absent, null when it is empty or repeated (INVALID_ON_BEHALF_OF), otherwise the
+ * trimmed value, still to be checked as an account id. The common cases (absent, one plain value) allocate nothing.
+ */
+export function onBehalfOfValue(header: string | string[] | undefined): string | null | undefined {
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || header.includes(',')) return null;
+  const value = header.trim();
+  return value === '' ? null : value;
+}
+
+/**
+ * `named` is onBehalfOfValue() of the request's header.
  * Unknown ids, another platform's accounts and the other environment's accounts are all ACCOUNT_NOT_FOUND:
  * the answer must not reveal that an id exists somewhere else.
  */
-export function resolveScope(
-  directory: AccountDirectory,
-  principal: Principal,
-  headerValues: readonly string[] | undefined,
-): Outcome<Scope> | Promise<Outcome<Scope>> {
+export function resolveScope(directory: AccountDirectory, principal: Principal, named: string | null | undefined): Outcome<Scope> | Promise<Outcome<Scope>> {
   // Scopes are built field by field rather than by spreading the principal: one object shape, no slow-path property definitions.
-  if (headerValues === undefined || headerValues.length === 0) return { ok: true, value: scopeOf(principal, principal.platformId, true, false) };
-  const value = headerValues[0];
-  if (headerValues.length > 1 || value === undefined || !isId('account', value.trim())) return fail('INVALID_ON_BEHALF_OF');
-  const accountId = value.trim();
-  if (accountId === principal.platformId) return { ok: true, value: scopeOf(principal, principal.platformId, true, true) };
+  if (named === undefined) return { ok: true, value: scopeOf(principal, principal.platformId, true, false) };
+  if (named === null || !isId('account', named)) return fail('INVALID_ON_BEHALF_OF');
+  if (named === principal.platformId) return { ok: true, value: scopeOf(principal, principal.platformId, true, true) };
   // Synchronous on a directory hit, like authenticateBearer.
-  const cached = directory.cached(principal.environment, accountId);
-  if (cached !== undefined) return connectedScope(principal, accountId, cached);
-  return directory.get(principal.environment, accountId).then((account) => connectedScope(principal, accountId, account));
+  const cached = directory.cached(principal.environment, named);
+  if (cached !== undefined) return connectedScope(principal, named, cached);
+  return directory.get(principal.environment, named).then((account) => connectedScope(principal, named, account));
 }
 
 function connectedScope(principal: Principal, accountId: string, account: AccountRow | undefined): Outcome<Scope> {

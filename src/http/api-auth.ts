@@ -1,6 +1,6 @@
 // Authentication and scoping for /api/v1: key → Principal → Scope, before any route looks at the request.
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { authenticateBearer, resolveScope, type Outcome } from '../auth/authenticate.ts';
+import { authenticateBearer, onBehalfOfValue, resolveScope, type Outcome } from '../auth/authenticate.ts';
 import type { Principal, Scope } from '../domain/actor.ts';
 import { ApiError } from '../domain/errors.ts';
 import { isId } from '../lib/ids.ts';
@@ -27,12 +27,6 @@ export function scopeOf(request: { scope?: Scope }): Scope {
 
 type HookDone = HookHandlerDoneFunction;
 
-/** Node joins a repeated header into one "a, b" value; split it back so a repeat is seen as a repeat. */
-function splitHeader(value: string | string[] | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  return (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(','));
-}
-
 /**
  * One hook for every /api/v1 request, in this order: the bearer key becomes a Principal (or a 401), the key's
  * rate limit is counted (or a 429), then x-on-behalf-of becomes the Scope (400/403/404). One hook rather than
@@ -57,18 +51,17 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services): vo
   };
 
   const scoped = (request: FastifyRequest, reply: FastifyReply, done: HookDone, principal: Principal): void => {
-    const headerValues = splitHeader(request.headers['x-on-behalf-of']);
+    const named = onBehalfOfValue(request.headers['x-on-behalf-of']);
     // Refuse a platform-only route before looking the account up: the answer is the same whoever owns the id.
-    const named = headerValues?.length === 1 ? headerValues[0]?.trim() : undefined;
     if (
-      named !== undefined &&
+      typeof named === 'string' &&
       named !== principal.platformId &&
-      isId('account', named) &&
-      request.routeOptions.config.scope === 'platform'
+      request.routeOptions.config.scope === 'platform' &&
+      isId('account', named)
     ) {
       return fail(request, reply, new ApiError('PLATFORM_SCOPE_REQUIRED'));
     }
-    const scope = resolveScope(services.directory, principal, headerValues);
+    const scope = resolveScope(services.directory, principal, named);
     if (scope instanceof Promise) scope.then((resolved) => withScope(request, reply, done, resolved)).catch(done);
     else withScope(request, reply, done, scope);
   };

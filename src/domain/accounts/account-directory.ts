@@ -7,7 +7,8 @@ import type { AccountRow } from '../../db/schema.ts';
 const maxEntries = 50_000;
 
 export class AccountDirectory {
-  private readonly entries = new Map<string, AccountRow>();
+  // One map per environment, keyed by the bare id: a lookup builds no composite key string.
+  private readonly entries: Record<Environment, Map<string, AccountRow>> = { sandbox: new Map(), production: new Map() };
   // Bumped on every invalidation; a load that started before a bump must not store what it read.
   private generation = 0;
 
@@ -17,14 +18,14 @@ export class AccountDirectory {
   ) {
     bus.subscribe((message) => {
       this.generation++;
-      if (message === null) this.entries.clear();
-      else if (message.kind === 'account') this.entries.delete(`${message.environment}:${message.accountId}`);
+      if (message === null) for (const map of Object.values(this.entries)) map.clear();
+      else if (message.kind === 'account') this.entries[message.environment].delete(message.accountId);
     });
   }
 
   /** The cached row, if any. Synchronous, so the hot path awaits nothing on a hit. */
   cached(environment: Environment, accountId: string): AccountRow | undefined {
-    return this.entries.get(`${environment}:${accountId}`);
+    return this.entries[environment].get(accountId);
   }
 
   /** The account as last committed; undefined when it does not exist in this environment. Misses are not cached. */
@@ -33,12 +34,12 @@ export class AccountDirectory {
   }
 
   private async load(environment: Environment, accountId: string): Promise<AccountRow | undefined> {
-    const cacheKey = `${environment}:${accountId}`;
     const generation = this.generation;
     const row = await this.db.env(environment).selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
     if (row && generation === this.generation) {
-      if (this.entries.size >= maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-      this.entries.set(cacheKey, row);
+      const entries = this.entries[environment];
+      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
+      entries.set(accountId, row);
     }
     return row;
   }

@@ -7,6 +7,7 @@ import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { AccountIdParams, bearerSecurity, errorResponses, listOf, listQuery } from '../schemas.ts';
 import { AccountSchema, serializeAccount } from '../serializers/account.ts';
+import { frozenJson } from '../serializers/frozen-json.ts';
 
 const CreateAccountBody = Type.Object(
   {
@@ -35,9 +36,9 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
         response: { 200: AccountSchema, ...errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const scope = scopeOf(request);
-      return serializeAccount(await getScopeAccount(services, scope), scope.environment);
+      return frozenJson(reply, serializeAccount(await getScopeAccount(services, scope), scope.environment));
     },
   );
 
@@ -102,9 +103,9 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
         response: { 200: AccountSchema, ...errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const scope = scopeOf(request);
-      return serializeAccount(await resolvePathAccount(services, scope, request.params.id), scope.environment);
+      return frozenJson(reply, serializeAccount(await resolvePathAccount(services, scope, request.params.id), scope.environment));
     },
   );
 }

@@ -28,8 +28,10 @@ export function capabilityMap(active: readonly Capability[]): Record<Capability,
   return Object.fromEntries(capabilities.map((c) => [c, active.includes(c) ? 'active' : 'inactive'])) as Record<Capability, 'active' | 'inactive'>;
 }
 
-export function serializeAccount(row: AccountRow, environment: Environment) {
-  return {
+export type AccountView = ReturnType<typeof buildAccountView>;
+
+function buildAccountView(row: AccountRow, environment: Environment) {
+  return Object.freeze({
     id: row.id,
     object: 'account' as const,
     type: row.type,
@@ -40,7 +42,19 @@ export function serializeAccount(row: AccountRow, environment: Environment) {
     country: row.country,
     reference_id: row.reference_id,
     verification_status: row.verification_status,
-    capabilities: capabilityMap(row.capabilities),
+    capabilities: Object.freeze(capabilityMap(row.capabilities)),
     created_at: row.created_at.toISOString(),
-  };
+  });
+}
+
+// Account rows are snapshots: a change is a new row (the directory reloads it), never an edit in place. So the view
+// of a row is built once and shared, which matters for GET /account, served from the directory on every call.
+const views = new WeakMap<AccountRow, AccountView>();
+
+export function serializeAccount(row: AccountRow, environment: Environment): AccountView {
+  const cached = views.get(row);
+  if (cached !== undefined && cached.environment === environment) return cached;
+  const view = buildAccountView(row, environment);
+  views.set(row, view);
+  return view;
 }
