@@ -86,7 +86,10 @@ describe('request log segments', () => {
       const at = t0 + interval * 1000;
       log(recorder, platform, key, at, otherAccount);
       log(recorder, platform, key, at + 1);
-      if (interval % 7 === 0) mine.push(log(recorder, platform, key, at + 2, account));
+      if (interval % 7 === 0) {
+        mine.push(log(recorder, platform, key, at + 2, account));
+        mine.push(log(recorder, platform, key, at + 2, account)); // a repeat: stored as a short line
+      }
       if (interval % 5 === 0) mine.push(log(recorder, platform, otherKey, at + 3, account));
       log(recorder, otherPlatform, foreignKey, at + 4, account); // the same id under another platform
       log(recorder, platform, key, at + 5, account, 'production'); // and in the other environment

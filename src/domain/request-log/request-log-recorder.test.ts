@@ -87,6 +87,21 @@ describe('RequestLogRecorder', () => {
     assert.deepEqual(state.inserts.flat().map((r) => r.entry_count), [1, 1]);
   });
 
+  it('writes a request that repeats the line before it as a short line', async () => {
+    const state = { fail: false, inserts: [] as Insert[][] };
+    const recorder = new RequestLogRecorder(fakeDeps(state), ['sandbox'], 60_000, () => undefined);
+    record(recorder, 'key_a', 1);
+    record(recorder, 'key_a', 2);
+    record(recorder, 'key_a', 3, '/api/v1/accounts');
+    record(recorder, 'key_a', 4, '/api/v1/accounts');
+    await recorder.flush();
+    record(recorder, 'key_a', 5, '/api/v1/accounts'); // a new segment starts with a full line
+    await recorder.flush();
+    const [first, second] = state.inserts.flat().map(linesOf);
+    assert.deepEqual(first!.map((line) => line.length), [8, 2, 8, 2]);
+    assert.deepEqual(second!.map((line) => line.length), [8]);
+  });
+
   it('grows a segment past its first buffer without losing a byte', async () => {
     const state = { fail: false, inserts: [] as Insert[][] };
     const recorder = new RequestLogRecorder(fakeDeps(state), ['sandbox'], 60_000, () => undefined);
@@ -121,7 +136,8 @@ describe('RequestLogRecorder', () => {
     const recorder = new RequestLogRecorder(fakeDeps(state), ['sandbox'], 60_000, () => undefined);
     const longPath = `/api/v1/${'x'.repeat(290)}`;
     let i = 0;
-    while (recorder.dropped === 0) record(recorder, 'key_a', i++, longPath);
+    // Alternating paths, so that every line is a full one.
+    while (recorder.dropped === 0) record(recorder, 'key_a', i, `${longPath}${i++ % 2}`);
     const accepted = i - 1;
     assert.ok(accepted > 50_000 && accepted < 200_000, `accepted ${accepted} lines of ~360 bytes before the 32 MiB bound`);
     // A failed write keeps the segment, compressed: the bound now counts its compressed size, so logging resumes.

@@ -6,7 +6,14 @@
 // after the call.
 import type { Environment } from '../../config.ts';
 import type { Deps } from '../deps.ts';
-import { compressRequestLogLines, encodeRequestLogLine, pruneRequestLog, writeRequestLogSegments, type RequestLogSegment } from './request-log.ts';
+import {
+  compressRequestLogLines,
+  fullRequestLogLine,
+  pruneRequestLog,
+  repeatRequestLogLine,
+  writeRequestLogSegments,
+  type RequestLogSegment,
+} from './request-log.ts';
 
 // Bounded memory: if the database is down for long, requests beyond this are counted in `dropped` and not logged;
 // the server itself never fails for its log.
@@ -14,15 +21,29 @@ const maxBufferedBytes = 32 * 1024 * 1024;
 const pruneEveryMs = 10 * 60 * 1000;
 const newline = 0x0a;
 
-/** One key's requests since the last flush. */
-class OpenSegment {
-  buffer = Buffer.allocUnsafe(1024);
+/** One interval's lines of one key, taken out of its KeyLog to be compressed. */
+interface TakenLines {
+  from: KeyLog;
+  buffer: Buffer;
+  used: number;
+  segment: Omit<RequestLogSegment, 'entries'>;
+}
+
+/**
+ * One key's requests since the last flush, in a byte buffer. Two buffers per key take turns: while one interval's
+ * bytes are being compressed, the next interval fills the other. A busy key thus reaches a steady state with no
+ * allocation at all; growing a fresh multi-megabyte buffer every second would add external memory that V8 answers
+ * with full garbage collections.
+ */
+class KeyLog {
+  private buffer: Buffer = Buffer.allocUnsafe(1024);
+  private spare: Buffer | undefined;
   used = 0;
   count = 0;
-  firstAt = 0;
-  lastAt = 0;
-  lastRequestId = '';
-  readonly accountIds = new Set<string>();
+  private firstAt = 0;
+  private lastAt = 0;
+  private lastRequestId = '';
+  private accountIds = new Set<string>();
 
   constructor(
     readonly environment: Environment,
@@ -30,8 +51,46 @@ class OpenSegment {
     readonly keyId: string,
   ) {}
 
-  /** Appends one line; returns the bytes it took. */
-  append(line: string, requestId: string, atMs: number, accountId: string | null): number {
+  // The fields of the last full line: a request that repeats them is written as a short line.
+  private method = '';
+  private path = '';
+  private status = 0;
+  private errorCode: string | null = null;
+  private accountId: string | null = null;
+  private onBehalfOf: string | null = null;
+
+  /** Appends one request's line; returns the bytes it took. */
+  append(
+    requestId: string,
+    atMs: number,
+    method: string,
+    path: string,
+    status: number,
+    errorCode: string | null,
+    accountId: string | null,
+    onBehalfOf: string | null,
+  ): number {
+    let line: string;
+    if (
+      this.count > 0 &&
+      status === this.status &&
+      path === this.path &&
+      method === this.method &&
+      accountId === this.accountId &&
+      onBehalfOf === this.onBehalfOf &&
+      errorCode === this.errorCode
+    ) {
+      line = repeatRequestLogLine(requestId, atMs);
+    } else {
+      line = fullRequestLogLine(requestId, atMs, method, path, status, errorCode, accountId, onBehalfOf);
+      this.method = method;
+      this.path = path;
+      this.status = status;
+      this.errorCode = errorCode;
+      this.accountId = accountId;
+      this.onBehalfOf = onBehalfOf;
+      if (accountId !== null) this.accountIds.add(accountId);
+    }
     // A UTF-16 code unit is at most 3 bytes of UTF-8, so this much room always holds the line and its newline.
     const room = line.length * 3 + 1;
     if (this.used + room > this.buffer.length) {
@@ -46,28 +105,50 @@ class OpenSegment {
     this.count++;
     this.lastAt = Math.max(this.lastAt, atMs);
     this.lastRequestId = requestId;
-    if (accountId !== null) this.accountIds.add(accountId);
     return this.used - start;
   }
 
-  async close(): Promise<RequestLogSegment> {
-    return {
-      id: this.lastRequestId,
-      environment: this.environment,
-      platformId: this.platformId,
-      keyId: this.keyId,
-      accountIds: [...this.accountIds],
-      firstAt: new Date(this.firstAt),
-      lastAt: new Date(this.lastAt),
-      entryCount: this.count,
-      entries: await compressRequestLogLines(this.buffer.subarray(0, this.used - 1)), // without the last newline
+  /** This interval's lines; the log starts the next interval empty, in its spare buffer. */
+  take(): TakenLines {
+    const taken: TakenLines = {
+      from: this,
+      buffer: this.buffer,
+      used: this.used,
+      segment: {
+        id: this.lastRequestId,
+        environment: this.environment,
+        platformId: this.platformId,
+        keyId: this.keyId,
+        accountIds: [...this.accountIds],
+        firstAt: new Date(this.firstAt),
+        lastAt: new Date(this.lastAt),
+        entryCount: this.count,
+      },
     };
+    this.buffer = this.spare ?? Buffer.allocUnsafe(this.buffer.length);
+    this.spare = undefined;
+    this.used = 0;
+    this.count = 0;
+    this.lastAt = 0;
+    this.accountIds = new Set();
+    return taken;
   }
+
+  /** A taken buffer whose bytes are compressed, to be filled again. */
+  giveBack(buffer: Buffer): void {
+    this.spare = buffer;
+  }
+}
+
+async function compress(taken: TakenLines): Promise<RequestLogSegment> {
+  // Without the last newline.
+  const entries = await compressRequestLogLines(taken.buffer.subarray(0, taken.used - 1));
+  return { ...taken.segment, entries };
 }
 
 export class RequestLogRecorder {
   // Per environment, then per key (a key belongs to one environment; this keeps a segment to one even if not).
-  private open = RequestLogRecorder.noSegments();
+  private readonly logs: Record<Environment, Map<string, KeyLog>> = { sandbox: new Map(), production: new Map() };
   private openBytes = 0;
   /** Closed segments not yet written (a failed write is retried with the same segment ids). */
   private unsaved: RequestLogSegment[] = [];
@@ -77,10 +158,6 @@ export class RequestLogRecorder {
   private lastPruneAt = 0;
   /** Requests not logged because the buffer was full. */
   dropped = 0;
-
-  private static noSegments(): Record<Environment, Map<string, OpenSegment>> {
-    return { sandbox: new Map(), production: new Map() };
-  }
 
   constructor(
     private readonly deps: Deps,
@@ -112,14 +189,13 @@ export class RequestLogRecorder {
       this.dropped++;
       return;
     }
-    const segments = this.open[environment];
-    let segment = segments.get(keyId);
-    if (segment === undefined) {
-      segment = new OpenSegment(environment, platformId, keyId);
-      segments.set(keyId, segment);
+    const logs = this.logs[environment];
+    let log = logs.get(keyId);
+    if (log === undefined) {
+      log = new KeyLog(environment, platformId, keyId);
+      logs.set(keyId, log);
     }
-    const line = encodeRequestLogLine(requestId, atMs, method, path, status, errorCode, accountId, onBehalfOf);
-    this.openBytes += segment.append(line, requestId, atMs, accountId);
+    this.openBytes += log.append(requestId, atMs, method, path, status, errorCode, accountId, onBehalfOf);
   }
 
   /**
@@ -136,19 +212,26 @@ export class RequestLogRecorder {
   }
 
   private async write(): Promise<void> {
-    const closing = [...this.open.sandbox.values(), ...this.open.production.values()];
-    this.open = RequestLogRecorder.noSegments();
+    const taken: TakenLines[] = [];
+    for (const logs of Object.values(this.logs)) {
+      for (const [keyId, log] of logs) {
+        // A key with nothing in a whole interval is forgotten, buffers and all, until it is used again.
+        if (log.count === 0) logs.delete(keyId);
+        else taken.push(log.take());
+      }
+    }
     try {
-      // Their bytes count against the bound until they are compressed (record() may add new segments meanwhile).
-      const closed = await Promise.all(closing.map((segment) => segment.close()));
+      // Their bytes count against the bound until they are compressed (record() may fill the next interval meanwhile).
+      const closed = await Promise.all(taken.map(compress));
       this.unsaved.push(...closed);
       this.unsavedBytes += closed.reduce((sum, segment) => sum + segment.entries.length, 0);
     } catch (error) {
       // gzip does not fail on a buffer in memory; if it ever did, those requests are lost, never the server.
-      this.dropped += closing.reduce((sum, segment) => sum + segment.count, 0);
+      this.dropped += taken.reduce((sum, t) => sum + t.segment.entryCount, 0);
       this.onError(error);
     } finally {
-      this.openBytes -= closing.reduce((sum, segment) => sum + segment.used, 0);
+      this.openBytes -= taken.reduce((sum, t) => sum + t.used, 0);
+      for (const t of taken) t.from.giveBack(t.buffer);
     }
     const batch = this.unsaved;
     if (batch.length === 0) return this.prune();

@@ -37,7 +37,7 @@ export interface RequestLogSegment {
   firstAt: Date;
   lastAt: Date;
   entryCount: number;
-  /** Lines from encodeRequestLogLine, oldest first, separated by newlines, gzipped. */
+  /** Lines (see fullRequestLogLine), oldest first, separated by newlines, gzipped. */
   entries: Buffer;
 }
 
@@ -51,8 +51,12 @@ export function compressRequestLogLines(lines: Buffer): Promise<Buffer> {
 
 export const requestLogRetentionMs = 7 * 24 * 3600 * 1000;
 
-/** One line of a segment. The fields are positional so a line carries no names, only values. */
-export function encodeRequestLogLine(
+/**
+ * The lines of a segment, oldest first. A full line is [request_id, epoch_ms, method, path, status, error_code,
+ * account_id, on_behalf_of]; a request whose other fields all equal the line before it (the usual case: a client
+ * repeating one call) is the short line [request_id, epoch_ms]. A segment's first line is always full.
+ */
+export function fullRequestLogLine(
   requestId: string,
   atMs: number,
   method: string,
@@ -65,7 +69,12 @@ export function encodeRequestLogLine(
   return JSON.stringify([requestId, atMs, method, path, status, errorCode, accountId, onBehalfOf]);
 }
 
-type Line = [string, number, string, string, number, string | null, string | null, string | null];
+export function repeatRequestLogLine(requestId: string, atMs: number): string {
+  return JSON.stringify([requestId, atMs]);
+}
+
+type FullLine = [string, number, string, string, number, string | null, string | null, string | null];
+type Line = FullLine | [string, number];
 
 interface StoredSegment {
   platform_id: string;
@@ -74,29 +83,42 @@ interface StoredSegment {
 }
 
 /**
- * The newest `limit` requests of a segment that `keep` accepts, newest first. Lines are stored oldest first, so
- * they are decoded from the end and only as far as needed: a busy key's segment holds tens of thousands.
+ * The newest `limit` requests of a segment that `keep` accepts, newest first. Lines are decoded from the end and
+ * only as far as needed (a busy key's segment holds tens of thousands): short lines wait for the full line before
+ * them, whose fields they share.
  */
 async function decodeSegment(segment: StoredSegment, limit: number, keep: (accountId: string | null) => boolean): Promise<RequestLogRow[]> {
   const lines = (await gunzip(segment.entries)).toString('utf8').split('\n');
   const rows: RequestLogRow[] = [];
+  let waiting: [string, number][] = [];
   for (let i = lines.length - 1; i >= 0 && rows.length < limit; i--) {
-    const [id, atMs, method, path, status, errorCode, accountId, onBehalfOf] = JSON.parse(lines[i]!) as Line;
-    if (!keep(accountId)) continue;
-    rows.push({
-      id,
-      platform_id: segment.platform_id,
-      key_id: segment.key_id,
-      account_id: accountId,
-      on_behalf_of: onBehalfOf,
-      method,
-      path,
-      status,
-      error_code: errorCode,
-      created_at: new Date(atMs),
-    });
+    const line = JSON.parse(lines[i]!) as Line;
+    if (line.length === 2) {
+      waiting.push(line);
+      continue;
+    }
+    const [, , method, path, status, errorCode, accountId, onBehalfOf] = line;
+    if (!keep(accountId)) {
+      waiting = [];
+      continue;
+    }
+    for (const [id, atMs] of [...waiting, line]) {
+      rows.push({
+        id,
+        platform_id: segment.platform_id,
+        key_id: segment.key_id,
+        account_id: accountId,
+        on_behalf_of: onBehalfOf,
+        method,
+        path,
+        status,
+        error_code: errorCode,
+        created_at: new Date(atMs),
+      });
+    }
+    waiting = [];
   }
-  return rows;
+  return rows.slice(0, limit);
 }
 
 /** Writes segments, one insert per environment; a segment written before (a retry) is skipped. */
