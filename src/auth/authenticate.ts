@@ -20,21 +20,47 @@ export function bearerToken(authorization: string | undefined): string | undefin
 }
 
 /**
+ * The last accepted Authorization value of one connection and its key's hash. A client on a kept-alive connection
+ * sends the same header with every request; with the memo it is not parsed and hashed again. The key cache is still
+ * consulted on every request, so a deleted key fails on the next request exactly as without the memo.
+ */
+export interface BearerMemo {
+  authorization: string;
+  hash: string;
+}
+
+/** Where a BearerMemo is kept: on the connection (any object living as long as it will do). */
+export const bearerMemoKey = Symbol('pik.bearerMemo');
+export interface BearerMemoHolder {
+  [bearerMemoKey]?: BearerMemo;
+}
+
+/**
  * Synchronous on a cache hit (the usual case), a promise only when the key must be loaded: the hot path of every
  * /api/v1 request costs no promise. The hash is looked up before the format and checksum are checked: only keys
  * that passed that check are ever loaded into the cache, so a hit is a well-formed key, and a miss is checked first.
+ * With a `holder`, an accepted key's header and hash are remembered on it, and used while the header repeats.
  */
 export function authenticateBearer(
   cache: ApiKeyCache,
   servedEnvironments: readonly Environment[],
   authorization: string | undefined,
+  holder?: BearerMemoHolder,
 ): Outcome<Principal> | Promise<Outcome<Principal>> {
+  const memo = holder?.[bearerMemoKey];
+  if (memo !== undefined && authorization === memo.authorization) {
+    const hit = cache.cached(memo.hash);
+    if (hit) return principalOf(hit, servedEnvironments);
+  }
   if (authorization === undefined || authorization.trim() === '') return fail('API_KEY_MISSING');
   const token = bearerToken(authorization);
   if (token === undefined) return fail('AUTHORIZATION_MALFORMED');
   const hash = hashApiKey(token);
   const hit = cache.cached(hash);
-  if (hit !== undefined) return principalOf(hit, servedEnvironments);
+  if (hit !== undefined) {
+    if (hit && holder) holder[bearerMemoKey] = { authorization, hash };
+    return principalOf(hit, servedEnvironments);
+  }
   if (!parseApiKey(token).ok) return fail('INVALID_API_KEY');
   return cache.load(hash).then((record) => principalOf(record, servedEnvironments));
 }

@@ -1,6 +1,6 @@
 // Authentication and scoping for /api/v1: key → Principal → Scope, before any route looks at the request.
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { authenticateBearer, onBehalfOfValue, resolveScope, type Outcome } from '../auth/authenticate.ts';
+import { authenticateBearer, onBehalfOfValue, resolveScope, type BearerMemoHolder, type Outcome } from '../auth/authenticate.ts';
 import type { Principal, Scope } from '../domain/actor.ts';
 import { ApiError } from '../domain/errors.ts';
 import { isId } from '../lib/ids.ts';
@@ -78,7 +78,9 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services): vo
   };
 
   app.addHook('onRequest', (request, reply, done) => {
-    const auth = authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization);
+    // The connection keeps the memo: a kept-alive client repeating its header is not hashed again (see BearerMemo).
+    const connection = request.raw.socket as BearerMemoHolder;
+    const auth = authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization, connection);
     if (auth instanceof Promise) auth.then((outcome) => authenticated(request, reply, done, outcome)).catch(done);
     else authenticated(request, reply, done, auth);
   });
