@@ -1,11 +1,12 @@
 // Authentication and scoping for /api/v1: key → Principal → Scope, before any route looks at the request.
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
 import { authenticateBearer, onBehalfOfValue, resolveScope, type BearerMemoHolder, type Outcome } from '../auth/authenticate.ts';
 import type { Principal, Scope } from '../domain/actor.ts';
 import { ApiError } from '../domain/errors.ts';
 import { isId } from '../lib/ids.ts';
 import type { Services } from '../services.ts';
 import { sendError } from './errors.ts';
+import type { RateLimitGroup } from '../domain/platforms/rate-limits.ts';
 import { applyRateLimit, RateLimiter } from './rate-limit.ts';
 
 declare module 'fastify' {
@@ -27,8 +28,14 @@ export function scopeOf(request: { scope?: Scope }): Scope {
 
 type HookDone = HookHandlerDoneFunction;
 
+/** What the hook needs to know of the route it guards, read once when the route is registered. */
+interface GuardedRoute {
+  platformOnly: boolean;
+  rateLimitGroup: RateLimitGroup;
+}
+
 /**
- * One hook for every /api/v1 request, in this order: the bearer key becomes a Principal (or a 401), the key's
+ * One hook for every /api/v1 route, in this order: the bearer key becomes a Principal (or a 401), the key's
  * rate limit is counted (or a 429), then x-on-behalf-of becomes the Scope (400/403/404). One hook rather than
  * three keeps the hot path to a single hop through Fastify's hook runner, and it is callback-style: on a key-cache
  * and directory hit with the rate limit off every step is synchronous, so the request costs no promise here; a step
@@ -50,13 +57,13 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services): vo
     done();
   };
 
-  const scoped = (request: FastifyRequest, reply: FastifyReply, done: HookDone, principal: Principal): void => {
+  const scoped = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, principal: Principal): void => {
     const named = onBehalfOfValue(request.headers['x-on-behalf-of']);
     // Refuse a platform-only route before looking the account up: the answer is the same whoever owns the id.
     if (
       typeof named === 'string' &&
       named !== principal.platformId &&
-      request.routeOptions.config.scope === 'platform' &&
+      route.platformOnly &&
       isId('account', named)
     ) {
       return fail(request, reply, new ApiError('PLATFORM_SCOPE_REQUIRED'));
@@ -66,22 +73,33 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services): vo
     else withScope(request, reply, done, scope);
   };
 
-  const authenticated = (request: FastifyRequest, reply: FastifyReply, done: HookDone, auth: Outcome<Principal>): void => {
+  const authenticated = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, auth: Outcome<Principal>): void => {
     if (!auth.ok) return fail(request, reply, new ApiError(auth.code, undefined, auth.detail));
     const principal = auth.value;
     request.principal = principal;
     services.keyUsage.record(principal.keyId, request.ip);
-    if (!limiter) return scoped(request, reply, done, principal);
-    applyRateLimit(limiter, request, reply, principal)
-      .then((limited) => (limited ? fail(request, reply, limited) : scoped(request, reply, done, principal)))
+    if (!limiter) return scoped(request, reply, done, route, principal);
+    applyRateLimit(limiter, reply, principal, route.rateLimitGroup)
+      .then((limited) => (limited ? fail(request, reply, limited) : scoped(request, reply, done, route, principal)))
       .catch(done);
   };
 
-  app.addHook('onRequest', (request, reply, done) => {
-    // The connection keeps the memo: a kept-alive client repeating its header is not hashed again (see BearerMemo).
-    const connection = request.raw.socket as BearerMemoHolder;
-    const auth = authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization, connection);
-    if (auth instanceof Promise) auth.then((outcome) => authenticated(request, reply, done, outcome)).catch(done);
-    else authenticated(request, reply, done, auth);
+  // The hook is attached to each route as it is registered, with what it needs of that route's config: reading
+  // request.routeOptions per request would build and freeze a new options object every time.
+  app.addHook('onRoute', (routeOptions) => {
+    const route: GuardedRoute = {
+      platformOnly: routeOptions.config?.scope === 'platform',
+      rateLimitGroup: routeOptions.config?.rateLimitGroup ?? 'general',
+    };
+    const guard: onRequestHookHandler = (request, reply, done) => {
+      // The connection keeps the memo: a kept-alive client repeating its header is not hashed again (see BearerMemo).
+      const connection = request.raw.socket as BearerMemoHolder;
+      const auth = authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization, connection);
+      if (auth instanceof Promise) auth.then((outcome) => authenticated(request, reply, done, route, outcome)).catch(done);
+      else authenticated(request, reply, done, route, auth);
+    };
+    // First among the route's own hooks; Fastify runs the root's (request id, key-in-URL guard) before it.
+    const existing = routeOptions.onRequest;
+    routeOptions.onRequest = existing === undefined ? [guard] : [guard, ...(Array.isArray(existing) ? existing : [existing])];
   });
 }

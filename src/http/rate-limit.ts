@@ -1,5 +1,5 @@
 // Per-key, per-group request limits over fixed one-minute windows, with the ratelimit-* headers on every response.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { Principal } from '../domain/actor.ts';
 import { ApiError } from '../domain/errors.ts';
 import { getPlatformRateLimits, type RateLimitGroup, type RateLimits } from '../domain/platforms/rate-limits.ts';
@@ -55,8 +55,7 @@ export class RateLimiter {
 }
 
 /** Counts the request and sets the ratelimit-* headers; returns the 429 to send when over the limit. */
-export async function applyRateLimit(limiter: RateLimiter, request: FastifyRequest, reply: FastifyReply, principal: Principal): Promise<ApiError | undefined> {
-  const group = request.routeOptions.config.rateLimitGroup ?? 'general';
+export async function applyRateLimit(limiter: RateLimiter, reply: FastifyReply, principal: Principal, group: RateLimitGroup): Promise<ApiError | undefined> {
   const state = await limiter.take(principal.platformId, principal.keyId, group);
   reply.header('ratelimit-limit', state.limit);
   reply.header('ratelimit-remaining', state.remaining);
