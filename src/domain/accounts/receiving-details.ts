@@ -44,7 +44,9 @@ async function findAudBankDetails(deps: Deps, environment: Environment, accountI
 async function ensureReceivingAddresses(env: EnvDb, environment: Environment, accountId: string): Promise<ReceivingAddressRow[]> {
   const existing = await env.selectFrom('receiving_addresses').selectAll().where('account_id', '=', accountId).execute();
   if (existing.length < receivingCurrencies.length) {
-    // Two first requests at once insert the same deterministic rows; the loser's insert simply does nothing.
+    // Two first requests at once insert the same deterministic rows; the loser's insert simply does nothing. No
+    // conflict target: the rows collide on the address index as well as the key, and PostgreSQL raises a conflict
+    // on any index that is not the named target even with DO NOTHING (seen as a 500 under concurrent first reads).
     await env
       .insertInto('receiving_addresses')
       .values(
@@ -55,13 +57,16 @@ async function ensureReceivingAddresses(env: EnvDb, environment: Environment, ac
           address: deriveSolanaAddress(environment, accountId, currency),
         })),
       )
-      .onConflict((oc) => oc.columns(['account_id', 'currency', 'network']).doNothing())
+      .onConflict((oc) => oc.doNothing())
       .execute();
   }
   const rows = existing.length < receivingCurrencies.length
     ? await env.selectFrom('receiving_addresses').selectAll().where('account_id', '=', accountId).execute()
     : existing;
-  return receivingCurrencies.flatMap((currency) => rows.filter((r) => r.currency === currency));
+  const ordered = receivingCurrencies.flatMap((currency) => rows.filter((r) => r.currency === currency));
+  // Only a collision of two accounts' derived addresses could leave one out: a fault to report, never to paper over.
+  if (ordered.length !== receivingCurrencies.length) throw new Error(`receiving addresses of ${accountId} could not be stored`);
+  return ordered;
 }
 
 export async function getReceivingDetails(deps: Deps, scope: Scope, accountId: string): Promise<ReceivingDetails> {
