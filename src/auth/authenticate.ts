@@ -85,18 +85,49 @@ export function onBehalfOfValue(header: string | string[] | undefined): string |
 }
 
 /**
+ * The last connected-account scope a connection resolved: a client acting for one account repeats the same
+ * x-on-behalf-of with every request. It is used only while the same key names the same account and the directory
+ * still holds the very row it was resolved from (a change to the account replaces or drops that row).
+ */
+interface ScopeMemo {
+  keyId: string;
+  accountId: string;
+  account: AccountRow;
+  outcome: Outcome<Scope>;
+}
+
+export const scopeMemoKey = Symbol('pik.scopeMemo');
+export interface ScopeMemoHolder {
+  [scopeMemoKey]?: ScopeMemo;
+}
+
+/**
  * `named` is onBehalfOfValue() of the request's header.
  * Unknown ids, another platform's accounts and the other environment's accounts are all ACCOUNT_NOT_FOUND:
  * the answer must not reveal that an id exists somewhere else.
  */
-export function resolveScope(directory: AccountDirectory, principal: Principal, named: string | null | undefined): Outcome<Scope> | Promise<Outcome<Scope>> {
+export function resolveScope(
+  directory: AccountDirectory,
+  principal: Principal,
+  named: string | null | undefined,
+  holder?: ScopeMemoHolder,
+): Outcome<Scope> | Promise<Outcome<Scope>> {
   // Scopes are built field by field rather than by spreading the principal: one object shape, no slow-path property definitions.
   if (named === undefined) return { ok: true, value: scopeOf(principal, principal.platformId, true, false) };
+  const memo = holder?.[scopeMemoKey];
+  if (memo !== undefined && named === memo.accountId && principal.keyId === memo.keyId && directory.cached(principal.environment, memo.accountId) === memo.account) {
+    return memo.outcome;
+  }
   if (named === null || !isId('account', named)) return fail('INVALID_ON_BEHALF_OF');
   if (named === principal.platformId) return { ok: true, value: scopeOf(principal, principal.platformId, true, true) };
   // Synchronous on a directory hit, like authenticateBearer.
   const cached = directory.cached(principal.environment, named);
-  if (cached !== undefined) return connectedScope(principal, named, cached);
+  if (cached !== undefined) {
+    const outcome = connectedScope(principal, named, cached);
+    // Frozen, as the memo hands the same scope to each of the connection's requests.
+    if (outcome.ok && holder) holder[scopeMemoKey] = { keyId: principal.keyId, accountId: named, account: cached, outcome: Object.freeze({ ok: true, value: Object.freeze(outcome.value) }) };
+    return outcome;
+  }
   return directory.get(principal.environment, named).then((account) => connectedScope(principal, named, account));
 }
 

@@ -1,6 +1,6 @@
 // Authentication and scoping for /api/v1: key → Principal → Scope, before any route looks at the request.
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
-import { authenticateBearer, onBehalfOfValue, resolveScope, type BearerMemoHolder, type Outcome } from '../auth/authenticate.ts';
+import { authenticateBearer, onBehalfOfValue, resolveScope, type BearerMemoHolder, type Outcome, type ScopeMemoHolder } from '../auth/authenticate.ts';
 import type { Principal, Scope } from '../domain/actor.ts';
 import { ApiError } from '../domain/errors.ts';
 import { isId } from '../lib/ids.ts';
@@ -68,7 +68,7 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services): vo
     ) {
       return fail(request, reply, new ApiError('PLATFORM_SCOPE_REQUIRED'));
     }
-    const scope = resolveScope(services.directory, principal, named);
+    const scope = resolveScope(services.directory, principal, named, request.raw.socket as ScopeMemoHolder);
     if (scope instanceof Promise) scope.then((resolved) => withScope(request, reply, done, resolved)).catch(done);
     else withScope(request, reply, done, scope);
   };
