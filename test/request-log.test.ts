@@ -103,6 +103,20 @@ describe('request log segments', () => {
   });
 });
 
+describe('request log retention', () => {
+  it('deletes segments whose last request is older than seven days, and keeps the rest', async () => {
+    const recorder = processRecorder(ctx.services);
+    const platform = newId('account');
+    const [oldKey, recentKey] = [newId('apiKey'), newId('apiKey')];
+    const day = 24 * 3600 * 1000;
+    log(recorder, platform, oldKey, Date.now() - 8 * day);
+    const recent = log(recorder, platform, recentKey, Date.now() - 6 * day);
+    await recorder.flush(); // writes both segments, then prunes (a recorder's first flush does)
+    assert.deepEqual(await listRequestLog(ctx.services, { platformId: platform, environment: 'sandbox', keyId: oldKey }), []);
+    assert.deepEqual(idsOf(await listRequestLog(ctx.services, { platformId: platform, environment: 'sandbox', keyId: recentKey })), [recent.id]);
+  });
+});
+
 describe('migration 0005', () => {
   it('carries rows logged one per request over into segments, unchanged, and drops the old table', async () => {
     const db = await openPglite();

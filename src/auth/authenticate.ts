@@ -29,10 +29,13 @@ export interface BearerMemo {
   hash: string;
 }
 
-/** Where a BearerMemo is kept: on the connection (any object living as long as it will do). */
-export const bearerMemoKey = Symbol('pik.bearerMemo');
-export interface BearerMemoHolder {
+const bearerMemoKey = Symbol('pik.bearerMemo');
+const scopeMemoKey = Symbol('pik.scopeMemo');
+
+/** Where a connection keeps its memos (the socket, or any object that lives as long as the connection). */
+export interface ConnectionMemos {
   [bearerMemoKey]?: BearerMemo;
+  [scopeMemoKey]?: ScopeMemo;
 }
 
 /**
@@ -45,7 +48,7 @@ export function authenticateBearer(
   cache: ApiKeyCache,
   servedEnvironments: readonly Environment[],
   authorization: string | undefined,
-  holder?: BearerMemoHolder,
+  holder?: ConnectionMemos,
 ): Outcome<Principal> | Promise<Outcome<Principal>> {
   const memo = holder?.[bearerMemoKey];
   if (memo !== undefined && authorization === memo.authorization) {
@@ -96,11 +99,6 @@ interface ScopeMemo {
   outcome: Outcome<Scope>;
 }
 
-export const scopeMemoKey = Symbol('pik.scopeMemo');
-export interface ScopeMemoHolder {
-  [scopeMemoKey]?: ScopeMemo;
-}
-
 /**
  * `named` is onBehalfOfValue() of the request's header.
  * Unknown ids, another platform's accounts and the other environment's accounts are all ACCOUNT_NOT_FOUND:
@@ -110,7 +108,7 @@ export function resolveScope(
   directory: AccountDirectory,
   principal: Principal,
   named: string | null | undefined,
-  holder?: ScopeMemoHolder,
+  holder?: ConnectionMemos,
 ): Outcome<Scope> | Promise<Outcome<Scope>> {
   // Scopes are built field by field rather than by spreading the principal: one object shape, no slow-path property definitions.
   if (named === undefined) return { ok: true, value: scopeOf(principal, principal.platformId, true, false) };

@@ -1,12 +1,12 @@
 // Authentication and scoping for /api/v1: key → Principal → Scope, before any route looks at the request.
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
-import { authenticateBearer, onBehalfOfValue, resolveScope, type BearerMemoHolder, type Outcome, type ScopeMemoHolder } from '../auth/authenticate.ts';
+import { authenticateBearer, onBehalfOfValue, resolveScope, type ConnectionMemos, type Outcome } from '../auth/authenticate.ts';
 import type { Principal, Scope } from '../domain/actor.ts';
 import { ApiError } from '../domain/errors.ts';
 import { isId } from '../lib/ids.ts';
 import type { Services } from '../services.ts';
-import { sendError } from './errors.ts';
 import type { RateLimitGroup } from '../domain/platforms/rate-limits.ts';
+import { sendError } from './errors.ts';
 import { applyRateLimit, RateLimiter } from './rate-limit.ts';
 
 declare module 'fastify' {
@@ -68,7 +68,7 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services): vo
     ) {
       return fail(request, reply, new ApiError('PLATFORM_SCOPE_REQUIRED'));
     }
-    const scope = resolveScope(services.directory, principal, named, request.raw.socket as ScopeMemoHolder);
+    const scope = resolveScope(services.directory, principal, named, request.raw.socket as ConnectionMemos);
     if (scope instanceof Promise) scope.then((resolved) => withScope(request, reply, done, resolved)).catch(done);
     else withScope(request, reply, done, scope);
   };
@@ -92,8 +92,8 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services): vo
       rateLimitGroup: routeOptions.config?.rateLimitGroup ?? 'general',
     };
     const guard: onRequestHookHandler = (request, reply, done) => {
-      // The connection keeps the memo: a kept-alive client repeating its header is not hashed again (see BearerMemo).
-      const connection = request.raw.socket as BearerMemoHolder;
+      // The connection keeps memos: a kept-alive client repeating its header is not hashed again (see BearerMemo).
+      const connection = request.raw.socket as ConnectionMemos;
       const auth = authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization, connection);
       if (auth instanceof Promise) auth.then((outcome) => authenticated(request, reply, done, route, outcome)).catch(done);
       else authenticated(request, reply, done, route, auth);
