@@ -1,0 +1,183 @@
+// The ledger's two defences against an overdraft that no other test pinned down (issue 9, part 5): the row lock that makes
+// a decision see the balance it will change, and the SQL guard behind it. Each test here was checked to fail with one
+// deliberate break of the code (the "mutant" named in its title) and to pass without it.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import type { Tx } from '../src/db/database.ts';
+import type { Bucket } from '../src/db/schema.ts';
+import { ApiError } from '../src/domain/errors.ts';
+import { balanceKey, decideTransfer, type Balance, type Decision, type Posting } from '../src/domain/ledger/decisions.ts';
+import { postMovement } from '../src/domain/ledger/ledger.ts';
+import { newId } from '../src/lib/ids.ts';
+import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
+import { postgresUrl } from './support/database.ts';
+import { heldTransaction, withTransactionFault } from './support/faults.ts';
+import { approveAccount, checkLedgerInvariants } from './support/ledger.ts';
+
+let ctx: TestContext;
+let platform: TestPlatform;
+
+before(async () => {
+  ctx = await startTestApp({ sandboxSettleDelayMs: 3_600_000 });
+  platform = await createTestPlatform(ctx);
+});
+after(() => ctx.close());
+
+const transfer = (body: Record<string, unknown>) => ctx.call('POST', '/api/v1/transfers', { key: platform.keys.sandbox, body: { currency: 'AUD', ...body } });
+
+/** A new approved connected account holding `amount` AUD (moved from the platform, which starts with sandbox funds). */
+async function accountWith(amount: string | null): Promise<string> {
+  const account = await createTestConnectedAccount(ctx, platform);
+  await approveAccount(ctx, 'sandbox', account);
+  if (amount !== null) {
+    const funded = await transfer({ destination_account_id: account, amount });
+    assert.equal(funded.status, 201, funded.raw);
+  }
+  return account;
+}
+
+async function balanceOf(account: string, tx?: Tx): Promise<Balance> {
+  const db = tx ? tx.env('sandbox') : ctx.services.db.env('sandbox');
+  const row = await db.selectFrom('ledger_balances').select(['available', 'pending']).where('ledger_account', '=', account).where('currency', '=', 'AUD').executeTakeFirst();
+  return { available: row?.available ?? 0n, pending: row?.pending ?? 0n };
+}
+
+const entriesOf = async (movementId: string) => ctx.services.db.env('sandbox').selectFrom('ledger_entries').select('amount').where('movement_id', '=', movementId).execute();
+
+describe('the guarded balance write (mutant: the SQL ">= 0" condition removed from the UPDATE)', () => {
+  // The seam. The guarded UPDATE is not a function of its own: it sits inside postMovement, right after postMovement
+  // re-checks the decision against the rows it locked (applyPostings). So today an overdraft reaches that UPDATE only
+  // when the locked snapshot is wrong — which is exactly the case the guard exists for (a caller that skipped the lock,
+  // a stale read). The test makes the snapshot wrong: its `decide` overstates the wallet in the snapshot it is given, then
+  // says yes. Were the guarded write its own function, this test would call it with the overdrawing postings directly.
+  const overstating = (account: string, bucket: Bucket, postings: Posting[]) => (balances: ReadonlyMap<string, Balance>): Decision => {
+    const snapshot = balances as Map<string, Balance>;
+    const real = snapshot.get(balanceKey(account, 'AUD')) ?? { available: 0n, pending: 0n };
+    snapshot.set(balanceKey(account, 'AUD'), { ...real, [bucket]: 1_000_000_00n });
+    return { ok: true, postings };
+  };
+
+  for (const bucket of ['available', 'pending'] as const) {
+    it(`an overdraft of ${bucket} funds that got past the decision is refused as INSUFFICIENT_BALANCE, and no balance changes`, async () => {
+      const source = await accountWith('5.00');
+      const destination = await accountWith(null);
+      if (bucket === 'pending') {
+        // 2.00 pending on the source: an inbound payment that has not settled (and will not during this test)
+        const deposit = await ctx.call('POST', '/api/v1/sandbox/deposits', { key: platform.keys.sandbox, body: { account_id: source, currency: 'AUD', amount: '2.00' } });
+        assert.equal(deposit.status, 201, deposit.raw);
+      }
+      const before = { source: await balanceOf(source), destination: await balanceOf(destination) };
+      const overdraft = before.source[bucket] + 1n; // one cent more than the wallet holds in that bucket
+      const postings: Posting[] = [
+        { ledgerAccount: source, currency: 'AUD', bucket, amount: -overdraft },
+        { ledgerAccount: destination, currency: 'AUD', bucket: 'available', amount: overdraft },
+      ];
+      const movementId = newId('transfer');
+      const keys = [{ ledgerAccount: source, currency: 'AUD' as const }, { ledgerAccount: destination, currency: 'AUD' as const }];
+
+      let refusal: unknown;
+      let sourceInside: Balance | undefined;
+      const rollback = new Error('roll back whatever happened');
+      await assert.rejects(
+        ctx.services.db.transaction(async (tx) => {
+          refusal = await postMovement(tx, 'sandbox', movementId, overstating(source, bucket, postings), keys, new Date()).then(
+            () => 'applied',
+            (error: unknown) => error,
+          );
+          // A refusal, not a failed statement: the transaction is still usable (a CHECK violation would have aborted it),
+          // and the overdrawn wallet's row was not written.
+          if (refusal instanceof ApiError) sourceInside = await balanceOf(source, tx);
+          throw rollback;
+        }),
+        (error) => error === rollback,
+      );
+      assert.ok(refusal instanceof ApiError, `expected the domain's INSUFFICIENT_BALANCE, got ${String(refusal)}`);
+      assert.equal(refusal.code, 'INSUFFICIENT_BALANCE');
+      assert.equal(refusal.status, 422);
+      assert.deepEqual(sourceInside, before.source);
+      assert.deepEqual({ source: await balanceOf(source), destination: await balanceOf(destination) }, before);
+      assert.deepEqual(await entriesOf(movementId), []);
+      await checkLedgerInvariants(ctx.services.db, 'sandbox');
+    });
+  }
+});
+
+const skip = postgresUrl ? false : 'DATABASE_URL is not set: row locks only matter with concurrent connections (PostgreSQL)';
+if (skip) process.stdout.write(`# SKIPPED ledger row lock: ${skip}\n`);
+
+/** Sessions of this test's database waiting for a lock another session holds. */
+async function lockWaiters(): Promise<number> {
+  const result = await sql<{ n: number }>`
+    select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+    where not l.granted and a.datname = current_database()`.execute(ctx.services.db.core);
+  return result.rows[0]?.n ?? 0;
+}
+
+async function eventually(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (await condition()) return;
+    await sleep(10);
+  }
+  throw new Error(`gave up waiting: ${what}`);
+}
+
+describe('the balance row lock (mutant: FOR UPDATE removed from lockBalances) — PostgreSQL', { skip }, () => {
+  it('a movement decides on the balance a concurrent movement leaves, never on the one that movement is replacing', async () => {
+    const source = await accountWith('10.00');
+    // The destination's balance row must exist already: were it created by A, B would wait on A's uncommitted insert
+    // of it (ON CONFLICT) whether or not the rows are locked, and the test would prove nothing about the lock.
+    const destination = await accountWith('1.00');
+    // A drains the source and stops just before its commit: the row says 0.00 inside A, 10.00 to everyone else.
+    const hold = heldTransaction('commit');
+    const drain = withTransactionFault(ctx.services.db, hold.fault, () => transfer({ source_account_id: source, destination_account_id: destination, amount: '10.00' }));
+    await hold.reached;
+
+    // B wants the same 10.00. With the lock it waits for A and then decides on 0.00; without it, it decides on the
+    // 10.00 that A is about to take away, and only the guard behind the decision stands between it and an overdraft.
+    const seen: bigint[] = [];
+    const keys = [{ ledgerAccount: source, currency: 'AUD' as const }, { ledgerAccount: destination, currency: 'AUD' as const }];
+    const second = ctx.services.db
+      .transaction((tx) =>
+        postMovement(tx, 'sandbox', newId('transfer'), (balances) => {
+          seen.push(balances.get(balanceKey(source, 'AUD'))?.available ?? -1n);
+          return decideTransfer(balances, { sourceAccountId: source, destinationAccountId: destination, currency: 'AUD', amount: 1000n });
+        }, keys, new Date()),
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    await eventually(async () => seen.length > 0 || (await lockWaiters()) > 0, 'B blocked on the row or B decided');
+    hold.release();
+
+    assert.equal((await drain).status, 201);
+    const refused = await second;
+    assert.deepEqual(seen, [0n], 'B decided on a balance that a concurrent, uncommitted movement was changing');
+    assert.ok(refused instanceof ApiError, String(refused));
+    assert.equal(refused.code, 'INSUFFICIENT_BALANCE');
+    assert.deepEqual(refused.detail, { account_id: source, currency: 'AUD' }, 'refused by the decision on the locked row');
+    assert.deepEqual(await balanceOf(source), { available: 0n, pending: 0n });
+    assert.deepEqual(await balanceOf(destination), { available: 1100n, pending: 0n });
+    await checkLedgerInvariants(ctx.services.db, 'sandbox');
+  });
+
+  it('thirty transfers at once draining one 10.00 balance: exactly ten succeed, the rest are INSUFFICIENT_BALANCE, and it ends at 0.00', async () => {
+    const source = await accountWith('10.00');
+    const destinations = [await accountWith(null), await accountWith(null), await accountWith(null)];
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => transfer({ source_account_id: source, destination_account_id: destinations[i % 3], amount: '1.00' })),
+    );
+    const statuses = results.map((r) => (r.status === 201 ? '201' : `${r.status} ${r.body?.error?.code}`));
+    assert.deepEqual(
+      statuses.reduce<Record<string, number>>((n, s) => ({ ...n, [s]: (n[s] ?? 0) + 1 }), {}),
+      { '201': 10, '422 INSUFFICIENT_BALANCE': 20 },
+    );
+    assert.deepEqual(await balanceOf(source), { available: 0n, pending: 0n });
+    let received = 0n;
+    for (const d of destinations) received += (await balanceOf(d)).available;
+    assert.equal(received, 1000n, 'no update lost: what left the source arrived');
+    await checkLedgerInvariants(ctx.services.db, 'sandbox');
+  });
+});
