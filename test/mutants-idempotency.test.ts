@@ -88,7 +88,7 @@ describe('our failures are not answers (mutant: a 5xx stored for replay instead 
   });
 });
 
-describe('the key is marked applied in the movement’s own commit (mutant: markIdempotencyKeyApplied does nothing)', () => {
+describe('the key is marked applied in the movement’s own commit (mutant: recordIdempotentResponse marks and stores nothing)', () => {
   it('a request that outlived its claim and was taken over by a retry cannot also apply: one movement, the late one gets 409', async () => {
     const balanceBefore = await available(accountA);
     const hold = heldTransaction('open');

@@ -6,10 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { Tx } from '../src/db/database.ts';
-import type { Bucket } from '../src/db/schema.ts';
 import { ApiError } from '../src/domain/errors.ts';
-import { balanceKey, decideTransfer, type Balance, type Decision, type Posting } from '../src/domain/ledger/decisions.ts';
-import { postMovement } from '../src/domain/ledger/ledger.ts';
+import { balanceKey, decideTransfer, type Balance, type Posting } from '../src/domain/ledger/decisions.ts';
+import { applyBalanceDeltas, postMovement } from '../src/domain/ledger/ledger.ts';
+import { runUnitOfWork } from '../src/db/unit-of-work.ts';
 import { newId } from '../src/lib/ids.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
 import { postgresUrl } from './support/database.ts';
@@ -47,18 +47,8 @@ async function balanceOf(account: string, tx?: Tx): Promise<Balance> {
 const entriesOf = async (movementId: string) => ctx.services.db.env('sandbox').selectFrom('ledger_entries').select('amount').where('movement_id', '=', movementId).execute();
 
 describe('the guarded balance write (mutant: the SQL ">= 0" condition removed from the UPDATE)', () => {
-  // The seam. The guarded UPDATE is not a function of its own: it sits inside postMovement, right after postMovement
-  // re-checks the decision against the rows it locked (applyPostings). So today an overdraft reaches that UPDATE only
-  // when the locked snapshot is wrong — which is exactly the case the guard exists for (a caller that skipped the lock,
-  // a stale read). The test makes the snapshot wrong: its `decide` overstates the wallet in the snapshot it is given, then
-  // says yes. Were the guarded write its own function, this test would call it with the overdrawing postings directly.
-  const overstating = (account: string, bucket: Bucket, postings: Posting[]) => (balances: ReadonlyMap<string, Balance>): Decision => {
-    const snapshot = balances as Map<string, Balance>;
-    const real = snapshot.get(balanceKey(account, 'AUD')) ?? { available: 0n, pending: 0n };
-    snapshot.set(balanceKey(account, 'AUD'), { ...real, [bucket]: 1_000_000_00n });
-    return { ok: true, postings };
-  };
-
+  // The guarded write is its own function, so the test hands it an overdraft directly: no lock, no decision, nothing
+  // in front of it but the SQL condition (and the CHECK constraint behind that, which would abort the transaction).
   for (const bucket of ['available', 'pending'] as const) {
     it(`an overdraft of ${bucket} funds that got past the decision is refused as INSUFFICIENT_BALANCE, and no balance changes`, async () => {
       const source = await accountWith('5.00');
@@ -75,20 +65,20 @@ describe('the guarded balance write (mutant: the SQL ">= 0" condition removed fr
         { ledgerAccount: destination, currency: 'AUD', bucket: 'available', amount: overdraft },
       ];
       const movementId = newId('transfer');
-      const keys = [{ ledgerAccount: source, currency: 'AUD' as const }, { ledgerAccount: destination, currency: 'AUD' as const }];
 
       let refusal: unknown;
-      let sourceInside: Balance | undefined;
+      let inside: { source: Balance; destination: Balance } | undefined;
       const rollback = new Error('roll back whatever happened');
       await assert.rejects(
-        ctx.services.db.transaction(async (tx) => {
-          refusal = await postMovement(tx, 'sandbox', movementId, overstating(source, bucket, postings), keys, new Date()).then(
+        runUnitOfWork(ctx.services.db, async (work) => {
+          const tx = await work.transaction();
+          refusal = await applyBalanceDeltas(tx, 'sandbox', postings, new Date()).then(
             () => 'applied',
             (error: unknown) => error,
           );
           // A refusal, not a failed statement: the transaction is still usable (a CHECK violation would have aborted it),
-          // and the overdrawn wallet's row was not written.
-          if (refusal instanceof ApiError) sourceInside = await balanceOf(source, tx);
+          // and no row was written — not even the destination's credit in the same statement.
+          if (refusal instanceof ApiError) inside = { source: await balanceOf(source, tx), destination: await balanceOf(destination, tx) };
           throw rollback;
         }),
         (error) => error === rollback,
@@ -96,7 +86,8 @@ describe('the guarded balance write (mutant: the SQL ">= 0" condition removed fr
       assert.ok(refusal instanceof ApiError, `expected the domain's INSUFFICIENT_BALANCE, got ${String(refusal)}`);
       assert.equal(refusal.code, 'INSUFFICIENT_BALANCE');
       assert.equal(refusal.status, 422);
-      assert.deepEqual(sourceInside, before.source);
+      assert.deepEqual(refusal.detail, { account_id: source, currency: 'AUD' }, 'the refusal names the wallet it protects');
+      assert.deepEqual(inside, before);
       assert.deepEqual({ source: await balanceOf(source), destination: await balanceOf(destination) }, before);
       assert.deepEqual(await entriesOf(movementId), []);
       await checkLedgerInvariants(ctx.services.db, 'sandbox');
@@ -138,13 +129,12 @@ describe('the balance row lock (mutant: FOR UPDATE removed from lockBalances) �
     // 10.00 that A is about to take away, and only the guard behind the decision stands between it and an overdraft.
     const seen: bigint[] = [];
     const keys = [{ ledgerAccount: source, currency: 'AUD' as const }, { ledgerAccount: destination, currency: 'AUD' as const }];
-    const second = ctx.services.db
-      .transaction((tx) =>
-        postMovement(tx, 'sandbox', newId('transfer'), (balances) => {
-          seen.push(balances.get(balanceKey(source, 'AUD'))?.available ?? -1n);
-          return decideTransfer(balances, { sourceAccountId: source, destinationAccountId: destination, currency: 'AUD', amount: 1000n });
-        }, keys, new Date()),
-      )
+    const second = runUnitOfWork(ctx.services.db, async (work) =>
+      postMovement(await work.transaction(), 'sandbox', newId('transfer'), (balances) => {
+        seen.push(balances.get(balanceKey(source, 'AUD'))?.available ?? -1n);
+        return decideTransfer(balances, { sourceAccountId: source, destinationAccountId: destination, currency: 'AUD', amount: 1000n });
+      }, keys, new Date()),
+    )
       .then(
         () => undefined,
         (error: unknown) => error,

@@ -12,7 +12,7 @@ before(async () => {
 });
 after(() => ctx.close());
 
-describe('key deletion on the deleting process (mutant: applyLocally removed from deleteApiKey)', () => {
+describe('key deletion on the deleting process (mutant: the invalidation’s afterCommit step removed)', () => {
   it('right after DELETE returns, the key is out of this process’s cache and its very next request is 401 API_KEY_REVOKED', async () => {
     const platform = await createTestPlatform(ctx);
     const key = platform.keys.sandbox;
@@ -22,14 +22,17 @@ describe('key deletion on the deleting process (mutant: applyLocally removed fro
     // The NOTIFY that tells every process (this one included) comes back asynchronously: on PostgreSQL it may arrive
     // after the next request, on PGlite it happens to arrive before COMMIT returns. Withhold it for this delete, so the
     // outcome cannot depend on that race: only the revocation applied locally after commit can evict the key.
-    const bus = ctx.services.invalidation;
-    const publish = bus.publish.bind(bus);
-    bus.publish = async () => undefined;
+    const db = ctx.services.db;
+    const begin = db.beginTransaction;
+    db.beginTransaction = async () => {
+      const open = await begin();
+      return { ...open, tx: { ...open.tx, notify: async () => undefined } };
+    };
     let deleted;
     try {
       deleted = await ctx.admin('DELETE', `/admin/v1/keys/${platform.keyIds.sandbox}`);
     } finally {
-      bus.publish = publish;
+      db.beginTransaction = begin;
     }
     assert.equal(deleted.status, 200, deleted.raw);
     assert.equal(ctx.services.keyCache.cached(hashApiKey(key)), undefined, 'the deleted key is still cached as active');

@@ -1,9 +1,9 @@
 // Fault injection for tests: make the transaction a request opens fail, or wait, without changing the code under test.
 //
-// The ONE place that reaches into how domain code opens a transaction is `interceptTransactions` below (today
-// `Database.transaction`; when routes pass a UnitOfWork instead, retarget that function and nothing else).
+// The ONE place that reaches into how a unit of work opens its transaction is `interceptTransactions` below
+// (`Database.beginTransaction`, which runUnitOfWork calls on the command's first `work.transaction()`).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Database, Tx } from '../../src/db/database.ts';
+import type { Database, OpenTransaction } from '../../src/db/database.ts';
 
 export type TransactionFault =
   /** The transaction runs its work, then throws `error` instead of committing: the work rolls back, the request fails with a 500. */
@@ -19,37 +19,40 @@ interface Pending {
 const scope = new AsyncLocalStorage<Pending>();
 const intercepted = new WeakSet<Database>();
 
-type Transaction = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
-
 /** Applies `fault` to the first transaction opened in the async context of `run`. Installs itself once per database. */
 function interceptTransactions(db: Database): void {
   if (intercepted.has(db)) return;
   intercepted.add(db);
-  const original: Transaction = db.transaction.bind(db);
-  const wrapped: Transaction = async (fn) => {
+  const original = db.beginTransaction.bind(db);
+  (db as { beginTransaction: () => Promise<OpenTransaction> }).beginTransaction = async () => {
     const pending = scope.getStore();
-    if (!pending || pending.used) return original(fn);
+    if (!pending || pending.used) return original();
     pending.used = true;
     const fault = pending.fault;
+    if (fault.kind === 'hold' && fault.at === 'open') {
+      fault.reached();
+      await fault.until;
+      return original();
+    }
+    const open = await original();
     if (fault.kind === 'fail') {
-      return original(async (tx) => {
-        await fn(tx);
-        throw fault.error;
-      });
+      return {
+        ...open,
+        commit: async () => {
+          await open.rollback();
+          throw fault.error;
+        },
+      };
     }
-    if (fault.at === 'open') {
-      fault.reached();
-      await fault.until;
-      return original(fn);
-    }
-    return original(async (tx) => {
-      const result = await fn(tx);
-      fault.reached();
-      await fault.until;
-      return result;
-    });
+    return {
+      ...open,
+      commit: async () => {
+        fault.reached();
+        await fault.until;
+        await open.commit();
+      },
+    };
   };
-  (db as { transaction: Transaction }).transaction = wrapped;
 }
 
 /**

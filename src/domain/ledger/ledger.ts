@@ -46,11 +46,54 @@ export async function lockBalances(db: EnvDb, keys: { ledgerAccount: string; cur
   return new Map(rows.map((r) => [balanceKey(r.ledger_account, r.currency), { available: r.available, pending: r.pending }]));
 }
 
-export function insufficientBalance(rejection: Extract<Decision, { ok: false }>['rejection']): ApiError {
+export function insufficientBalance(rejection: Pick<Extract<Decision, { ok: false }>['rejection'], 'ledgerAccount' | 'currency'>): ApiError {
   return new ApiError('INSUFFICIENT_BALANCE', undefined, {
     account_id: rejection.ledgerAccount,
     currency: rejection.currency,
   });
+}
+
+/**
+ * The guarded write of a movement's postings to the running totals, whatever decided them. All or nothing: if any
+ * wallet row would go below zero (or is missing), no row is written and the movement is refused with
+ * INSUFFICIENT_BALANCE naming that wallet — a business refusal that leaves the transaction usable, not a CHECK
+ * violation that aborts it. This is the last line against an overdraft when a caller's view of the balances is stale
+ * (it skipped the lock, or decided on an old read): the per-row condition in the UPDATE is re-evaluated by PostgreSQL
+ * on the latest version of each row under READ COMMITTED, and the CHECK constraint backs it up.
+ */
+export async function applyBalanceDeltas(tx: Tx, environment: Environment, postings: Posting[], now: Date): Promise<void> {
+  const deltas = new Map<string, { ledgerAccount: string; currency: string; available: bigint; pending: bigint }>();
+  for (const p of postings) {
+    const key = balanceKey(p.ledgerAccount, p.currency);
+    const d = deltas.get(key) ?? { ledgerAccount: p.ledgerAccount, currency: p.currency, available: 0n, pending: 0n };
+    if (p.bucket === 'available') d.available += p.amount;
+    else d.pending += p.amount;
+    deltas.set(key, d);
+  }
+  const balances = sql.table(`${environment}.ledger_balances`);
+  const values = sql.join([...deltas.values()].map((d) => sql`(${d.ledgerAccount}, ${d.currency}, ${d.available}::bigint, ${d.pending}::bigint)`));
+  const stays = sql`(b.is_clearing or (b.available + v.da >= 0 and b.pending + v.dp >= 0))`;
+  const result = await sql<{ updated: number; account: string | null; currency: string | null }>`
+    with v(account, currency, da, dp) as (values ${values}),
+    refused as (
+      select v.account, v.currency from v left join ${balances} as b on b.ledger_account = v.account and b.currency = v.currency
+      where b.ledger_account is null or not ${stays}
+    ),
+    updated as (
+      update ${balances} as b
+      set available = b.available + v.da, pending = b.pending + v.dp, updated_at = ${now}
+      from v
+      where b.ledger_account = v.account and b.currency = v.currency and ${stays} and not exists (select 1 from refused)
+      returning b.ledger_account
+    )
+    select (select count(*) from updated)::int as updated, r.account, r.currency
+    from (select 1) as one left join lateral (select account, currency from refused limit 1) as r on true
+  `.execute(tx.env(environment));
+  const row = result.rows[0];
+  if (row?.updated !== deltas.size) {
+    const first = [...deltas.values()][0] as { ledgerAccount: string; currency: string };
+    throw insufficientBalance({ ledgerAccount: row?.account ?? first.ledgerAccount, currency: (row?.currency ?? first.currency) as Currency });
+  }
 }
 
 /**
@@ -74,26 +117,7 @@ export async function postMovement(
   const applied = applyPostings(balances, postings);
   if (!applied.ok) throw insufficientBalance(applied.rejection);
 
-  const deltas = new Map<string, { ledgerAccount: string; currency: string; available: bigint; pending: bigint }>();
-  for (const p of postings) {
-    const key = balanceKey(p.ledgerAccount, p.currency);
-    const d = deltas.get(key) ?? { ledgerAccount: p.ledgerAccount, currency: p.currency, available: 0n, pending: 0n };
-    if (p.bucket === 'available') d.available += p.amount;
-    else d.pending += p.amount;
-    deltas.set(key, d);
-  }
-  const values = sql.join([...deltas.values()].map((d) => sql`(${d.ledgerAccount}, ${d.currency}, ${d.available}::bigint, ${d.pending}::bigint)`));
-  // Guarded write: even if a caller ever skipped the lock above, a wallet row only changes when it stays >= 0
-  // (re-evaluated on the latest row version under READ COMMITTED), and the CHECK constraint backs that up.
-  const updated = await sql<{ ledger_account: string }>`
-    update ${sql.table(`${environment}.ledger_balances`)} as b
-    set available = b.available + v.da, pending = b.pending + v.dp, updated_at = ${now}
-    from (values ${values}) as v(account, currency, da, dp)
-    where b.ledger_account = v.account and b.currency = v.currency
-      and (b.is_clearing or (b.available + v.da >= 0 and b.pending + v.dp >= 0))
-    returning b.ledger_account
-  `.execute(db);
-  if (updated.rows.length !== deltas.size) throw new ApiError('INSUFFICIENT_BALANCE');
+  await applyBalanceDeltas(tx, environment, postings, now);
 
   await db
     .insertInto('ledger_entries')
