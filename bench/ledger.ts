@@ -8,7 +8,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { openPostgres } from '../src/db/database.ts';
-import type { Scope } from '../src/domain/actor.ts';
+import type { Scope } from '../src/lib/actor.ts';
 import { createTransfer } from '../src/domain/ledger/transfers.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices } from '../src/services.ts';

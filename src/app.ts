@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import findMyWay, { type HTTPMethod } from 'find-my-way';
-import { ApiError } from './domain/errors.ts';
+import { ApiError } from './lib/errors.ts';
 import { newId } from './lib/ids.ts';
 import type { Services } from './services.ts';
 import { dashboard } from './dashboard/index.ts';

@@ -1,7 +1,7 @@
 // Table types for Kysely. Core tables live in schema "core"; everything an environment owns lives
 // in a schema named after the environment ("sandbox", "production") with identical tables.
 import type { ColumnType, Kysely, RawBuilder, Selectable } from 'kysely';
-import type { Environment } from '../config.ts';
+import type { Environment } from '../lib/environments.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;

@@ -1,5 +1,5 @@
 // The event outbox: every state change records its event in the same transaction (delivered by the webhook worker).
-import type { Environment } from '../config.ts';
+import type { Environment } from '../lib/environments.ts';
 import type { Tx } from '../db/database.ts';
 import { newId } from '../lib/ids.ts';
 

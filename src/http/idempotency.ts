@@ -11,7 +11,7 @@ import {
   storeIdempotentResponse,
   type Claim,
 } from '../domain/idempotency/idempotency.ts';
-import { ApiError } from '../domain/errors.ts';
+import { ApiError } from '../lib/errors.ts';
 import type { Services } from '../services.ts';
 import { scopeOf } from './api-auth.ts';
 

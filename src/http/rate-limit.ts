@@ -1,7 +1,7 @@
 // Per-key, per-group request limits over fixed one-minute windows, with the ratelimit-* headers on every response.
 import type { FastifyReply } from 'fastify';
-import type { Principal } from '../domain/actor.ts';
-import { ApiError } from '../domain/errors.ts';
+import type { Principal } from '../lib/actor.ts';
+import { ApiError } from '../lib/errors.ts';
 import { getPlatformRateLimits, type RateLimitGroup, type RateLimits } from '../domain/platforms/rate-limits.ts';
 import type { Services } from '../services.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ApiError } from '../domain/errors.ts';
+import { ApiError } from './errors.ts';
 import { currencies, decimalsOf, formatMinor, maxMinorUnits, parseAmount, parseAmountValue, parseCurrency, type Currency } from './money.ts';
 
 const codeOf = (fn: () => unknown): string | undefined => {

@@ -1,5 +1,5 @@
 // Money at the edge: currencies, decimal strings ⇄ integer minor units (bigint). Never floats.
-import { ApiError } from '../domain/errors.ts';
+import { ApiError } from './errors.ts';
 
 export const currencies = ['AUD', 'USD', 'HKD', 'SGD', 'USDT', 'USDC'] as const;
 export type Currency = (typeof currencies)[number];

@@ -1,6 +1,6 @@
 // Sign-in, sign-out, the one-time set-password / invitation link, and changing one's password.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../../domain/errors.ts';
+import { ApiError } from '../../lib/errors.ts';
 import { endSession, sessionAbsoluteTtlMs } from '../../domain/users/sessions.ts';
 import { changePassword, readPasswordToken, setPasswordWithToken, signIn } from '../../domain/users/users.ts';
 import type { Services } from '../../services.ts';

@@ -1,6 +1,6 @@
 // Settings › Team: list members, invite (one-time link), remove (their sessions end at once).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError } from '../../domain/errors.ts';
+import { ApiError } from '../../lib/errors.ts';
 import { inviteUser, listTeam, removeUser } from '../../domain/users/users.ts';
 import type { Services } from '../../services.ts';
 import { field, formOf, requireUser, sendPage } from '../context.ts';

@@ -1,5 +1,5 @@
 // Accounts: the platform's connected accounts per environment, and one account's status, money and requests.
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import { capabilities, type AccountRow } from '../../db/schema.ts';
 import type { RequestLogRow } from '../../domain/request-log/request-log.ts';
 import type { AccountMoney } from '../../domain/dashboard/account-money.ts';

@@ -1,6 +1,6 @@
 // Writing to accounts rows: one transaction helper that keeps the account directory (auth cache) truthful on every node,
 // and the capability event every capability change records.
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
 import type { Invalidation } from '../../db/invalidation.ts';
 import type { Capability } from '../../db/schema.ts';

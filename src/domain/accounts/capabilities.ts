@@ -1,9 +1,9 @@
 // Capabilities: the platform activates and deactivates them on its connected accounts; the operator on platform accounts.
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import { capabilities, type AccountRow, type Capability } from '../../db/schema.ts';
-import type { OperatorActor, Scope } from '../actor.ts';
+import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '../../lib/errors.ts';
 import { requirePlatform } from '../platforms/platforms.ts';
 import { changeAccounts, recordCapabilityEvent, type CapabilityChangeCause } from './account-changes.ts';
 import { resolvePathAccount } from './accounts.ts';

@@ -1,9 +1,9 @@
 // Where third parties can pay an account: its AUD virtual account (once issued) and its USDT/USDC Solana addresses.
 import { createHash } from 'node:crypto';
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { EnvDb, ReceivingAddressRow, ReceivingCurrency } from '../../db/schema.ts';
 import { encodeBase58 } from '../../lib/base58.ts';
-import type { Scope } from '../actor.ts';
+import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { resolvePathAccount } from './accounts.ts';
 import { requireCapability } from './capability-gate.ts';

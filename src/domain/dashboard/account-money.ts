@@ -1,5 +1,5 @@
 // Balances and transaction history for the dashboard's account page: the single place that connects the dashboard to the ledger.
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import { formatMinor, parseCurrency } from '../../lib/money.ts';
 import type { Deps } from '../deps.ts';
 import { readWalletBalances } from '../ledger/ledger.ts';

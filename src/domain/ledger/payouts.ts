@@ -1,12 +1,12 @@
 // Payouts: validate the destination, hold the funds while pending, then complete (payment_out for good) or fail (release).
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { PayoutRow, PayoutStatus } from '../../db/schema.ts';
 import { newId } from '../../lib/ids.ts';
 import { formatMinor, parseAmount, parseCurrency, type Currency } from '../../lib/money.ts';
 import { requireCapability } from '../accounts/capability-gate.ts';
-import type { OperatorActor, Scope } from '../actor.ts';
+import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError, invalidField } from '../errors.ts';
+import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
 import { clearing, decideHold, decidePayoutCompletion, decideRelease } from './decisions.ts';

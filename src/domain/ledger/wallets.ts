@@ -2,9 +2,9 @@
 import type { TransactionRow, TransactionType } from '../../db/schema.ts';
 import { parseCurrency } from '../../lib/money.ts';
 import { resolvePathAccount } from '../accounts/accounts.ts';
-import type { Scope } from '../actor.ts';
+import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
-import { invalidField } from '../errors.ts';
+import { invalidField } from '../../lib/errors.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
 import { readWalletBalances, type WalletBalance } from './ledger.ts';
 

@@ -1,7 +1,7 @@
 // Per-minute request limits by group (spec §2), and the operator's per-platform overrides.
-import type { OperatorActor } from '../actor.ts';
+import type { OperatorActor } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError, invalidField } from '../errors.ts';
+import { ApiError, invalidField } from '../../lib/errors.ts';
 
 export const rateLimitDefaults = {
   general: 300,

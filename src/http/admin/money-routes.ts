@@ -2,7 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { operator } from '../../domain/actor.ts';
+import { operator } from '../../lib/actor.ts';
 import { recordOperatorDeposit } from '../../domain/ledger/deposits.ts';
 import { decidePayout, listPayoutsForOperator } from '../../domain/ledger/payouts.ts';
 import type { Services } from '../../services.ts';

@@ -2,7 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { operator } from '../../domain/actor.ts';
+import { operator } from '../../lib/actor.ts';
 import { changePlatformCapability } from '../../domain/accounts/capabilities.ts';
 import { decideVerification, getVerificationForOperator, listVerificationQueue } from '../../domain/accounts/verification.ts';
 import type { KybIdentity, KycIdentity } from '../../domain/accounts/identity.ts';

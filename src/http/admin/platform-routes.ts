@@ -2,7 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { operator } from '../../domain/actor.ts';
+import { operator } from '../../lib/actor.ts';
 import { createApiKey, deleteApiKey, listApiKeys } from '../../domain/api-keys/api-keys.ts';
 import { createPlatform, listPlatforms } from '../../domain/platforms/platforms.ts';
 import { setPlatformRateLimits } from '../../domain/platforms/rate-limits.ts';

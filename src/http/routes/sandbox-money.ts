@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { createSandboxDeposit } from '../../domain/ledger/deposits.ts';
 import { decidePayout } from '../../domain/ledger/payouts.ts';
-import { ApiError } from '../../domain/errors.ts';
+import { ApiError } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { bearerSecurity, errorResponses, moneyErrorResponses } from '../schemas.ts';

@@ -1,6 +1,6 @@
 // The account as the API shows it: snake_case, ISO timestamps, capabilities as a name → state map.
 import Type from 'typebox';
-import { environments, type Environment } from '../../config.ts';
+import { environments, type Environment } from '../../lib/environments.ts';
 import { capabilities, verificationStatuses, type AccountRow, type Capability } from '../../db/schema.ts';
 import { nullable, stringEnum } from '../schemas.ts';
 

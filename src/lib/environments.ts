@@ -1,0 +1,3 @@
+// The environments PIK serves: each has its own database schema, its own API keys and its own accounts.
+export const environments = ['sandbox', 'production'] as const;
+export type Environment = (typeof environments)[number];
