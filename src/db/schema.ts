@@ -1,6 +1,7 @@
 // Table types for Kysely. Core tables live in schema "core"; everything an environment owns lives
 // in a schema named after the environment ("sandbox", "production") with identical tables.
 import type { ColumnType, Kysely, RawBuilder, Selectable } from 'kysely';
+import type { Currency, Network, NetworkCurrency } from '../lib/currencies.ts';
 import type { Environment } from '../lib/environments.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -129,12 +130,10 @@ export interface VerificationTable {
   updated_at: Timestamp;
 }
 
-export type ReceivingCurrency = 'USDT' | 'USDC';
-
 export interface ReceivingAddressTable {
   account_id: string;
-  currency: ReceivingCurrency;
-  network: 'solana';
+  currency: NetworkCurrency;
+  network: Network;
   address: string;
   created_at: Timestamp;
 }
@@ -162,7 +161,7 @@ export type Bucket = 'available' | 'pending';
 
 export interface LedgerBalanceTable {
   ledger_account: string;
-  currency: string;
+  currency: Currency;
   is_clearing: boolean;
   available: ColumnType<bigint, bigint | undefined, bigint>;
   pending: ColumnType<bigint, bigint | undefined, bigint>;
@@ -173,7 +172,7 @@ export interface LedgerEntryTable {
   id: ColumnType<bigint, never, never>;
   movement_id: string;
   ledger_account: string;
-  currency: string;
+  currency: Currency;
   bucket: Bucket;
   amount: Money;
   created_at: Timestamp;
@@ -185,7 +184,7 @@ export interface TransactionTable {
   account_id: string;
   movement_id: string;
   type: TransactionType;
-  currency: string;
+  currency: Currency;
   amount: Money;
   fee: ColumnType<bigint, bigint | undefined, bigint>;
   status: TransactionStatus;
@@ -207,7 +206,7 @@ export interface TransferTable {
   platform_id: string;
   source_account_id: string;
   destination_account_id: string;
-  currency: string;
+  currency: Currency;
   amount: Money;
   reference: string | null;
   created_at: Timestamp;
@@ -217,7 +216,7 @@ export interface DepositTable {
   id: string;
   platform_id: string;
   account_id: string;
-  currency: string;
+  currency: Currency;
   amount: Money;
   reference: string | null;
   sender_name: string | null;
@@ -235,7 +234,7 @@ export interface PayoutTable {
   id: string;
   platform_id: string;
   account_id: string;
-  currency: string;
+  currency: Currency;
   amount: Money;
   destination_type: 'bank_account' | 'crypto_address';
   destination: Json<Record<string, string>>;

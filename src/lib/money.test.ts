@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ApiError } from './errors.ts';
-import { currencies, decimalsOf, formatMinor, maxMinorUnits, parseAmount, parseAmountValue, parseCurrency, type Currency } from './money.ts';
+import { currencies, decimalsOf, type Currency } from './currencies.ts';
+import { formatMinor, maxMinorUnits, parseAmount, parseAmountValue, parseCurrency } from './money.ts';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -15,7 +16,7 @@ const codeOf = (fn: () => unknown): string | undefined => {
 
 describe('parseAmount', () => {
   for (const currency of currencies) {
-    const d = decimalsOf[currency];
+    const d = decimalsOf(currency);
     it(`${currency}: accepts up to ${d} decimals and refuses every malformed amount with INVALID_AMOUNT`, () => {
       assert.equal(parseAmount('1', currency), 10n ** BigInt(d));
       assert.equal(parseAmount('0.' + '0'.repeat(d - 1) + '1', currency), 1n);
@@ -65,7 +66,7 @@ describe('parseAmount', () => {
       fc.property(fc.constantFrom(...currencies), fc.bigInt({ min: 1n, max: 10n ** 15n }), (currency: Currency, minor) => {
         fc.pre(minor <= maxMinorUnits(currency));
         const text = formatMinor(minor, currency);
-        assert.match(text, new RegExp(`^\\d+\\.\\d{${decimalsOf[currency]}}$`));
+        assert.match(text, new RegExp(`^\\d+\\.\\d{${decimalsOf(currency)}}$`));
         assert.equal(parseAmount(text, currency), minor);
       }),
     );

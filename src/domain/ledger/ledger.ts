@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
 import type { EnvDb, TransactionStatus, TransactionType } from '../../db/schema.ts';
-import { currencies, type Currency } from '../../lib/money.ts';
+import { currencies, type Currency } from '../../lib/currencies.ts';
 import { newId } from '../../lib/ids.ts';
 import { ApiError } from '../../lib/errors.ts';
 import { applyPostings, assertBalanced, balanceKey, isClearingAccount, type Balance, type Decision, type Posting } from './decisions.ts';

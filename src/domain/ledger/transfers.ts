@@ -1,7 +1,8 @@
 // Transfers between a platform and its connected accounts, or between its connected accounts: one atomic step.
 import type { TransferRow } from '../../db/schema.ts';
 import { newId } from '../../lib/ids.ts';
-import { formatMinor, parseAmount, parseCurrency, type Currency } from '../../lib/money.ts';
+import type { Currency } from '../../lib/currencies.ts';
+import { formatMinor, parseAmount, parseCurrency } from '../../lib/money.ts';
 import { assertPlatformScope } from '../accounts/accounts.ts';
 import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';

@@ -6,7 +6,8 @@ import { operator } from '../../lib/actor.ts';
 import { recordOperatorDeposit } from '../../domain/ledger/deposits.ts';
 import { decidePayout, listPayoutsForOperator } from '../../domain/ledger/payouts.ts';
 import type { Services } from '../../services.ts';
-import { operatorSecurity } from '../schemas.ts';
+import { currencies } from '../../lib/currencies.ts';
+import { domainChecked, operatorSecurity } from '../schemas.ts';
 import { DepositSchema, PayoutSchema, serializeDeposit, serializePayout } from '../serializers/money.ts';
 
 const EnvironmentSchema = Type.Union([Type.Literal('sandbox'), Type.Literal('production')]);
@@ -28,7 +29,7 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
           {
             environment: EnvironmentSchema,
             account_id: Type.String({ maxLength: 100 }),
-            currency: Type.Unknown(),
+            currency: domainChecked(currencies),
             amount: Type.Unknown(),
             reference: Type.String({ minLength: 1, maxLength: 140 }),
             sender_name: Type.Optional(Type.String({ maxLength: 140 })),

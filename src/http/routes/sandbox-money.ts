@@ -7,7 +7,8 @@ import { decidePayout } from '../../domain/ledger/payouts.ts';
 import { ApiError } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
-import { bearerSecurity, errorResponses, moneyErrorResponses } from '../schemas.ts';
+import { currencies } from '../../lib/currencies.ts';
+import { bearerSecurity, domainChecked, errorResponses, moneyErrorResponses } from '../schemas.ts';
 import { DepositSchema, PayoutSchema, serializeDeposit, serializePayout } from '../serializers/money.ts';
 
 /** Before body validation, so a production key learns the endpoint is sandbox-only whatever it sent. */
@@ -18,7 +19,7 @@ async function requireSandbox(request: FastifyRequest): Promise<void> {
 const DepositBody = Type.Object(
   {
     account_id: Type.Optional(Type.String({ maxLength: 100, description: 'Default: the account in scope.' })),
-    currency: Type.Unknown(),
+    currency: domainChecked(currencies),
     amount: Type.Unknown({ description: 'Decimal string, e.g. "100.00".' }),
     reference: Type.Optional(Type.String({ maxLength: 140 })),
     sender_name: Type.Optional(Type.String({ maxLength: 140 })),
