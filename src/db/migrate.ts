@@ -1,7 +1,9 @@
 // Runs the migrations found in src/db/migrations (NNNN_name.ts, in number order) under Kysely's migration lock
-// (safe when several processes start at once). A new migration is a new file there; nothing else lists them.
+// (safe when several processes start at once), then the catalogue's CHECK constraints. A new migration is a new file
+// there; nothing else lists them.
 import fs from 'node:fs';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { syncCatalogueChecks } from './catalogue-checks.ts';
 import type { Database } from './database.ts';
 
 const migrationsDir = new URL('./migrations/', import.meta.url);
@@ -46,7 +48,10 @@ const provider: MigrationProvider = {
   },
 };
 
-/** Runs every migration, or with `through` only up to and including that one (for tests of a migration's data step). */
+/**
+ * Runs every migration, then brings the catalogue's CHECK constraints in line (catalogue-checks.ts). With `through`,
+ * only the migrations up to and including that one, and no catalogue step (for tests of a migration's data step).
+ */
 export async function migrate(database: Database, options: { through?: string } = {}): Promise<void> {
   const migrator = new Migrator({
     db: database.core,
@@ -60,4 +65,5 @@ export async function migrate(database: Database, options: { through?: string } 
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`Migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+  if (!options.through) await syncCatalogueChecks(database);
 }
