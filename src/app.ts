@@ -25,7 +25,8 @@ import { sandboxMoneyRoutes } from './http/routes/sandbox-money.ts';
 import { transferRoutes } from './http/routes/transfers.ts';
 import { virtualAccountRoutes } from './http/routes/virtual-accounts.ts';
 import { walletRoutes } from './http/routes/wallets.ts';
-import { documentDomainEnums, ErrorResponse } from './http/schemas.ts';
+import { documentDomainEnums, noteCapabilities } from './http/openapi.ts';
+import { ErrorResponse } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
 
 /** Trust the nearest `hops` proxies, as proxy-addr counts them. */
@@ -98,6 +99,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         },
       },
     },
+    transform: noteCapabilities,
     transformObject: (documents) => ('openapiObject' in documents ? documentDomainEnums(documents.openapiObject) : documents.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });

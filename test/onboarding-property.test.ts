@@ -7,7 +7,8 @@ import { sql } from 'kysely';
 import type { Environment } from '../src/lib/environments.ts';
 import { requireCapability } from '../src/domain/accounts/capability-gate.ts';
 import { ApiError } from '../src/lib/errors.ts';
-import { capabilities, type Capability, type VerificationStatus } from '../src/db/schema.ts';
+import type { VerificationStatus } from '../src/db/schema.ts';
+import { capabilities, type Capability } from '../src/lib/capabilities.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
 import { validKyb, validKyc } from './support/onboarding.ts';
 

@@ -1,6 +1,7 @@
 // The OpenAPI document is generated from the route schemas, and the reference page is served without a key.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { capabilities, capabilityCatalogue } from '../src/lib/capabilities.ts';
 import { currencies } from '../src/lib/currencies.ts';
 import { createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
 
@@ -46,6 +47,22 @@ describe('OpenAPI and health', () => {
     assert.equal(refused.status, 400);
     assert.equal(refused.body.error.code, 'UNSUPPORTED_CURRENCY');
     assert.deepEqual(refused.body.error.detail.supported, [...currencies]);
+  });
+
+  it('derives capabilities from their catalogue: the account shape, the name parameter, and a note on every route that checks one', async () => {
+    const doc = (await ctx.call('GET', '/api/v1/openapi.json')).body;
+    assert.deepEqual(Object.keys(doc.components.schemas.Account.properties.capabilities.properties), [...capabilities]);
+    const nameParameter = doc.paths['/api/v1/accounts/{id}/capabilities/{name}'].post.parameters.find((p: { name: string }) => p.name === 'name');
+    assert.deepEqual(nameParameter.schema.enum, [...capabilities]);
+    const noted: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { description?: string }>>)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const needs = [...(operation.description ?? '').matchAll(/Needs the (.*) capability/g)].flatMap((m) => [...(m[1] ?? '').matchAll(/`(\w+)`/g)].map((n) => n[1]));
+        for (const capability of needs) noted.push(`${capability} ${method.toUpperCase()} ${path}`);
+      }
+    }
+    const listed = capabilities.flatMap((c) => capabilityCatalogue[c].routes.map((route) => `${c} ${route}`));
+    assert.deepEqual(noted.sort(), listed.sort());
   });
 
   it('GET /docs serves the readable reference', async () => {

@@ -1,6 +1,7 @@
 // Table types for Kysely. Core tables live in schema "core"; everything an environment owns lives
 // in a schema named after the environment ("sandbox", "production") with identical tables.
 import type { ColumnType, Kysely, RawBuilder, Selectable } from 'kysely';
+import type { Capability } from '../lib/capabilities.ts';
 import type { Currency, Network, NetworkCurrency } from '../lib/currencies.ts';
 import type { Environment } from '../lib/environments.ts';
 
@@ -82,9 +83,6 @@ export interface CoreTables {
   'core.sessions': SessionTable;
   'core.login_failures': LoginFailureTable;
 }
-
-export const capabilities = ['inbound_payments', 'fx_conversion', 'payouts'] as const;
-export type Capability = (typeof capabilities)[number];
 
 export const verificationStatuses = ['unverified', 'pending', 'approved', 'rejected', 'action_required'] as const;
 export type VerificationStatus = (typeof verificationStatuses)[number];

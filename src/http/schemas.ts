@@ -62,9 +62,9 @@ export function nullable<T extends Type.TSchema>(schema: T) {
 /**
  * Marks a request field whose values the domain checks itself, so that a wrong value gets the domain's own error
  * (UNSUPPORTED_CURRENCY with the supported list, UNKNOWN_CAPABILITY with the known ones) instead of a generic
- * validation 400. Validation ignores the marker; documentDomainEnums() turns it into `enum` in the OpenAPI document.
+ * validation 400. Validation ignores the marker; the OpenAPI document (openapi.ts) shows it as `enum`.
  */
-const domainEnumKey = 'x-pik-domain-enum';
+export const domainEnumKey = 'x-pik-domain-enum';
 
 /** Any value passes validation; the OpenAPI document lists `values` (see domainEnumKey). */
 export function domainChecked(values: readonly string[], options: { description?: string } = {}) {
@@ -74,28 +74,6 @@ export function domainChecked(values: readonly string[], options: { description?
 /** Like domainChecked, for a string field (query and path parameters arrive as text). */
 export function domainCheckedString(values: readonly string[], options: { description?: string; maxLength?: number } = {}) {
   return Type.String({ ...options, [domainEnumKey]: [...values] });
-}
-
-/**
- * Rewrites every domain-checked marker in the generated document into a plain `enum` that readers and tools know.
- * Works on a copy: the document shares objects with the routes' own schemas, which must keep accepting any value.
- */
-export function documentDomainEnums<T>(generated: T): T {
-  const document = JSON.parse(JSON.stringify(generated)) as T;
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (typeof node !== 'object' || node === null) return;
-    const record = node as Record<string, unknown>;
-    const values = record[domainEnumKey];
-    if (Array.isArray(values)) {
-      delete record[domainEnumKey];
-      record.enum = values;
-      record.type ??= 'string';
-    }
-    Object.values(record).forEach(visit);
-  };
-  visit(document);
-  return document;
 }
 
 /** Also documented on routes that move money: state conflicts and business rules. */

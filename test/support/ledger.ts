@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import type { Environment } from '../../src/lib/environments.ts';
 import type { Database } from '../../src/db/database.ts';
-import type { Capability } from '../../src/db/schema.ts';
+import type { Capability } from '../../src/lib/capabilities.ts';
 import type { TestContext } from './context.ts';
 
 /** Stands in for the onboarding flow (KYC + decision + activation), which lives in another module. */

@@ -1,6 +1,7 @@
 // Accounts: the platform's connected accounts per environment, and one account's status, money and requests.
 import type { Environment } from '../../lib/environments.ts';
-import { capabilities, type AccountRow } from '../../db/schema.ts';
+import type { AccountRow } from '../../db/schema.ts';
+import { capabilities, capabilityCatalogue } from '../../lib/capabilities.ts';
 import type { RequestLogRow } from '../../domain/request-log/request-log.ts';
 import type { AccountMoney } from '../../domain/dashboard/account-money.ts';
 import { html, time, type Html } from '../html.ts';
@@ -8,7 +9,6 @@ import { environmentTabs, page, type PageContext } from './layout.ts';
 import { requestLogTable } from './request-log.ts';
 
 const envLabel: Record<Environment, string> = { production: 'Production', sandbox: 'Sandbox' };
-const capabilityLabel: Record<string, string> = { inbound_payments: 'Inbound payments', fx_conversion: 'FX conversion', payouts: 'Payouts' };
 
 function verificationBadge(status: string): Html {
   const tone = status === 'approved' ? 'success' : status === 'rejected' ? 'danger' : status === 'unverified' ? 'neutral' : 'warning';
@@ -18,7 +18,7 @@ function verificationBadge(status: string): Html {
 function capabilityList(row: AccountRow): Html {
   return html`<ul class="capabilities">${capabilities.map((c) => {
     const isActive = row.capabilities.includes(c);
-    return html`<li class="${isActive ? 'cap-on' : 'cap-off'}"><span aria-hidden="true">${isActive ? '●' : '○'}</span> ${capabilityLabel[c]}<span class="visually-hidden">: ${isActive ? 'active' : 'inactive'}</span></li>`;
+    return html`<li class="${isActive ? 'cap-on' : 'cap-off'}"><span aria-hidden="true">${isActive ? '●' : '○'}</span> ${capabilityCatalogue[c].label}<span class="visually-hidden">: ${isActive ? 'active' : 'inactive'}</span></li>`;
   })}</ul>`;
 }
 

@@ -3,7 +3,7 @@
 import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
 import type { Invalidation } from '../../db/invalidation.ts';
-import type { Capability } from '../../db/schema.ts';
+import type { Capability } from '../../lib/capabilities.ts';
 import type { Deps } from '../deps.ts';
 import { recordEvent } from '../events.ts';
 

@@ -1,5 +1,6 @@
 // The one gate every capability use goes through: verification first, then the capability (spec §4).
-import type { AccountRow, Capability, EnvDb } from '../../db/schema.ts';
+import type { AccountRow, EnvDb } from '../../db/schema.ts';
+import type { Capability } from '../../lib/capabilities.ts';
 import type { Scope } from '../../lib/actor.ts';
 import { ApiError } from '../../lib/errors.ts';
 

@@ -5,7 +5,7 @@ import { randomBase62 } from '../../lib/base62.ts';
 import { isEmailAddress } from '../../lib/email.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { newId } from '../../lib/ids.ts';
-import { capabilities, type Capability } from '../../db/schema.ts';
+import { capabilities, type Capability } from '../../lib/capabilities.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import type { OperatorActor } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';

@@ -8,7 +8,8 @@ import { decideVerification, getVerificationForOperator, listVerificationQueue }
 import type { KybIdentity, KycIdentity } from '../../domain/accounts/identity.ts';
 import type { Services } from '../../services.ts';
 import { DecisionBody } from '../routes/sandbox.ts';
-import { operatorSecurity } from '../schemas.ts';
+import { capabilities } from '../../lib/capabilities.ts';
+import { domainCheckedString, operatorSecurity } from '../schemas.ts';
 import { CapabilityListSchema, serializeCapabilities, serializeVerification, VerificationSchema } from '../serializers/verification.ts';
 
 const EnvironmentSchema = Type.Union([Type.Literal('sandbox'), Type.Literal('production')]);
@@ -114,7 +115,7 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
     },
   );
 
-  const capabilityRoute = { params: Type.Object({ id: Type.String({ maxLength: 100 }), name: Type.String({ maxLength: 100 }) }) };
+  const capabilityRoute = { params: Type.Object({ id: Type.String({ maxLength: 100 }), name: domainCheckedString(capabilities, { maxLength: 100 }) }) };
   app.post(
     '/platforms/:id/capabilities/:name',
     {

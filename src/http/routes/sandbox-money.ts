@@ -47,7 +47,7 @@ export async function sandboxMoneyRoutes(fastify: FastifyInstance, services: Ser
       preValidation: requireSandbox,
       schema: {
         summary: 'Sandbox: simulate an inbound payment to an account',
-        description: 'A payment_in that is pending, then settled a few seconds later (or at once with settle: "immediately"). Needs inbound_payments on the receiver.',
+        description: 'A payment_in that is pending, then settled a few seconds later (or at once with settle: "immediately").',
         tags,
         security: bearerSecurity,
         body: DepositBody,
