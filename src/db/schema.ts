@@ -111,8 +111,10 @@ export interface EventTable {
   created_at: Timestamp;
 }
 
-export type VerificationKind = 'kyc' | 'kyb';
-export type VerificationDecider = 'operator' | 'sandbox';
+export const verificationKinds = ['kyc', 'kyb'] as const;
+export type VerificationKind = (typeof verificationKinds)[number];
+export const verificationDeciders = ['operator', 'sandbox'] as const;
+export type VerificationDecider = (typeof verificationDeciders)[number];
 
 export interface VerificationTable {
   account_id: string;
@@ -226,7 +228,8 @@ export interface DepositTable {
   settled_at: NullableTimestamp;
 }
 
-export type PayoutStatus = 'pending' | 'completed' | 'failed';
+export const payoutStatuses = ['pending', 'completed', 'failed'] as const;
+export type PayoutStatus = (typeof payoutStatuses)[number];
 
 export interface PayoutTable {
   id: string;

@@ -5,6 +5,7 @@ import type { Tx } from '../../db/database.ts';
 import type { Invalidation } from '../../db/invalidation.ts';
 import type { Capability } from '../../lib/capabilities.ts';
 import type { Deps } from '../deps.ts';
+import type { EventData } from '../event-types.ts';
 import { recordEvent } from '../events.ts';
 
 export type MarkAccountChanged = (environment: Environment, accountId: string) => Promise<void>;
@@ -27,7 +28,7 @@ export async function changeAccounts<T>(deps: Deps, fn: (tx: Tx, markChanged: Ma
   return result;
 }
 
-export type CapabilityChangeCause = 'activated' | 'deactivated' | 'verification_withdrawn' | 'operator';
+export type CapabilityChangeCause = EventData<'account.capability_updated'>['cause'];
 
 export async function recordCapabilityEvent(
   tx: Tx,
