@@ -5,7 +5,7 @@ import type { Principal, Scope } from '../lib/actor.ts';
 import { ApiError } from '../lib/errors.ts';
 import { isId } from '../lib/ids.ts';
 import type { Services } from '../services.ts';
-import type { RateLimitGroup } from '../domain/platforms/rate-limits.ts';
+import type { RateLimitGroup } from '../lib/rate-limit-groups.ts';
 import { sendError } from './errors.ts';
 import { applyRateLimit, RateLimiter } from './rate-limit.ts';
 

@@ -2,7 +2,8 @@
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '../lib/actor.ts';
 import { ApiError } from '../lib/errors.ts';
-import { getPlatformRateLimits, type RateLimitGroup, type RateLimits } from '../domain/platforms/rate-limits.ts';
+import { getPlatformRateLimits } from '../domain/platforms/rate-limits.ts';
+import type { RateLimitGroup, RateLimits } from '../lib/rate-limit-groups.ts';
 import type { Services } from '../services.ts';
 
 declare module 'fastify' {

@@ -1,5 +1,6 @@
 // pik platforms … and pik keys …: platform accounts and their API keys.
 import type { Command } from 'commander';
+import { rateLimitGroups } from '../../lib/rate-limit-groups.ts';
 import type { OperatorClient } from '../client.ts';
 import { printJson, printLines, printTable } from '../output.ts';
 
@@ -46,7 +47,7 @@ export function registerPlatformCommands(program: Command, client: OperatorClien
     .command('limits')
     .description("set a platform's per-minute rate limits, e.g. --set payments=600 --set general=1000")
     .requiredOption('--platform <acct>', 'the platform account id')
-    .requiredOption('--set <group=limit...>', 'group=limit pairs (general, payments, fx, payouts, webhook_registration)')
+    .requiredOption('--set <group=limit...>', `group=limit pairs (${rateLimitGroups.join(', ')})`)
     .option('--json', 'print only JSON')
     .action(async (options: { platform: string; set: string[]; json?: boolean }) => {
       const limits: Record<string, number> = {};

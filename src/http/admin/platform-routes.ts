@@ -6,6 +6,8 @@ import { operator } from '../../lib/actor.ts';
 import { createApiKey, deleteApiKey, listApiKeys } from '../../domain/api-keys/api-keys.ts';
 import { createPlatform, listPlatforms } from '../../domain/platforms/platforms.ts';
 import { setPlatformRateLimits } from '../../domain/platforms/rate-limits.ts';
+import { rateLimitGroupCatalogue, rateLimitGroups } from '../../lib/rate-limit-groups.ts';
+import { listWithOr } from '../../lib/words.ts';
 import type { Services } from '../../services.ts';
 import { operatorSecurity } from '../schemas.ts';
 import { ApiKeySchema, serializeApiKey } from '../serializers/api-key.ts';
@@ -83,8 +85,16 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
         tags,
         security: operatorSecurity,
         params: IdParams,
-        body: Type.Object({ limits: Type.Record(Type.String(), Type.Integer()) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ platform_id: Type.String(), limits: Type.Record(Type.String(), Type.Integer()) }) },
+        body: Type.Object(
+          { limits: Type.Record(Type.String(), Type.Integer(), { description: `Requests per minute by group: ${listWithOr(rateLimitGroups)}.` }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            platform_id: Type.String(),
+            limits: Type.Object(Object.fromEntries(rateLimitGroups.map((g) => [g, Type.Integer({ description: `Default ${rateLimitGroupCatalogue[g].perMinute}: ${rateLimitGroupCatalogue[g].covers}.` })]))),
+          }),
+        },
       },
     },
     async (request) => ({
