@@ -1,5 +1,6 @@
 // Shared request/response schemas for the API's conventions: ids, paging, errors.
 import Type from 'typebox';
+import { environments } from '../lib/environments.ts';
 
 const pagingProperties = {
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1–100.' }),
@@ -10,6 +11,9 @@ const pagingProperties = {
 export function listQuery<P extends Type.TProperties>(filters: P) {
   return Type.Object({ ...pagingProperties, ...filters }, { additionalProperties: false });
 }
+
+/** An environment named in an operator request (a choice of literals, so a wrong one is told the allowed values). */
+export const EnvironmentSchema = Type.Union(environments.map((e) => Type.Literal(e)));
 
 // Any string: an id that is malformed is simply one that does not exist (404), as for any unknown id.
 export const AccountIdParams = Type.Object({ id: Type.String({ maxLength: 100, description: 'An account id, acct_…' }) });

@@ -1,13 +1,13 @@
 // pik deposits … and pik payouts …: the operator records inbound funds and answers payouts (the production rail).
 import type { Command } from 'commander';
+import { isEnvironment } from '../../lib/environments.ts';
 import { describeCurrencies } from '../../lib/currencies.ts';
 import type { OperatorClient } from '../client.ts';
 import { printJson, printLines, printTable } from '../output.ts';
 
-const environments = ['sandbox', 'production'];
 
 function checkEnvironment(value: string): string {
-  if (!environments.includes(value)) throw new Error('--environment must be sandbox or production');
+  if (!isEnvironment(value)) throw new Error('--environment must be sandbox or production');
   return value;
 }
 

@@ -7,10 +7,9 @@ import { recordOperatorDeposit } from '../../domain/ledger/deposits.ts';
 import { decidePayout, listPayoutsForOperator } from '../../domain/ledger/payouts.ts';
 import type { Services } from '../../services.ts';
 import { currencies } from '../../lib/currencies.ts';
-import { domainChecked, operatorSecurity } from '../schemas.ts';
+import { domainChecked, EnvironmentSchema, operatorSecurity } from '../schemas.ts';
 import { DepositSchema, PayoutSchema, serializeDeposit, serializePayout } from '../serializers/money.ts';
 
-const EnvironmentSchema = Type.Union([Type.Literal('sandbox'), Type.Literal('production')]);
 const PayoutStatus = Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')]);
 const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 

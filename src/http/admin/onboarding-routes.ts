@@ -9,10 +9,9 @@ import type { KybIdentity, KycIdentity } from '../../domain/accounts/identity.ts
 import type { Services } from '../../services.ts';
 import { DecisionBody } from '../routes/sandbox.ts';
 import { capabilities } from '../../lib/capabilities.ts';
-import { domainCheckedString, operatorSecurity } from '../schemas.ts';
+import { domainCheckedString, EnvironmentSchema, operatorSecurity } from '../schemas.ts';
 import { CapabilityListSchema, serializeCapabilities, serializeVerification, VerificationSchema } from '../serializers/verification.ts';
 
-const EnvironmentSchema = Type.Union([Type.Literal('sandbox'), Type.Literal('production')]);
 const AccountParams = Type.Object({ account_id: Type.String({ maxLength: 100 }) });
 
 const QueueItemSchema = Type.Object({

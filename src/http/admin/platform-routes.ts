@@ -9,10 +9,9 @@ import { setPlatformRateLimits } from '../../domain/platforms/rate-limits.ts';
 import { rateLimitGroupCatalogue, rateLimitGroups } from '../../lib/rate-limit-groups.ts';
 import { listWithOr } from '../../lib/words.ts';
 import type { Services } from '../../services.ts';
-import { operatorSecurity } from '../schemas.ts';
+import { EnvironmentSchema, operatorSecurity } from '../schemas.ts';
 import { ApiKeySchema, serializeApiKey } from '../serializers/api-key.ts';
 
-const EnvironmentSchema = Type.Union([Type.Literal('sandbox'), Type.Literal('production')]);
 const PlatformSchema = Type.Object({
   id: Type.String(),
   object: Type.Literal('platform'),
