@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { nullable, stringEnum } from '../schemas.ts';
 import { transactionTypes, type DepositRow, type PayoutRow, type TransactionRow, type TransferRow } from '../../db/schema.ts';
 import type { WalletBalance } from '../../domain/ledger/ledger.ts';
+import { netAmountOf } from '../../domain/ledger/wallets.ts';
 import type { VirtualAccountDetails } from '../../domain/ledger/virtual-accounts.ts';
 import { currencies, payoutRails } from '../../lib/currencies.ts';
 import { formatMinor as money } from '../../lib/money.ts';
@@ -50,7 +51,7 @@ export function serializeTransaction(row: TransactionRow) {
     currency: row.currency,
     amount: money(row.amount, row.currency),
     fee: money(row.fee, row.currency),
-    net_amount: money(row.amount - row.fee, row.currency),
+    net_amount: money(netAmountOf(row), row.currency),
     reference: row.reference,
     status: row.status,
     counterparty: row.counterparty,
