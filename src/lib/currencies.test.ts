@@ -8,8 +8,8 @@ describe('currency catalogue', () => {
     for (const code of currencies) {
       const entry = currencyCatalogue[code];
       assert.match(code, /^[A-Z]{3,5}$/, code);
-      // The amount pattern of lib/money.ts reads at most 18 decimals.
-      assert.ok(Number.isInteger(entry.decimals) && entry.decimals >= 0 && entry.decimals <= 18, code);
+      // The amount pattern of lib/money.ts reads at most 18 decimals, and formatMinor always writes a point.
+      assert.ok(Number.isInteger(entry.decimals) && entry.decimals >= 1 && entry.decimals <= 18, code);
       assert.ok(entry.minimumMinorUnits >= 1n && entry.minimumMinorUnits <= maxMinorUnits(code), code);
       // A crypto payout goes out on one of the currency's networks; a bank payout needs none.
       if ((entry.payoutRails as readonly string[]).includes('crypto_address')) assert.ok(entry.networks.length > 0, code);
@@ -28,6 +28,7 @@ describe('currency catalogue', () => {
 
   it('isCurrency knows exactly the catalogue codes, not inherited object keys', () => {
     for (const code of currencies) assert.ok(isCurrency(code));
-    for (const bad of ['aud', 'EUR', 'toString', '__proto__', 'constructor', '', 5, null]) assert.equal(isCurrency(bad), false, String(bad));
+    // XTS is ISO 4217's code for testing: never a currency PIK will add.
+    for (const bad of ['aud', 'XTS', 'toString', '__proto__', 'constructor', '', 5, null]) assert.equal(isCurrency(bad), false, String(bad));
   });
 });

@@ -11,7 +11,7 @@ export const networks = ['solana'] as const;
 export type Network = (typeof networks)[number];
 
 interface CurrencyEntry {
-  /** Minor units per major unit, as a power of ten: 2 for cents, 6 for stablecoins (spec §2). */
+  /** Minor units per major unit, as a power of ten: 2 for cents, 6 for stablecoins (spec §2); 1 to 18. */
   decimals: number;
   /** The smallest amount one movement may carry, in minor units (1: one cent, one millionth). */
   minimumMinorUnits: bigint;
