@@ -9,6 +9,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { openPostgres } from '../src/db/database.ts';
 import type { Scope } from '../src/lib/actor.ts';
+import { runUnitOfWork } from '../src/db/unit-of-work.ts';
 import { createTransfer } from '../src/domain/ledger/transfers.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices } from '../src/services.ts';
@@ -84,7 +85,9 @@ async function direct(run: string, databaseUrl: string, setup: { platformId: str
         const b = transferBody(setup.accounts);
         const started = performance.now();
         try {
-          await createTransfer(services, scope, { sourceAccountId: b.source_account_id, destinationAccountId: b.destination_account_id as string, currency: 'AUD', amount: '0.01' });
+          await runUnitOfWork(services.db, (work) =>
+            createTransfer(services, work, scope, { sourceAccountId: b.source_account_id, destinationAccountId: b.destination_account_id as string, currency: 'AUD', amount: '0.01' }),
+          );
         } catch {
           errors++;
         }

@@ -1,7 +1,7 @@
 // buildApp: the HTTP server — plugins in order, then one route module per resource.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyContextConfig, type FastifyInstance } from 'fastify';
 import findMyWay, { type HTTPMethod } from 'find-my-way';
 import { ApiError } from './lib/errors.ts';
 import { newId } from './lib/ids.ts';
@@ -28,6 +28,19 @@ import { walletRoutes } from './http/routes/wallets.ts';
 import { documentDomainEnums, noteCapabilities } from './http/openapi.ts';
 import { ErrorResponse } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
+
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  config: FastifyContextConfig;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route as registered, with its config (scope, rate-limit group, idempotency). */
+    declaredRoutes: readonly DeclaredRoute[];
+  }
+}
 
 /** Trust the nearest `hops` proxies, as proxy-addr counts them. */
 function trustHops(hops: number): (address: string, hop: number) => boolean {
@@ -58,9 +71,16 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
 
   // Every route is also put in a shadow router, so a known path with the wrong method is a 405 with Allow, not a 404.
   const shadow = findMyWay();
+  // …and listed with its declaration, for the checks that every route states its security (test/route-security.test.ts).
+  const declared: DeclaredRoute[] = [];
+  app.decorate('declaredRoutes', declared);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) if (method !== 'HEAD') shadow.on(method as HTTPMethod, route.url, () => undefined);
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      shadow.on(method as HTTPMethod, route.url, () => undefined);
+      declared.push({ method, url: route.url, config: route.config ?? {} });
+    }
   });
   const allowedMethods = (url: string): string[] => {
     const path = url.split('?')[0] ?? '/';

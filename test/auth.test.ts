@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestConnectedAccount, createTestKey, createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
-import { createSecurityFixture, describeRouteSecurity, type SecurityFixture } from './support/route-security.ts';
+import { createSecurityFixture, type SecurityFixture } from './support/route-security.ts';
 
 let ctx: TestContext;
 let f: SecurityFixture;
@@ -12,21 +12,6 @@ before(async () => {
   f = await createSecurityFixture(ctx);
 });
 after(() => ctx.close());
-
-describeRouteSecurity('GET /api/v1/account', () => f, { method: 'GET', path: () => '/api/v1/account', scope: 'any' });
-describeRouteSecurity('GET /api/v1/accounts', () => f, { method: 'GET', path: () => '/api/v1/accounts', scope: 'platform' });
-describeRouteSecurity('POST /api/v1/accounts', () => f, {
-  method: 'POST',
-  path: () => '/api/v1/accounts',
-  scope: 'platform',
-  body: () => ({ customer_type: 'business', email: 'b@example.test', country: 'AU' }),
-});
-describeRouteSecurity('GET /api/v1/accounts/{id}', () => f, {
-  method: 'GET',
-  path: (id) => `/api/v1/accounts/${id}`,
-  scope: 'any',
-  hasAccountInPath: true,
-});
 
 describe('GET /api/v1/account', () => {
   it('200 with the platform account for a sandbox key, and the x-request-id header', async () => {

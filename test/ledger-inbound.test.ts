@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { getVirtualAccountDetails } from '../src/domain/ledger/virtual-accounts.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
 import { approveAccount, checkLedgerInvariants } from './support/ledger.ts';
-import { createSecurityFixture, describeRouteSecurity, type SecurityFixture } from './support/route-security.ts';
+import { createSecurityFixture, type SecurityFixture } from './support/route-security.ts';
 
 let ctx: TestContext;
 let f: SecurityFixture;
@@ -15,23 +15,6 @@ before(async () => {
 });
 after(() => ctx.close());
 
-for (const method of ['POST', 'GET', 'DELETE'] as const) {
-  describeRouteSecurity(`${method} /api/v1/accounts/{id}/virtual-account`, () => f, {
-    method,
-    path: (id) => `/api/v1/accounts/${id}/virtual-account`,
-    scope: 'any',
-    hasAccountInPath: true,
-    needsCapability: true,
-    ...(method === 'POST' ? { body: () => ({}) } : {}),
-  });
-}
-describeRouteSecurity('POST /api/v1/sandbox/deposits', () => f, {
-  method: 'POST',
-  path: () => '/api/v1/sandbox/deposits',
-  scope: 'any',
-  body: () => ({ currency: 'AUD', amount: '1.00' }),
-  needsCapability: true,
-});
 
 const waitFor = async (check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
 import { approveAccount, bankDestination, checkLedgerInvariants, solanaAddress } from './support/ledger.ts';
-import { createSecurityFixture, describeRouteSecurity, type SecurityFixture } from './support/route-security.ts';
+import { createSecurityFixture, type SecurityFixture } from './support/route-security.ts';
 
 let ctx: TestContext;
 let f: SecurityFixture;
@@ -15,16 +15,6 @@ before(async () => {
 after(() => ctx.close());
 
 const payoutBody = (overrides: Record<string, unknown> = {}) => ({ currency: 'AUD', amount: '10.00', destination_type: 'bank_account', destination: bankDestination, ...overrides });
-
-describeRouteSecurity('POST /api/v1/payouts', () => f, { method: 'POST', path: () => '/api/v1/payouts', scope: 'any', body: () => payoutBody(), needsCapability: true });
-describeRouteSecurity('GET /api/v1/payouts', () => f, { method: 'GET', path: () => '/api/v1/payouts', scope: 'any' });
-describeRouteSecurity('GET /api/v1/payouts/{id}', () => f, { method: 'GET', path: () => '/api/v1/payouts/po_01m8g5hycd5qba505sf93e83c5', scope: 'any' });
-describeRouteSecurity('POST /api/v1/sandbox/payouts/{id}/simulate', () => f, {
-  method: 'POST',
-  path: () => '/api/v1/sandbox/payouts/po_01m8g5hycd5qba505sf93e83c5/simulate',
-  scope: 'any',
-  body: () => ({ status: 'completed' }),
-});
 
 async function fundedAccount(platform: TestPlatform, amount = '100.00', currency = 'AUD'): Promise<string> {
   const account = await createTestConnectedAccount(ctx, platform);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
 import { checkLedgerInvariants } from './support/ledger.ts';
-import { createSecurityFixture, describeRouteSecurity, type SecurityFixture } from './support/route-security.ts';
+import { createSecurityFixture, type SecurityFixture } from './support/route-security.ts';
 
 let ctx: TestContext;
 let f: SecurityFixture;
@@ -13,15 +13,6 @@ before(async () => {
   f = await createSecurityFixture(ctx);
 });
 after(() => ctx.close());
-
-describeRouteSecurity('GET /api/v1/accounts/{id}/wallet/balances', () => f, { method: 'GET', path: (id) => `/api/v1/accounts/${id}/wallet/balances`, scope: 'any', hasAccountInPath: true });
-describeRouteSecurity('GET /api/v1/accounts/{id}/transactions', () => f, { method: 'GET', path: (id) => `/api/v1/accounts/${id}/transactions`, scope: 'any', hasAccountInPath: true });
-describeRouteSecurity('POST /api/v1/transfers', () => f, {
-  method: 'POST',
-  path: () => '/api/v1/transfers',
-  scope: 'platform',
-  body: () => ({ destination_account_id: f.account, currency: 'AUD', amount: '1.00' }),
-});
 
 const balanceOf = async (key: string, accountId: string, currency: string) => {
   const result = await ctx.call('GET', `/api/v1/accounts/${accountId}/wallet/balances`, { key });

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeBase58 } from '../src/lib/base58.ts';
 import { createTestConnectedAccount, startTestApp, type TestContext } from './support/context.ts';
 import { activateTestCapability, approveTestAccount, submitTestKyc } from './support/onboarding.ts';
-import { createSecurityFixture, describeRouteSecurity, type SecurityFixture } from './support/route-security.ts';
+import { createSecurityFixture, type SecurityFixture } from './support/route-security.ts';
 
 let ctx: TestContext;
 let f: SecurityFixture;
@@ -15,27 +15,6 @@ before(async () => {
 });
 after(() => ctx.close());
 
-describeRouteSecurity('GET /api/v1/accounts/{id}/capabilities', () => f, {
-  method: 'GET',
-  path: (id) => `/api/v1/accounts/${id}/capabilities`,
-  scope: 'any',
-  hasAccountInPath: true,
-});
-for (const method of ['POST', 'DELETE'] as const) {
-  describeRouteSecurity(`${method} /api/v1/accounts/{id}/capabilities/{name}`, () => f, {
-    method,
-    path: (id) => `/api/v1/accounts/${id}/capabilities/payouts`,
-    scope: 'platform',
-    hasAccountInPath: true,
-  });
-}
-describeRouteSecurity('GET /api/v1/accounts/{id}/receiving-details', () => f, {
-  method: 'GET',
-  path: (id) => `/api/v1/accounts/${id}/receiving-details`,
-  scope: 'any',
-  hasAccountInPath: true,
-  capability: 'inbound_payments',
-});
 
 const key = () => f.platform.keys.sandbox;
 const capabilityUrl = (account: string, name: string) => `/api/v1/accounts/${account}/capabilities/${name}`;

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestConnectedAccount, startTestApp, type TestContext } from './support/context.ts';
-import { activateTestCapability, approveTestAccount, submitTestKyc, validKyb, validKyc } from './support/onboarding.ts';
-import { createSecurityFixture, describeRouteSecurity, type SecurityFixture } from './support/route-security.ts';
+import { activateTestCapability, approveTestAccount, submitTestKyc, validKyc } from './support/onboarding.ts';
+import { createSecurityFixture, type SecurityFixture } from './support/route-security.ts';
 
 let ctx: TestContext;
 let f: SecurityFixture;
@@ -13,35 +13,6 @@ before(async () => {
   f = await createSecurityFixture(ctx);
 });
 after(() => ctx.close());
-
-describeRouteSecurity('POST /api/v1/accounts/{id}/kyc', () => f, {
-  method: 'POST',
-  path: (id) => `/api/v1/accounts/${id}/kyc`,
-  body: () => validKyc(),
-  scope: 'platform',
-  hasAccountInPath: true,
-});
-describeRouteSecurity('POST /api/v1/accounts/{id}/kyb', () => f, {
-  method: 'POST',
-  path: (id) => `/api/v1/accounts/${id}/kyb`,
-  body: () => validKyb(),
-  scope: 'platform',
-  hasAccountInPath: true,
-});
-describeRouteSecurity('GET /api/v1/accounts/{id}/verification', () => f, {
-  method: 'GET',
-  path: (id) => `/api/v1/accounts/${id}/verification`,
-  scope: 'any',
-  hasAccountInPath: true,
-});
-describeRouteSecurity('POST /api/v1/sandbox/accounts/{id}/verification', () => f, {
-  method: 'POST',
-  path: (id) => `/api/v1/sandbox/accounts/${id}/verification`,
-  body: () => ({ status: 'approved' }),
-  scope: 'platform',
-  hasAccountInPath: true,
-  sandboxOnly: true,
-});
 
 const key = () => f.platform.keys.sandbox;
 const newAccount = () => createTestConnectedAccount(ctx, f.platform, 'sandbox');

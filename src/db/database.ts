@@ -5,7 +5,6 @@ import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Environment } from '../lib/environments.ts';
 import type { CoreDb, CoreTables, EnvDb } from './schema.ts';
-import { transactionHooks } from './transaction-hooks.ts';
 
 // int8 columns hold money in minor units; never let them become floats.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => BigInt(value));
@@ -19,12 +18,19 @@ export interface Tx {
   notify(channel: string, payload: string): Promise<void>;
 }
 
+export interface OpenTransaction {
+  tx: Tx;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
   readonly pool: pg.Pool;
   readonly core: CoreDb;
   env(environment: Environment): EnvDb;
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** BEGIN on a connection of its own; the caller must end it with commit or rollback (see runUnitOfWork). */
+  beginTransaction(): Promise<OpenTransaction>;
   /** Subscribes to a notify channel; onGap runs when the subscription was interrupted and messages may be lost. */
   listen(channel: string, onMessage: Notification, onGap?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -59,14 +65,18 @@ function wrap(
     pool,
     core,
     env: (environment) => envHandle(core, environment),
-    transaction: (fn) =>
-      core.transaction().execute(async (trx) => {
-        const tx = makeTx(trx);
-        const result = await fn(tx);
-        // e.g. the request's idempotency key is marked "applied" in the same commit as the movement it produced
-        await transactionHooks.getStore()?.beforeCommit(tx);
-        return result;
-      }),
+    beginTransaction: async () => {
+      const trx = await core.startTransaction().execute();
+      return {
+        tx: makeTx(trx),
+        commit: async () => {
+          await trx.commit().execute();
+        },
+        rollback: async () => {
+          await trx.rollback().execute();
+        },
+      };
+    },
     listen,
     close: async () => {
       await core.destroy(); // ends the pool

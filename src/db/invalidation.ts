@@ -1,6 +1,7 @@
 // Cache invalidation across server processes: a NOTIFY sent inside the writing transaction, plus immediate local delivery.
 import type { Environment } from '../lib/environments.ts';
-import type { Database, Tx } from './database.ts';
+import type { Database } from './database.ts';
+import type { UnitOfWork } from './unit-of-work.ts';
 
 export type Invalidation =
   | { kind: 'api_key'; keyId: string }
@@ -28,14 +29,15 @@ export class InvalidationBus {
     );
   }
 
-  /** Inside the transaction that makes the change: other processes hear of it only if it commits. */
-  async publish(tx: Tx, message: Invalidation): Promise<void> {
+  /**
+   * Part of the unit of work that makes the change: the NOTIFY is queued in its transaction, so other processes hear
+   * of it only if it commits; this process applies it right after the commit, so it never serves the old state even
+   * for the milliseconds the NOTIFY takes to come back.
+   */
+  async publish(work: UnitOfWork, message: Invalidation): Promise<void> {
+    const tx = await work.transaction();
     await tx.notify(channel, JSON.stringify(message));
-  }
-
-  /** After commit, so this process never serves the old state even for the milliseconds NOTIFY takes to come back. */
-  applyLocally(message: Invalidation): void {
-    this.deliver(message);
+    work.afterCommit(() => this.deliver(message));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 // Authentication and scoping for /api/v1: key → Principal → Scope, before any route looks at the request.
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler, RouteOptions } from 'fastify';
 import { authenticateBearer, onBehalfOfValue, resolveScope, type ConnectionMemos, type Outcome } from '../auth/authenticate.ts';
 import type { Principal, Scope } from '../lib/actor.ts';
 import { ApiError } from '../lib/errors.ts';
@@ -15,7 +15,10 @@ declare module 'fastify' {
     scope?: Scope;
   }
   interface FastifyContextConfig {
-    /** 'platform': refuses x-on-behalf-of for a connected account (PLATFORM_SCOPE_REQUIRED). Default: any scope. */
+    /**
+     * 'platform': refuses x-on-behalf-of for a connected account (PLATFORM_SCOPE_REQUIRED); 'any': the platform or,
+     * with x-on-behalf-of, one of its connected accounts. Required on every /api/v1 route (see requireDeclaration).
+     */
     scope?: 'platform' | 'any';
   }
 }
@@ -27,6 +30,19 @@ export function scopeOf(request: { scope?: Scope }): Scope {
 }
 
 type HookDone = HookHandlerDoneFunction;
+
+/**
+ * Every /api/v1 route states its security in its own declaration — who may call it (scope) and which limit it counts
+ * against — so no route can be added with a forgotten default. A route without them fails at start-up, not in use.
+ */
+function requireDeclaration(route: RouteOptions): { scope: 'platform' | 'any'; rateLimitGroup: RateLimitGroup } {
+  const config = route.config as FastifyContextConfig | undefined;
+  if (route.method === 'HEAD') return { scope: config?.scope ?? 'any', rateLimitGroup: config?.rateLimitGroup ?? 'general' };
+  if (config?.scope === undefined || config.rateLimitGroup === undefined) {
+    throw new Error(`${String(route.method)} ${route.url} must declare config.scope and config.rateLimitGroup`);
+  }
+  return { scope: config.scope, rateLimitGroup: config.rateLimitGroup };
+}
 
 /** What the hook needs to know of the route it guards, read once when the route is registered. */
 interface GuardedRoute {
@@ -87,10 +103,8 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services): vo
   // The hook is attached to each route as it is registered, with what it needs of that route's config: reading
   // request.routeOptions per request would build and freeze a new options object every time.
   app.addHook('onRoute', (routeOptions) => {
-    const route: GuardedRoute = {
-      platformOnly: routeOptions.config?.scope === 'platform',
-      rateLimitGroup: routeOptions.config?.rateLimitGroup ?? 'general',
-    };
+    const config = requireDeclaration(routeOptions);
+    const route: GuardedRoute = { platformOnly: config.scope === 'platform', rateLimitGroup: config.rateLimitGroup };
     const guard: onRequestHookHandler = (request, reply, done) => {
       // The connection keeps memos: a kept-alive client repeating its header is not hashed again (see BearerMemo).
       const connection = request.raw.socket as ConnectionMemos;

@@ -1,14 +1,17 @@
-// Idempotency for creating POSTs (spec §2), as route config: `config: { idempotent: true }` (or
+// Idempotency for creating POSTs (spec §2), declared in the route: `config: { idempotent: true }` (or
 // `{ bodyField: 'idempotency_key' }` to also accept the key in the body). Replays carry `idempotent-replayed: true`.
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import { transactionHooks } from '../db/transaction-hooks.ts';
+//
+// The key is claimed before the handler runs (preHandler). A success is stored by the route's unit of work, in the
+// same transaction as the change (see reply-from-work.ts), so no crash can leave a change applied without the answer
+// a retry must replay. An error answer changed nothing; onSend stores it (a 4xx is the answer to replay) or frees the
+// key (a 5xx is our failure, not an answer: the retry runs afresh).
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import {
   claimIdempotencyKey,
   hashRequest,
-  markIdempotencyKeyApplied,
   parseIdempotencyKey,
   releaseIdempotencyKey,
-  storeIdempotentResponse,
+  storeIdempotentErrorResponse,
   type Claim,
 } from '../domain/idempotency/idempotency.ts';
 import { ApiError } from '../lib/errors.ts';
@@ -22,6 +25,7 @@ declare module 'fastify' {
     idempotent?: IdempotencyOption;
   }
   interface FastifyRequest {
+    /** The claimed Idempotency-Key while its answer is not yet recorded; cleared once it is. */
     idempotencyClaim?: Claim;
   }
 }
@@ -42,14 +46,18 @@ function keyOf(request: FastifyRequest, option: IdempotencyOption): string | und
 
 /** Registers the mechanism on an /api/v1 instance; must run before the routes that use it are declared. */
 export function registerIdempotency(app: FastifyInstance, services: Services): void {
-  const recordAnswer = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+  const recordErrorAnswer = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
     const claim = request.idempotencyClaim;
     if (!claim) return payload;
     request.idempotencyClaim = undefined;
     try {
-      // Our failures are not answers to replay: free the key (unless the change was applied) so a retry runs again.
+      if (reply.statusCode < 400) {
+        // Every idempotent handler answers through replyFromWork, which records a success with its change; reaching
+        // here means one does not, and its answer could be lost to a crash.
+        request.log.error({ route: request.routeOptions.url }, 'an idempotent route answered outside its unit of work');
+      }
       if (reply.statusCode >= 500 || reply.errorCode === 'IDEMPOTENCY_KEY_IN_USE') await releaseIdempotencyKey(services, claim);
-      else await storeIdempotentResponse(services, claim, reply.statusCode, typeof payload === 'string' ? payload : String(payload));
+      else await storeIdempotentErrorResponse(services, claim, reply.statusCode, typeof payload === 'string' ? payload : String(payload));
     } catch (error) {
       request.log.error({ err: error }, 'could not record the idempotent response');
     }
@@ -59,24 +67,21 @@ export function registerIdempotency(app: FastifyInstance, services: Services): v
   app.addHook('onRoute', (route) => {
     const option = route.config?.idempotent;
     if (!option) return;
-    const handler = route.handler as (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => unknown;
-    const wrapped = async function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const claimKey: preHandlerAsyncHookHandler = async (request, reply) => {
       const key = keyOf(request, option);
-      if (key === undefined) return handler.call(this, request, reply);
+      if (key === undefined) return;
       const scope = scopeOf(request);
       const requestHash = hashRequest({ method: request.method, path: request.url.split('?')[0] ?? '', accountId: scope.accountId, body: request.body });
       const outcome = await claimIdempotencyKey(services, scope, key, requestHash);
       if (outcome.kind === 'replay') {
-        return reply.code(outcome.status).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(outcome.body);
+        await reply.code(outcome.status).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(outcome.body);
+        return;
       }
-      const claim = outcome.claim;
-      request.idempotencyClaim = claim;
-      return transactionHooks.run({ beforeCommit: (tx) => markIdempotencyKeyApplied(tx, claim, services.now()) }, () => handler.call(this, request, reply));
+      request.idempotencyClaim = outcome.claim;
     };
-    route.handler = wrapped as RouteHandlerMethod;
-    // Only idempotent routes pay for recording the answer; every other response skips this hook entirely.
-    const existing = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend];
-    route.onSend = [...existing, recordAnswer] as typeof route.onSend;
+    const hooks = <T>(existing: T | T[] | undefined): T[] => (existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]);
+    route.preHandler = [...hooks(route.preHandler), claimKey] as typeof route.preHandler;
+    // Only idempotent routes pay for this hook; every other response skips it entirely.
+    route.onSend = [...hooks(route.onSend), recordErrorAnswer] as typeof route.onSend;
   });
-
 }

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Environment } from '../../src/lib/environments.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { Capability } from '../../src/lib/capabilities.ts';
+import { runUnitOfWork } from '../../src/db/unit-of-work.ts';
 import type { TestContext } from './context.ts';
 
 /** Stands in for the onboarding flow (KYC + decision + activation), which lives in another module. */
@@ -13,8 +14,11 @@ export async function approveAccount(
   accountId: string,
   capabilities: Capability[] = ['inbound_payments', 'payouts', 'fx_conversion'],
 ): Promise<void> {
-  await ctx.services.db.env(environment).updateTable('accounts').set({ verification_status: 'approved', capabilities }).where('id', '=', accountId).execute();
-  ctx.services.invalidation.applyLocally({ kind: 'account', environment, accountId });
+  await runUnitOfWork(ctx.services.db, async (work) => {
+    const tx = await work.transaction();
+    await tx.env(environment).updateTable('accounts').set({ verification_status: 'approved', capabilities }).where('id', '=', accountId).execute();
+    await ctx.services.invalidation.publish(work, { kind: 'account', environment, accountId });
+  });
 }
 
 export const bankDestination = { bsb: '062000', account_number: '12345678', account_name: 'Jane Citizen' };

@@ -1,6 +1,7 @@
 // Settings › API Keys: list per environment, generate (secret shown once), delete with confirmation, requests per key.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Environment } from '../../lib/environments.ts';
+import { runUnitOfWork } from '../../db/unit-of-work.ts';
 import { createApiKey, deleteApiKey, listApiKeys, type KeyActor } from '../../domain/api-keys/api-keys.ts';
 import { ApiError } from '../../lib/errors.ts';
 import { listRequestLog } from '../../domain/request-log/request-log.ts';
@@ -81,7 +82,7 @@ export async function apiKeyRoutes(app: FastifyInstance, services: Services): Pr
     }
     let created;
     try {
-      created = await createApiKey(services, keyActor(ctx.user), { platformId: ctx.user.platformId, environment: ctx.environment, name });
+      created = await runUnitOfWork(services.db, (work) => createApiKey(services, work, keyActor(ctx.user), { platformId: ctx.user.platformId, environment: ctx.environment, name }));
     } catch (error) {
       generateForms.release(ctx.user.sessionId, formId);
       throw error;
@@ -101,7 +102,7 @@ export async function apiKeyRoutes(app: FastifyInstance, services: Services): Pr
     const ctx = context(request);
     const key = await findKey(ctx.user, ctx.environment, String((request.params as { keyId: string }).keyId));
     try {
-      await deleteApiKey(services, keyActor(ctx.user), key.id);
+      await runUnitOfWork(services.db, (work) => deleteApiKey(services, work, keyActor(ctx.user), key.id));
     } catch (error) {
       // Deleted meanwhile (another tab, a teammate): the outcome the user wanted already holds.
       if (!(error instanceof ApiError && error.code === 'API_KEY_ALREADY_DELETED')) throw error;

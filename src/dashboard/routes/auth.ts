@@ -1,6 +1,7 @@
 // Sign-in, sign-out, the one-time set-password / invitation link, and changing one's password.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../lib/errors.ts';
+import { runUnitOfWork } from '../../db/unit-of-work.ts';
 import { endSession, sessionAbsoluteTtlMs } from '../../domain/users/sessions.ts';
 import { changePassword, readPasswordToken, setPasswordWithToken, signIn } from '../../domain/users/users.ts';
 import type { Services } from '../../services.ts';
@@ -77,7 +78,7 @@ export async function authRoutes(app: FastifyInstance, services: Services, names
       sendPage(reply, setPasswordView({ csrf: publicCsrf(request, reply, names), token, info, error: message }), status);
     if (password !== field(form, 'confirm_password', 256)) return again('The two passwords are not the same.');
     try {
-      await setPasswordWithToken(services, token, password);
+      await runUnitOfWork(services.db, (work) => setPasswordWithToken(services, work, token, password));
     } catch (error) {
       if (error instanceof ApiError && error.code === 'INVALID_REQUEST') return again(error.message);
       if (error instanceof ApiError && error.code === 'PASSWORD_TOKEN_INVALID') return sendPage(reply, invalidLinkView(error.message), 400);
@@ -99,7 +100,9 @@ export async function authRoutes(app: FastifyInstance, services: Services, names
       return sendPage(reply, passwordView(ctx, { error: 'The two new passwords are not the same.' }), 400);
     }
     try {
-      await changePassword(services, ctx.user, { currentPassword: field(form, 'current_password', 256), newPassword, ip: request.ip });
+      await runUnitOfWork(services.db, (work) =>
+        changePassword(services, work, ctx.user, { currentPassword: field(form, 'current_password', 256), newPassword, ip: request.ip }),
+      );
     } catch (error) {
       if (error instanceof ApiError && ['INVALID_REQUEST', 'PASSWORD_INCORRECT', 'SIGN_IN_THROTTLED'].includes(error.code)) {
         return sendPage(reply, passwordView(ctx, { error: error.message }), error.status);

@@ -1,6 +1,7 @@
 // Connected accounts: create, list, read; and which account a request with a path id acts on.
 import type { AccountRow } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { isCountryCode } from '../../lib/countries.ts';
 import { isEmailAddress } from '../../lib/email.ts';
 import { newId } from '../../lib/ids.ts';
@@ -26,7 +27,7 @@ export function assertPlatformScope(scope: Scope): void {
   if (!scope.isPlatformScope) throw new ApiError('PLATFORM_SCOPE_REQUIRED');
 }
 
-export async function createConnectedAccount(deps: Deps, scope: Scope, input: CreateConnectedAccountInput): Promise<AccountRow> {
+export async function createConnectedAccount(deps: Deps, work: UnitOfWork, scope: Scope, input: CreateConnectedAccountInput): Promise<AccountRow> {
   assertPlatformScope(scope);
   if (input.customerType !== 'individual' && input.customerType !== 'business') {
     throw invalidField('customer_type', 'customer_type must be "individual" or "business".');
@@ -45,9 +46,8 @@ export async function createConnectedAccount(deps: Deps, scope: Scope, input: Cr
   const customerType = input.customerType;
   const now = deps.now();
   try {
-    // In a transaction (of one statement) so an Idempotency-Key is marked applied in the same commit as the account.
-    return await deps.db.transaction((tx) =>
-      tx
+    const tx = await work.transaction();
+    return await tx
       .env(scope.environment)
       .insertInto('accounts')
       .values({
@@ -63,8 +63,7 @@ export async function createConnectedAccount(deps: Deps, scope: Scope, input: Cr
         updated_at: now,
       })
       .returningAll()
-      .executeTakeFirstOrThrow(),
-    );
+      .executeTakeFirstOrThrow();
   } catch (error) {
     // The unique index, not a prior SELECT, decides: two concurrent creates with one reference_id cannot both win.
     if (isUniqueViolation(error, 'accounts_reference_id')) {

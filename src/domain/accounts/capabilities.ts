@@ -3,10 +3,11 @@ import type { Environment } from '../../lib/environments.ts';
 import type { AccountRow } from '../../db/schema.ts';
 import { capabilities, isCapability, type Capability } from '../../lib/capabilities.ts';
 import type { OperatorActor, Scope } from '../../lib/actor.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../../lib/errors.ts';
 import { requirePlatform } from '../platforms/platforms.ts';
-import { changeAccounts, recordCapabilityEvent, type CapabilityChangeCause } from './account-changes.ts';
+import { recordCapabilityEvent, type CapabilityChangeCause } from './capability-events.ts';
 import { resolvePathAccount } from './accounts.ts';
 import { decideCapabilityUse } from './capability-gate.ts';
 
@@ -52,6 +53,7 @@ export function decideCapabilityChange(
 
 async function applyCapabilityChange(
   deps: Deps,
+  work: UnitOfWork,
   environment: Environment,
   accountId: string,
   capability: Capability,
@@ -59,31 +61,31 @@ async function applyCapabilityChange(
   cause: CapabilityChangeCause,
   guard: (account: AccountRow) => void,
 ): Promise<AccountRow> {
-  return changeAccounts(deps, async (tx, markChanged) => {
-    const env = tx.env(environment);
-    // FOR UPDATE: an activation racing a verification withdrawal must see the withdrawal (and fail) or happen before it
-    // (and be switched off by it) — never write a capability back onto an account that just lost its approval.
-    const account = await env.selectFrom('accounts').selectAll().where('id', '=', accountId).forUpdate().executeTakeFirst();
-    if (!account) throw new ApiError('ACCOUNT_NOT_FOUND', undefined, { account_id: accountId });
-    guard(account);
-    const refusal = decideCapabilityChange(account, capability, change);
-    if (refusal) throw refusal;
-    const next = change === 'activate' ? capabilities.filter((c) => c === capability || account.capabilities.includes(c)) : account.capabilities.filter((c) => c !== capability);
-    const updated = await env
-      .updateTable('accounts')
-      .set({ capabilities: next, updated_at: deps.now() })
-      .where('id', '=', accountId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordCapabilityEvent(tx, environment, updated, capability, change === 'activate' ? 'active' : 'inactive', cause);
-    await markChanged(environment, accountId);
-    return updated;
-  });
+  const tx = await work.transaction();
+  const env = tx.env(environment);
+  // FOR UPDATE: an activation racing a verification withdrawal must see the withdrawal (and fail) or happen before it
+  // (and be switched off by it) — never write a capability back onto an account that just lost its approval.
+  const account = await env.selectFrom('accounts').selectAll().where('id', '=', accountId).forUpdate().executeTakeFirst();
+  if (!account) throw new ApiError('ACCOUNT_NOT_FOUND', undefined, { account_id: accountId });
+  guard(account);
+  const refusal = decideCapabilityChange(account, capability, change);
+  if (refusal) throw refusal;
+  const next = change === 'activate' ? capabilities.filter((c) => c === capability || account.capabilities.includes(c)) : account.capabilities.filter((c) => c !== capability);
+  const updated = await env
+    .updateTable('accounts')
+    .set({ capabilities: next, updated_at: deps.now() })
+    .where('id', '=', accountId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordCapabilityEvent(tx, environment, updated, capability, change === 'activate' ? 'active' : 'inactive', cause);
+  await deps.invalidation.publish(work, { kind: 'account', environment, accountId });
+  return updated;
 }
 
 /** POST/DELETE /accounts/{id}/capabilities/{name}: the platform switches a capability of one of its connected accounts. */
 export async function changeConnectedCapability(
   deps: Deps,
+  work: UnitOfWork,
   scope: Scope,
   accountId: string,
   name: string,
@@ -93,18 +95,19 @@ export async function changeConnectedCapability(
   const account = await resolvePathAccount(deps, scope, accountId);
   // Keys inherit the platform's capabilities; only the operator changes those.
   if (account.type !== 'connected') throw new ApiError('PLATFORM_ACCOUNT_MANAGED_BY_OPERATOR', undefined, { account_id: accountId });
-  return applyCapabilityChange(deps, scope.environment, account.id, capability, change, change === 'activate' ? 'activated' : 'deactivated', () => undefined);
+  return applyCapabilityChange(deps, work, scope.environment, account.id, capability, change, change === 'activate' ? 'activated' : 'deactivated', () => undefined);
 }
 
 /** The operator enables or disables a capability of a platform account in one environment. */
 export async function changePlatformCapability(
   deps: Deps,
+  work: UnitOfWork,
   _actor: OperatorActor,
   input: { platformId: string; environment: Environment; capability: string; change: CapabilityChange },
 ): Promise<AccountRow> {
   const capability = parseCapability(input.capability);
   await requirePlatform(deps, input.platformId);
-  return applyCapabilityChange(deps, input.environment, input.platformId, capability, input.change, 'operator', (account) => {
+  return applyCapabilityChange(deps, work, input.environment, input.platformId, capability, input.change, 'operator', (account) => {
     if (account.type !== 'platform') throw new ApiError('PLATFORM_NOT_FOUND');
   });
 }

@@ -1,12 +1,13 @@
 // The verification state machine: identity submission, decisions (sandbox helper or operator), the review queue.
 import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import type { AccountRow, VerificationDecider, VerificationKind, VerificationRow, VerificationStatus } from '../../db/schema.ts';
 import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
-import { changeAccounts, recordCapabilityEvent } from './account-changes.ts';
+import { recordCapabilityEvent } from './capability-events.ts';
 import { resolvePathAccount } from './accounts.ts';
 import { validateKyb, validateKyc, type KybIdentity, type KybInput, type KycIdentity, type KycInput } from './identity.ts';
 
@@ -66,7 +67,7 @@ function assertConnected(account: AccountRow): void {
   if (account.type !== 'connected') throw new ApiError('PLATFORM_ACCOUNT_MANAGED_BY_OPERATOR', undefined, { account_id: account.id });
 }
 
-export async function submitIdentity(deps: Deps, scope: Scope, accountId: string, submission: Submission): Promise<VerificationView> {
+export async function submitIdentity(deps: Deps, work: UnitOfWork, scope: Scope, accountId: string, submission: Submission): Promise<VerificationView> {
   const cached = await resolvePathAccount(deps, scope, accountId);
   assertConnected(cached);
   if (submission.kind === 'kyc' && cached.customer_type !== 'individual') {
@@ -80,46 +81,45 @@ export async function submitIdentity(deps: Deps, scope: Scope, accountId: string
     submission.kind === 'kyc' ? validateKyc(submission.input, now) : validateKyb(submission.input, now);
   const environment = scope.environment;
 
-  return changeAccounts(deps, async (tx, markChanged) => {
-    const account = await lockAccount(tx, environment, accountId);
-    const refusal = decideSubmission(account.verification_status);
-    if (refusal) throw new ApiError(refusal, undefined, { account_id: accountId, verification_status: account.verification_status });
-    const previous = account.verification_status;
-    const env = tx.env(environment);
-    const verification = await env
-      .insertInto('verifications')
-      .values({
-        account_id: accountId,
-        platform_id: account.platform_id,
+  const tx = await work.transaction();
+  const account = await lockAccount(tx, environment, accountId);
+  const refusal = decideSubmission(account.verification_status);
+  if (refusal) throw new ApiError(refusal, undefined, { account_id: accountId, verification_status: account.verification_status });
+  const previous = account.verification_status;
+  const env = tx.env(environment);
+  const verification = await env
+    .insertInto('verifications')
+    .values({
+      account_id: accountId,
+      platform_id: account.platform_id,
+      kind: submission.kind,
+      identity: JSON.stringify(identity),
+      submitted_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc.column('account_id').doUpdateSet((eb) => ({
         kind: submission.kind,
         identity: JSON.stringify(identity),
+        submission_count: eb('verifications.submission_count', '+', 1),
         submitted_at: now,
+        reason: null,
+        decided_at: null,
+        decided_by: null,
         updated_at: now,
-      })
-      .onConflict((oc) =>
-        oc.column('account_id').doUpdateSet((eb) => ({
-          kind: submission.kind,
-          identity: JSON.stringify(identity),
-          submission_count: eb('verifications.submission_count', '+', 1),
-          submitted_at: now,
-          reason: null,
-          decided_at: null,
-          decided_by: null,
-          updated_at: now,
-        })),
-      )
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const updated = await env
-      .updateTable('accounts')
-      .set({ verification_status: 'pending', updated_at: now })
-      .where('id', '=', accountId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordVerificationEvent(tx, environment, updated, verification, previous);
-    await markChanged(environment, accountId);
-    return { account: updated, verification };
-  });
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const updated = await env
+    .updateTable('accounts')
+    .set({ verification_status: 'pending', updated_at: now })
+    .where('id', '=', accountId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordVerificationEvent(tx, environment, updated, verification, previous);
+  await deps.invalidation.publish(work, { kind: 'account', environment, accountId });
+  return { account: updated, verification };
 }
 
 export async function getVerification(deps: Deps, scope: Scope, accountId: string): Promise<VerificationView> {
@@ -144,7 +144,7 @@ export interface DecisionInput {
 export type Decider = { kind: 'sandbox'; scope: Scope } | { kind: 'operator'; actor: OperatorActor; environment: Environment };
 
 /** Sandbox: the platform decides its own connected accounts with a sandbox key. Production: only the operator. */
-export async function decideVerification(deps: Deps, decider: Decider, accountId: string, input: DecisionInput): Promise<VerificationView> {
+export async function decideVerification(deps: Deps, work: UnitOfWork, decider: Decider, accountId: string, input: DecisionInput): Promise<VerificationView> {
   let environment: Environment;
   if (decider.kind === 'sandbox') {
     if (decider.scope.environment !== 'sandbox') throw new ApiError('SANDBOX_ONLY');
@@ -161,35 +161,34 @@ export async function decideVerification(deps: Deps, decider: Decider, accountId
   const decidedBy: VerificationDecider = decider.kind;
   const now = deps.now();
 
-  return changeAccounts(deps, async (tx, markChanged) => {
-    const account = await tx.env(environment).selectFrom('accounts').selectAll().where('id', '=', accountId).forUpdate().executeTakeFirst();
-    // The operator names accounts by id alone; a platform account is not something it reviews.
-    if (!account || account.type !== 'connected') throw new ApiError('ACCOUNT_NOT_FOUND', undefined, { account_id: accountId });
-    const previous = account.verification_status;
-    if (!isDecisionAllowed(previous, next)) {
-      throw new ApiError('VERIFICATION_NOT_PENDING', undefined, { account_id: accountId, verification_status: previous, requested_status: next });
-    }
-    const env = tx.env(environment);
-    // Withdrawing an approval switches every capability off in the same statement: the capabilities_need_approval
-    // constraint would refuse the status change otherwise, and no request may use a capability after this commits.
-    const withdrawn = next === 'approved' ? [] : account.capabilities;
-    const updated = await env
-      .updateTable('accounts')
-      .set({ verification_status: next, capabilities: next === 'approved' ? account.capabilities : [], updated_at: now })
-      .where('id', '=', accountId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const verification = await env
-      .updateTable('verifications')
-      .set({ reason, decided_at: now, decided_by: decidedBy, updated_at: now })
-      .where('account_id', '=', accountId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordVerificationEvent(tx, environment, updated, verification, previous);
-    for (const capability of withdrawn) await recordCapabilityEvent(tx, environment, updated, capability, 'inactive', 'verification_withdrawn');
-    await markChanged(environment, accountId);
-    return { account: updated, verification };
-  });
+  const tx = await work.transaction();
+  const account = await tx.env(environment).selectFrom('accounts').selectAll().where('id', '=', accountId).forUpdate().executeTakeFirst();
+  // The operator names accounts by id alone; a platform account is not something it reviews.
+  if (!account || account.type !== 'connected') throw new ApiError('ACCOUNT_NOT_FOUND', undefined, { account_id: accountId });
+  const previous = account.verification_status;
+  if (!isDecisionAllowed(previous, next)) {
+    throw new ApiError('VERIFICATION_NOT_PENDING', undefined, { account_id: accountId, verification_status: previous, requested_status: next });
+  }
+  const env = tx.env(environment);
+  // Withdrawing an approval switches every capability off in the same statement: the capabilities_need_approval
+  // constraint would refuse the status change otherwise, and no request may use a capability after this commits.
+  const withdrawn = next === 'approved' ? [] : account.capabilities;
+  const updated = await env
+    .updateTable('accounts')
+    .set({ verification_status: next, capabilities: next === 'approved' ? account.capabilities : [], updated_at: now })
+    .where('id', '=', accountId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const verification = await env
+    .updateTable('verifications')
+    .set({ reason, decided_at: now, decided_by: decidedBy, updated_at: now })
+    .where('account_id', '=', accountId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordVerificationEvent(tx, environment, updated, verification, previous);
+  for (const capability of withdrawn) await recordCapabilityEvent(tx, environment, updated, capability, 'inactive', 'verification_withdrawn');
+  await deps.invalidation.publish(work, { kind: 'account', environment, accountId });
+  return { account: updated, verification };
 }
 
 async function recordVerificationEvent(

@@ -2,6 +2,7 @@
 import type { Environment } from '../../lib/environments.ts';
 import { generateApiKey } from '../../lib/api-key.ts';
 import type { ApiKeyRow } from '../../db/schema.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
@@ -31,14 +32,14 @@ function assertActorOwns(actor: KeyActor, platformId: string): void {
   if (actor.kind === 'user' && actor.platformId !== platformId) throw new ApiError('PLATFORM_NOT_FOUND');
 }
 
-export async function createApiKey(deps: Deps, actor: KeyActor, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+export async function createApiKey(deps: Deps, work: UnitOfWork, actor: KeyActor, input: CreateApiKeyInput): Promise<CreatedApiKey> {
   assertActorOwns(actor, input.platformId);
   const name = (input.name ?? '').trim() || `${input.environment === 'production' ? 'Production' : 'Sandbox'} key`;
   if (name.length > 100) throw invalidField('name', 'name must be at most 100 characters.');
   await requirePlatform(deps, input.platformId);
   const generated = generateApiKey(input.environment);
-  const key = await deps.db.transaction(async (tx) => {
-    const row = await tx.core
+  const tx = await work.transaction();
+  const key = await tx.core
       .insertInto('core.api_keys')
       .values({
         id: newId('apiKey'),
@@ -52,13 +53,11 @@ export async function createApiKey(deps: Deps, actor: KeyActor, input: CreateApi
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordEvent(tx, input.environment, {
-      platformId: input.platformId,
-      accountId: input.platformId,
-      type: 'api_key.created',
-      data: { id: row.id, name: row.name, hint: row.hint, environment: row.environment },
-    });
-    return row;
+  await recordEvent(tx, input.environment, {
+    platformId: input.platformId,
+    accountId: input.platformId,
+    type: 'api_key.created',
+    data: { id: key.id, name: key.name, hint: key.hint, environment: key.environment },
   });
   return { key, secret: generated.secret };
 }
@@ -71,29 +70,27 @@ export async function listApiKeys(deps: Deps, actor: KeyActor, platformId: strin
   return query.orderBy('id', 'desc').execute();
 }
 
-export async function deleteApiKey(deps: Deps, actor: KeyActor, keyId: string): Promise<ApiKeyRow> {
-  const deleted = await deps.db.transaction(async (tx) => {
-    // The row lock makes two concurrent deletes of one key produce one event and one 409, not two events.
-    const current = await tx.core.selectFrom('core.api_keys').selectAll().where('id', '=', keyId).forUpdate().executeTakeFirst();
-    if (!current || (actor.kind === 'user' && current.platform_id !== actor.platformId)) throw new ApiError('API_KEY_NOT_FOUND');
-    if (current.revoked_at) throw new ApiError('API_KEY_ALREADY_DELETED');
-    const row = await tx.core
-      .updateTable('core.api_keys')
-      .set({ revoked_at: deps.now() })
-      .where('id', '=', keyId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordEvent(tx, row.environment, {
-      platformId: row.platform_id,
-      accountId: row.platform_id,
-      type: 'api_key.deleted',
-      data: { id: row.id, name: row.name, hint: row.hint, environment: row.environment, deleted_by: actorLabel(actor) },
-    });
-    await deps.invalidation.publish(tx, { kind: 'api_key', keyId });
-    return row;
+/** Revoked on every server process: NOTIFY with the commit for the others, and this one drops the key after the commit. */
+export async function deleteApiKey(deps: Deps, work: UnitOfWork, actor: KeyActor, keyId: string): Promise<ApiKeyRow> {
+  const tx = await work.transaction();
+  // The row lock makes two concurrent deletes of one key produce one event and one 409, not two events.
+  const current = await tx.core.selectFrom('core.api_keys').selectAll().where('id', '=', keyId).forUpdate().executeTakeFirst();
+  if (!current || (actor.kind === 'user' && current.platform_id !== actor.platformId)) throw new ApiError('API_KEY_NOT_FOUND');
+  if (current.revoked_at) throw new ApiError('API_KEY_ALREADY_DELETED');
+  const row = await tx.core
+    .updateTable('core.api_keys')
+    .set({ revoked_at: deps.now() })
+    .where('id', '=', keyId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordEvent(tx, row.environment, {
+    platformId: row.platform_id,
+    accountId: row.platform_id,
+    type: 'api_key.deleted',
+    data: { id: row.id, name: row.name, hint: row.hint, environment: row.environment, deleted_by: actorLabel(actor) },
   });
-  deps.invalidation.applyLocally({ kind: 'api_key', keyId });
-  return deleted;
+  await deps.invalidation.publish(work, { kind: 'api_key', keyId });
+  return row;
 }
 
 /** A key seen in a URL is compromised: it may sit in proxy logs and browser history. Flag it so the dashboard says so. */

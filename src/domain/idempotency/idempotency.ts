@@ -1,5 +1,5 @@
-// Idempotency-Key records (spec §2): claim a key before running a request, mark it applied in the request's own
-// commit, store the response for replay. Scoped to the key's platform and environment; kept 24 hours.
+// Idempotency-Key records (spec §2): claim a key before running a request, then record the answer — with the change,
+// in the request's own commit — for replay. Scoped to the key's platform and environment; kept 24 hours.
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Tx } from '../../db/database.ts';
@@ -77,6 +77,7 @@ export async function claimIdempotencyKey(deps: Deps, scope: Scope, key: string,
     }
     throw new ApiError(
       'IDEMPOTENCY_KEY_IN_USE',
+      // Only records written before answers were stored with their change can be applied without an answer.
       existing.committed_at
         ? 'The first request with this Idempotency-Key was applied but its response was not recorded (the server stopped); look the result up instead of retrying.'
         : undefined,
@@ -87,14 +88,16 @@ export async function claimIdempotencyKey(deps: Deps, scope: Scope, key: string,
 }
 
 /**
- * Inside the request's write transaction: the key is "applied" in the same commit as the change. If a retry took the
- * claim over meanwhile (this request outlived claimTtlMs), this fails and the change rolls back: at most one applies.
+ * Inside the unit of work that made the change: the key is marked applied and its exact answer stored in the same
+ * commit, so a retry after a crash replays the answer byte for byte. Guarded by the claim token: if a retry took the
+ * claim over meanwhile (this request outlived idempotencyClaimTtlMs), this fails and the change rolls back, so at
+ * most one of them applies.
  */
-export async function markIdempotencyKeyApplied(tx: Tx, claim: Claim, now: Date): Promise<void> {
+export async function recordIdempotentResponse(tx: Tx, claim: Claim, response: { status: number; body: string }, now: Date): Promise<void> {
   const row = await tx
     .env(claim.environment)
     .updateTable('idempotency_keys')
-    .set({ committed_at: now })
+    .set({ committed_at: now, response_status: response.status, response_body: response.body })
     .where('platform_id', '=', claim.platformId)
     .where('key', '=', claim.key)
     .where('claim_token', '=', claim.token)
@@ -103,7 +106,8 @@ export async function markIdempotencyKeyApplied(tx: Tx, claim: Claim, now: Date)
   if (!row) throw new ApiError('IDEMPOTENCY_KEY_IN_USE', undefined, { idempotency_key: claim.key });
 }
 
-export async function storeIdempotentResponse(deps: Deps, claim: Claim, status: number, body: string): Promise<void> {
+/** An error answer (a 4xx) changed nothing, so it needs no transaction: it is stored on its own for replay. */
+export async function storeIdempotentErrorResponse(deps: Deps, claim: Claim, status: number, body: string): Promise<void> {
   await deps.db
     .env(claim.environment)
     .updateTable('idempotency_keys')

@@ -3,6 +3,7 @@
 import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
 import type { DepositRow } from '../../db/schema.ts';
+import { runUnitOfWork, type UnitOfWork } from '../../db/unit-of-work.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Currency } from '../../lib/currencies.ts';
 import { formatMinor, parseAmount, parseCurrency } from '../../lib/money.ts';
@@ -116,7 +117,7 @@ async function recordSettledEvent(tx: Tx, environment: Environment, row: Deposit
 }
 
 /** Sandbox: a third party pays in. Pending first, settled by the settler after the configured delay (or at once). */
-export async function createSandboxDeposit(deps: Deps, scope: Scope, input: DepositInput): Promise<DepositRow> {
+export async function createSandboxDeposit(deps: Deps, work: UnitOfWork, scope: Scope, input: DepositInput): Promise<DepositRow> {
   if (scope.environment !== 'sandbox') throw new ApiError('SANDBOX_ONLY');
   const account = await resolvePathAccount(deps, scope, input.accountId ?? scope.accountId);
   const currency = parseCurrency(input.currency);
@@ -125,11 +126,10 @@ export async function createSandboxDeposit(deps: Deps, scope: Scope, input: Depo
   const senderName = parseSenderName(input.senderName);
   const now = deps.now();
   const settleAt = input.settle === 'immediately' ? null : new Date(now.getTime() + deps.config.sandboxSettleDelayMs);
-  return deps.db.transaction(async (tx) => {
-    // FOR SHARE: inbound_payments cannot be switched off between this check and the commit.
-    await requireCapability(tx.env(scope.environment), { accountId: account.id }, 'inbound_payments', { lockRow: true });
-    return insertDeposit(tx, scope.environment, { platformId: scope.platformId, accountId: account.id, currency, amount, reference, senderName, source: 'sandbox', settleAt }, now);
-  });
+  const tx = await work.transaction();
+  // FOR SHARE: inbound_payments cannot be switched off between this check and the commit.
+  await requireCapability(tx.env(scope.environment), { accountId: account.id }, 'inbound_payments', { lockRow: true });
+  return insertDeposit(tx, scope.environment, { platformId: scope.platformId, accountId: account.id, currency, amount, reference, senderName, source: 'sandbox', settleAt }, now);
 }
 
 /**
@@ -138,6 +138,7 @@ export async function createSandboxDeposit(deps: Deps, scope: Scope, input: Depo
  */
 export async function recordOperatorDeposit(
   deps: Deps,
+  work: UnitOfWork,
   _actor: OperatorActor,
   input: DepositInput & { environment: Environment; accountId: string },
 ): Promise<DepositRow> {
@@ -146,16 +147,15 @@ export async function recordOperatorDeposit(
   const reference = parseReference(input.reference);
   const senderName = parseSenderName(input.senderName);
   const now = deps.now();
-  return deps.db.transaction(async (tx) => {
-    const account = await tx.env(input.environment).selectFrom('accounts').select(['id', 'platform_id']).where('id', '=', input.accountId).executeTakeFirst();
-    if (!account) throw new ApiError('ACCOUNT_NOT_FOUND', undefined, { account_id: input.accountId });
-    return insertDeposit(
-      tx,
-      input.environment,
-      { platformId: account.platform_id, accountId: account.id, currency, amount, reference, senderName, source: 'operator', settleAt: null },
-      now,
-    );
-  });
+  const tx = await work.transaction();
+  const account = await tx.env(input.environment).selectFrom('accounts').select(['id', 'platform_id']).where('id', '=', input.accountId).executeTakeFirst();
+  if (!account) throw new ApiError('ACCOUNT_NOT_FOUND', undefined, { account_id: input.accountId });
+  return insertDeposit(
+    tx,
+    input.environment,
+    { platformId: account.platform_id, accountId: account.id, currency, amount, reference, senderName, source: 'operator', settleAt: null },
+    now,
+  );
 }
 
 /** Settles one pending deposit; false when another settler (another process) got there first. */
@@ -178,24 +178,22 @@ async function settleDeposit(tx: Tx, environment: Environment, depositId: string
 }
 
 /** One pass of the settler: deposits due now, oldest first; SKIP LOCKED lets several server processes share the work. */
-export async function settleDueDeposits(deps: Deps, environment: Environment, limit = 50): Promise<number> {
-  const now = deps.now();
-  return deps.db.transaction(async (tx) => {
-    const due = await tx
-      .env(environment)
-      .selectFrom('deposits')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('settle_at', '<=', now)
-      .orderBy('settle_at')
-      .limit(limit)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    let settled = 0;
-    for (const { id } of due) if (await settleDeposit(tx, environment, id, now)) settled++;
-    return settled;
-  });
+export async function settleDueDeposits(work: UnitOfWork, environment: Environment, now: Date, limit = 50): Promise<number> {
+  const tx = await work.transaction();
+  const due = await tx
+    .env(environment)
+    .selectFrom('deposits')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('settle_at', '<=', now)
+    .orderBy('settle_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  let settled = 0;
+  for (const { id } of due) if (await settleDeposit(tx, environment, id, now)) settled++;
+  return settled;
 }
 
 /** The background settler in every server process: polls for due sandbox deposits. */
@@ -227,7 +225,8 @@ export class DepositSettler {
     let total = 0;
     for (const environment of this.deps.config.environments) {
       if (environment !== 'sandbox') continue; // production deposits are recorded settled by the operator
-      total += await settleDueDeposits(this.deps, environment);
+      // The settler is an edge like a route: each pass is its own unit of work.
+      total += await runUnitOfWork(this.deps.db, (work) => settleDueDeposits(work, environment, this.deps.now()));
     }
     return total;
   }

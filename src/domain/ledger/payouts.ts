@@ -1,6 +1,7 @@
 // Payouts: validate the destination, hold the funds while pending, then complete (payment_out for good) or fail (release).
 import type { Environment } from '../../lib/environments.ts';
 import type { PayoutRow, PayoutStatus } from '../../db/schema.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { newId } from '../../lib/ids.ts';
 import { currenciesPaidOutBy, currencyCatalogue, type Currency, type Network, type PayoutRail } from '../../lib/currencies.ts';
 import { formatMinor, parseAmount, parseCurrency } from '../../lib/money.ts';
@@ -67,7 +68,7 @@ export function parseDestination(type: CreatePayoutInput['destinationType'], des
   return { address, network };
 }
 
-export async function createPayout(deps: Deps, scope: Scope, input: CreatePayoutInput): Promise<PayoutRow> {
+export async function createPayout(deps: Deps, work: UnitOfWork, scope: Scope, input: CreatePayoutInput): Promise<PayoutRow> {
   const currency = parseCurrency(input.currency);
   const amount = parseAmount(input.amount, currency);
   const destination = parseDestination(input.destinationType, input.destination, currency);
@@ -75,41 +76,40 @@ export async function createPayout(deps: Deps, scope: Scope, input: CreatePayout
   const id = newId('payout');
   const now = deps.now();
   const accountId = scope.accountId;
-  return deps.db.transaction(async (tx) => {
-    const db = tx.env(scope.environment);
-    // FOR SHARE: the payouts capability cannot be switched off between this check and the commit.
-    await requireCapability(db, scope, 'payouts', { lockRow: true });
-    await claimReference(tx, scope.environment, accountId, reference, id, now);
-    await postMovement(tx, scope.environment, id, (balances) => decideHold(balances, { accountId, currency, amount }), [
-      { ledgerAccount: accountId, currency },
-      { ledgerAccount: clearing.payout, currency },
-    ], now);
-    const [transactionId] = await insertTransactions(
-      tx,
-      scope.environment,
-      [{ platformId: scope.platformId, accountId, movementId: id, type: 'payment_out', currency, amount: -amount, status: 'pending', reference, counterparty: { type: input.destinationType, ...destination } }],
-      now,
-    );
-    return db
-      .insertInto('payouts')
-      .values({
-        id,
-        platform_id: scope.platformId,
-        account_id: accountId,
-        currency,
-        amount,
-        destination_type: input.destinationType,
-        destination: JSON.stringify(destination),
-        reference,
-        status: 'pending',
-        failure_reason: null,
-        transaction_id: transactionId as string,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  });
+  const tx = await work.transaction();
+  const db = tx.env(scope.environment);
+  // FOR SHARE: the payouts capability cannot be switched off between this check and the commit.
+  await requireCapability(db, scope, 'payouts', { lockRow: true });
+  await claimReference(tx, scope.environment, accountId, reference, id, now);
+  await postMovement(tx, scope.environment, id, (balances) => decideHold(balances, { accountId, currency, amount }), [
+    { ledgerAccount: accountId, currency },
+    { ledgerAccount: clearing.payout, currency },
+  ], now);
+  const [transactionId] = await insertTransactions(
+    tx,
+    scope.environment,
+    [{ platformId: scope.platformId, accountId, movementId: id, type: 'payment_out', currency, amount: -amount, status: 'pending', reference, counterparty: { type: input.destinationType, ...destination } }],
+    now,
+  );
+  return db
+    .insertInto('payouts')
+    .values({
+      id,
+      platform_id: scope.platformId,
+      account_id: accountId,
+      currency,
+      amount,
+      destination_type: input.destinationType,
+      destination: JSON.stringify(destination),
+      reference,
+      status: 'pending',
+      failure_reason: null,
+      transaction_id: transactionId as string,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /** Platform scope sees every payout of the platform (its own and its connected accounts'); x-on-behalf-of only that account's. */
@@ -136,53 +136,52 @@ export type PayoutOutcome = { status: 'completed' } | { status: 'failed'; failur
  * The rail's answer for a pending payout (the sandbox simulator or, in production, the operator). The guarded
  * status transition means that of two concurrent answers (complete and fail) exactly one posts entries.
  */
-export async function decidePayout(deps: Deps, environment: Environment, payoutId: string, outcome: PayoutOutcome, restrict?: Scope): Promise<PayoutRow> {
+export async function decidePayout(deps: Deps, work: UnitOfWork, environment: Environment, payoutId: string, outcome: PayoutOutcome, restrict?: Scope): Promise<PayoutRow> {
   const failureReason = outcome.status === 'failed' ? outcome.failureReason.trim() : null;
   if (failureReason !== null && (failureReason.length === 0 || failureReason.length > 500)) throw invalidField('failure_reason', 'failure_reason must be 1 to 500 characters.');
   if (restrict) await getPayout(deps, restrict, payoutId);
   const now = deps.now();
-  return deps.db.transaction(async (tx) => {
-    const db = tx.env(environment);
-    const row = await db
-      .updateTable('payouts')
-      .set({ status: outcome.status, failure_reason: failureReason, updated_at: now })
-      .where('id', '=', payoutId)
-      .where('status', '=', 'pending')
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) {
-      const exists = await db.selectFrom('payouts').select('status').where('id', '=', payoutId).executeTakeFirst();
-      if (!exists) throw new ApiError('PAYOUT_NOT_FOUND', undefined, { payout_id: payoutId });
-      throw new ApiError('PAYOUT_NOT_PENDING', undefined, { payout_id: payoutId, status: exists.status });
-    }
-    const currency = row.currency as Currency;
-    const move = { accountId: row.account_id, currency, amount: row.amount };
-    const postings = outcome.status === 'completed' ? decidePayoutCompletion(move) : decideRelease(move);
-    await postMovement(tx, environment, row.id, () => ({ ok: true, postings }), [
-      { ledgerAccount: clearing.payout, currency },
-      { ledgerAccount: row.account_id, currency },
-    ], now);
-    await db
-      .updateTable('transactions')
-      .set({ status: outcome.status === 'completed' ? 'settled' : 'failed', updated_at: now })
-      .where('id', '=', row.transaction_id)
-      .execute();
-    await recordEvent(tx, environment, {
-      platformId: row.platform_id,
-      accountId: row.account_id,
-      type: outcome.status === 'completed' ? 'payout.completed' : 'payout.failed',
-      data: {
-        id: row.id,
-        account_id: row.account_id,
-        currency,
-        amount: formatMinor(row.amount, currency),
-        reference: row.reference,
-        status: row.status,
-        failure_reason: row.failure_reason,
-      },
-    });
-    return row;
+  const tx = await work.transaction();
+  const db = tx.env(environment);
+  const row = await db
+    .updateTable('payouts')
+    .set({ status: outcome.status, failure_reason: failureReason, updated_at: now })
+    .where('id', '=', payoutId)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) {
+    const exists = await db.selectFrom('payouts').select('status').where('id', '=', payoutId).executeTakeFirst();
+    if (!exists) throw new ApiError('PAYOUT_NOT_FOUND', undefined, { payout_id: payoutId });
+    throw new ApiError('PAYOUT_NOT_PENDING', undefined, { payout_id: payoutId, status: exists.status });
+  }
+  const currency = row.currency as Currency;
+  const move = { accountId: row.account_id, currency, amount: row.amount };
+  const postings = outcome.status === 'completed' ? decidePayoutCompletion(move) : decideRelease(move);
+  await postMovement(tx, environment, row.id, () => ({ ok: true, postings }), [
+    { ledgerAccount: clearing.payout, currency },
+    { ledgerAccount: row.account_id, currency },
+  ], now);
+  await db
+    .updateTable('transactions')
+    .set({ status: outcome.status === 'completed' ? 'settled' : 'failed', updated_at: now })
+    .where('id', '=', row.transaction_id)
+    .execute();
+  await recordEvent(tx, environment, {
+    platformId: row.platform_id,
+    accountId: row.account_id,
+    type: outcome.status === 'completed' ? 'payout.completed' : 'payout.failed',
+    data: {
+      id: row.id,
+      account_id: row.account_id,
+      currency,
+      amount: formatMinor(row.amount, currency),
+      reference: row.reference,
+      status: row.status,
+      failure_reason: row.failure_reason,
+    },
   });
+  return row;
 }
 
 /** Operator: payouts waiting for the rail (production), oldest first. */

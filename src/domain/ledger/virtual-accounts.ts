@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import type { Environment } from '../../lib/environments.ts';
 import type { EnvDb, VirtualAccountRow } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { newId } from '../../lib/ids.ts';
 import { resolvePathAccount } from '../accounts/accounts.ts';
 import { requireCapability } from '../accounts/capability-gate.ts';
@@ -40,36 +41,42 @@ export async function getVirtualAccountDetails(
   return row ? toDetails(row) : null;
 }
 
-export async function issueVirtualAccount(deps: Deps, scope: Scope, accountId: string, input: { accountName?: string | undefined }): Promise<VirtualAccountDetails> {
+export async function issueVirtualAccount(deps: Deps, work: UnitOfWork, scope: Scope, accountId: string, input: { accountName?: string | undefined }): Promise<VirtualAccountDetails> {
   const account = await resolvePathAccount(deps, scope, accountId);
   const accountName = (input.accountName ?? account.display_name ?? `PIK ${account.id.slice(-10).toUpperCase()}`).trim();
   if (accountName.length === 0 || accountName.length > 140) throw invalidField('account_name', 'account_name must be 1 to 140 characters.');
   const now = deps.now();
   const bsb = virtualAccountBsb[scope.environment];
-  // A random 9-digit number; the core registry's primary key decides collisions, so a clash just draws again.
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const accountNumber = String(randomInt(100_000_000, 1_000_000_000));
-    const id = newId('virtualAccount');
-    try {
-      const row = await deps.db.transaction(async (tx) => {
-        const db = tx.env(scope.environment);
-        await requireCapability(db, { accountId: account.id }, 'inbound_payments', { lockRow: true });
-        await tx.core.insertInto('core.virtual_account_numbers').values({ bsb, account_number: accountNumber, environment: scope.environment, virtual_account_id: id, created_at: now }).execute();
-        return db
-          .insertInto('virtual_accounts')
-          .values({ id, platform_id: scope.platformId, account_id: account.id, bsb, account_number: accountNumber, account_name: accountName, status: 'active', created_at: now })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-      });
-      return toDetails(row);
-    } catch (error) {
-      // One active number per account: the partial unique index settles two concurrent issues.
-      if (isUniqueViolation(error, 'virtual_accounts_one_active')) throw new ApiError('VIRTUAL_ACCOUNT_EXISTS', undefined, { account_id: account.id });
-      if (isUniqueViolation(error, 'virtual_account_numbers_pkey')) continue;
-      throw error;
-    }
+  const tx = await work.transaction();
+  const db = tx.env(scope.environment);
+  await requireCapability(db, { accountId: account.id }, 'inbound_payments', { lockRow: true });
+  const id = newId('virtualAccount');
+  // A random 9-digit number; the core registry's primary key decides collisions. ON CONFLICT DO NOTHING (not a caught
+  // error) lets a clash simply draw again inside this one transaction, which an error would have aborted.
+  let accountNumber: string | undefined;
+  for (let attempt = 0; attempt < 5 && accountNumber === undefined; attempt++) {
+    const drawn = String(randomInt(100_000_000, 1_000_000_000));
+    const registered = await tx.core
+      .insertInto('core.virtual_account_numbers')
+      .values({ bsb, account_number: drawn, environment: scope.environment, virtual_account_id: id, created_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .returning('account_number')
+      .executeTakeFirst();
+    accountNumber = registered?.account_number;
   }
-  throw new Error('could not draw a free virtual account number');
+  if (accountNumber === undefined) throw new Error('could not draw a free virtual account number');
+  try {
+    const row = await db
+      .insertInto('virtual_accounts')
+      .values({ id, platform_id: scope.platformId, account_id: account.id, bsb, account_number: accountNumber, account_name: accountName, status: 'active', created_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toDetails(row);
+  } catch (error) {
+    // One active number per account: the partial unique index settles two concurrent issues.
+    if (isUniqueViolation(error, 'virtual_accounts_one_active')) throw new ApiError('VIRTUAL_ACCOUNT_EXISTS', undefined, { account_id: account.id });
+    throw error;
+  }
 }
 
 export async function readVirtualAccount(deps: Deps, scope: Scope, accountId: string): Promise<VirtualAccountDetails> {
@@ -81,19 +88,18 @@ export async function readVirtualAccount(deps: Deps, scope: Scope, accountId: st
 }
 
 /** Releases the number: payments to it stop being credited. The number is never issued again (it stays in the registry). */
-export async function releaseVirtualAccount(deps: Deps, scope: Scope, accountId: string): Promise<VirtualAccountDetails> {
+export async function releaseVirtualAccount(deps: Deps, work: UnitOfWork, scope: Scope, accountId: string): Promise<VirtualAccountDetails> {
   const account = await resolvePathAccount(deps, scope, accountId);
-  return deps.db.transaction(async (tx) => {
-    const db = tx.env(scope.environment);
-    await requireCapability(db, { accountId: account.id }, 'inbound_payments');
-    const row = await db
-      .updateTable('virtual_accounts')
-      .set({ status: 'released', released_at: deps.now() })
-      .where('account_id', '=', account.id)
-      .where('status', '=', 'active')
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) throw new ApiError('VIRTUAL_ACCOUNT_NOT_FOUND', undefined, { account_id: account.id });
-    return toDetails(row);
-  });
+  const tx = await work.transaction();
+  const db = tx.env(scope.environment);
+  await requireCapability(db, { accountId: account.id }, 'inbound_payments');
+  const row = await db
+    .updateTable('virtual_accounts')
+    .set({ status: 'released', released_at: deps.now() })
+    .where('account_id', '=', account.id)
+    .where('status', '=', 'active')
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new ApiError('VIRTUAL_ACCOUNT_NOT_FOUND', undefined, { account_id: account.id });
+  return toDetails(row);
 }

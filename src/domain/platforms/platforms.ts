@@ -8,6 +8,7 @@ import { newId } from '../../lib/ids.ts';
 import { capabilities, type Capability } from '../../lib/capabilities.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import type { OperatorActor } from '../../lib/actor.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { fundSandboxPlatformWallet } from '../ledger/funding.ts';
@@ -30,7 +31,7 @@ const setPasswordTtlMs = 72 * 3600 * 1000;
 /** Capabilities a new platform has in each environment: everything in sandbox, nothing in production until the operator enables it. */
 const initialCapabilities: Record<Environment, Capability[]> = { sandbox: [...capabilities], production: [] };
 
-export async function createPlatform(deps: Deps, _actor: OperatorActor, input: CreatePlatformInput): Promise<CreatedPlatform> {
+export async function createPlatform(deps: Deps, work: UnitOfWork, _actor: OperatorActor, input: CreatePlatformInput): Promise<CreatedPlatform> {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) throw invalidField('name', 'name must be 1 to 200 characters.');
   const email = input.ownerEmail.trim().toLowerCase();
@@ -45,8 +46,8 @@ export async function createPlatform(deps: Deps, _actor: OperatorActor, input: C
   const platformId = newId('account');
   const userId = newId('user');
   const createdAt = deps.now();
-  await deps.db
-    .transaction(async (tx) => {
+  const tx = await work.transaction();
+  try {
     const existing = await tx.core
       .selectFrom('core.users')
       .select('id')
@@ -59,40 +60,39 @@ export async function createPlatform(deps: Deps, _actor: OperatorActor, input: C
       .insertInto('core.users')
       .values({ id: userId, platform_id: platformId, email, password_hash: passwordHash, role: 'owner', created_at: createdAt })
       .execute();
-    if (setPasswordToken) {
-      await tx.core
-        .insertInto('core.password_tokens')
-        .values({
-          token_hash: sha256Hex(setPasswordToken),
-          user_id: userId,
-          purpose: 'set_password',
-          expires_at: new Date(createdAt.getTime() + setPasswordTtlMs),
-        })
-        .execute();
-    }
-    for (const environment of environments) {
-      await tx
-        .env(environment)
-        .insertInto('accounts')
-        .values({
-          id: platformId,
-          platform_id: platformId,
-          type: 'platform',
-          display_name: name,
-          verification_status: 'approved',
-          capabilities: initialCapabilities[environment],
-          created_at: createdAt,
-          updated_at: createdAt,
-        })
-        .execute();
-      // Sandbox money is simulated: a new platform can move money at once (spec §5). Production starts at zero.
-      if (environment === 'sandbox') await fundSandboxPlatformWallet(tx, platformId, createdAt);
-    }
-  })
-    .catch((error: unknown) => {
-      // Two operators creating the same owner at once: the unique index decides, the loser gets the same answer.
-      throw isUniqueViolation(error, 'users_email_live') ? new ApiError('EMAIL_TAKEN', undefined, { field: 'owner_email' }) : error;
-    });
+  } catch (error) {
+    // Two operators creating the same owner at once: the unique index decides, the loser gets the same answer.
+    throw isUniqueViolation(error, 'users_email_live') ? new ApiError('EMAIL_TAKEN', undefined, { field: 'owner_email' }) : error;
+  }
+  if (setPasswordToken) {
+    await tx.core
+      .insertInto('core.password_tokens')
+      .values({
+        token_hash: sha256Hex(setPasswordToken),
+        user_id: userId,
+        purpose: 'set_password',
+        expires_at: new Date(createdAt.getTime() + setPasswordTtlMs),
+      })
+      .execute();
+  }
+  for (const environment of environments) {
+    await tx
+      .env(environment)
+      .insertInto('accounts')
+      .values({
+        id: platformId,
+        platform_id: platformId,
+        type: 'platform',
+        display_name: name,
+        verification_status: 'approved',
+        capabilities: initialCapabilities[environment],
+        created_at: createdAt,
+        updated_at: createdAt,
+      })
+      .execute();
+    // Sandbox money is simulated: a new platform can move money at once (spec §5). Production starts at zero.
+    if (environment === 'sandbox') await fundSandboxPlatformWallet(tx, platformId, createdAt);
+  }
 
   return {
     platform: { id: platformId, name, createdAt },

@@ -1,6 +1,7 @@
 // The operator's per-platform overrides of the per-minute limits; the groups and their defaults are in lib/rate-limit-groups.ts.
 import type { OperatorActor } from '../../lib/actor.ts';
 import { defaultRateLimits, isRateLimitGroup, rateLimitGroups, type RateLimits } from '../../lib/rate-limit-groups.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 
@@ -18,6 +19,7 @@ export async function getPlatformRateLimits(deps: Deps, platformId: string): Pro
 /** The operator raises (or lowers) a platform's limits; groups not named keep their current value. */
 export async function setPlatformRateLimits(
   deps: Deps,
+  work: UnitOfWork,
   _actor: OperatorActor,
   platformId: string,
   changes: Record<string, number>,
@@ -26,14 +28,11 @@ export async function setPlatformRateLimits(
     if (!isRateLimitGroup(group)) throw invalidField(group, `Unknown rate-limit group "${group}"; one of ${rateLimitGroups.join(', ')}.`);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) throw invalidField(group, 'A limit is a whole number of requests per minute, 1 to 1,000,000.');
   }
-  const merged = await deps.db.transaction(async (tx) => {
-    const row = await tx.core.selectFrom('core.platforms').select('rate_limits').where('id', '=', platformId).forUpdate().executeTakeFirst();
-    if (!row) throw new ApiError('PLATFORM_NOT_FOUND');
-    const next = { ...row.rate_limits, ...changes };
-    await tx.core.updateTable('core.platforms').set({ rate_limits: JSON.stringify(next) }).where('id', '=', platformId).execute();
-    await deps.invalidation.publish(tx, { kind: 'platform', platformId });
-    return next;
-  });
-  deps.invalidation.applyLocally({ kind: 'platform', platformId });
+  const tx = await work.transaction();
+  const row = await tx.core.selectFrom('core.platforms').select('rate_limits').where('id', '=', platformId).forUpdate().executeTakeFirst();
+  if (!row) throw new ApiError('PLATFORM_NOT_FOUND');
+  const merged = { ...row.rate_limits, ...changes };
+  await tx.core.updateTable('core.platforms').set({ rate_limits: JSON.stringify(merged) }).where('id', '=', platformId).execute();
+  await deps.invalidation.publish(work, { kind: 'platform', platformId });
   return effectiveLimits(merged);
 }

@@ -2,6 +2,7 @@
 import { hashPassword, passwordProblem, verifyPassword } from '../../lib/passwords.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import type { UserRow } from '../../db/schema.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { randomBase62 } from '../../lib/base62.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Deps } from '../deps.ts';
@@ -74,7 +75,7 @@ export interface ChangePasswordInput {
 }
 
 /** Changes the password and ends the user's other sessions (a stolen session must not outlive the change). */
-export async function changePassword(deps: Deps, user: DashboardUser, input: ChangePasswordInput): Promise<void> {
+export async function changePassword(deps: Deps, work: UnitOfWork, user: DashboardUser, input: ChangePasswordInput): Promise<void> {
   await confirmPassword(deps, user, input.currentPassword, input.ip).catch((error: unknown) => {
     if (error instanceof ApiError && error.code === 'PASSWORD_INCORRECT') {
       throw new ApiError('PASSWORD_INCORRECT', 'The current password is not correct.', { field: 'current_password' });
@@ -84,10 +85,9 @@ export async function changePassword(deps: Deps, user: DashboardUser, input: Cha
   const problem = passwordProblem(input.newPassword);
   if (problem) throw invalidField('new_password', problem);
   const passwordHash = await hashPassword(input.newPassword);
-  await deps.db.transaction(async (tx) => {
-    await tx.core.updateTable('core.users').set({ password_hash: passwordHash }).where('id', '=', user.userId).execute();
-    await endUserSessions(tx, user.userId, deps.now(), user.sessionId);
-  });
+  const tx = await work.transaction();
+  await tx.core.updateTable('core.users').set({ password_hash: passwordHash }).where('id', '=', user.userId).execute();
+  await endUserSessions(tx, user.userId, deps.now(), user.sessionId);
 }
 
 export interface PasswordTokenInfo {
@@ -118,24 +118,23 @@ export async function readPasswordToken(deps: Deps, token: string): Promise<Pass
 }
 
 /** Uses a one-time link: sets the password, burns the link, and ends any session the user had. */
-export async function setPasswordWithToken(deps: Deps, token: string, newPassword: string): Promise<{ email: string }> {
+export async function setPasswordWithToken(deps: Deps, work: UnitOfWork, token: string, newPassword: string): Promise<{ email: string }> {
   const row = await findUsableToken(deps, token);
   if (!row) throw new ApiError('PASSWORD_TOKEN_INVALID');
   const problem = passwordProblem(newPassword);
   if (problem) throw invalidField('new_password', problem);
   const passwordHash = await hashPassword(newPassword);
-  await deps.db.transaction(async (tx) => {
-    // Guarded on used_at: two tabs submitting the same link at once set the password once; the other gets "already used".
-    const burned = await tx.core
-      .updateTable('core.password_tokens')
-      .set({ used_at: deps.now() })
-      .where('token_hash', '=', row.token_hash)
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(burned.numUpdatedRows) !== 1) throw new ApiError('PASSWORD_TOKEN_INVALID');
-    await tx.core.updateTable('core.users').set({ password_hash: passwordHash }).where('id', '=', row.user_id).execute();
-    await endUserSessions(tx, row.user_id, deps.now());
-  });
+  const tx = await work.transaction();
+  // Guarded on used_at: two tabs submitting the same link at once set the password once; the other gets "already used".
+  const burned = await tx.core
+    .updateTable('core.password_tokens')
+    .set({ used_at: deps.now() })
+    .where('token_hash', '=', row.token_hash)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(burned.numUpdatedRows) !== 1) throw new ApiError('PASSWORD_TOKEN_INVALID');
+  await tx.core.updateTable('core.users').set({ password_hash: passwordHash }).where('id', '=', row.user_id).execute();
+  await endUserSessions(tx, row.user_id, deps.now());
   return { email: row.email };
 }
 
@@ -170,59 +169,57 @@ function assertOwner(user: DashboardUser): void {
 }
 
 /** Creates a member without a password and returns the one-time link that lets them choose one. */
-export async function inviteUser(deps: Deps, user: DashboardUser, emailInput: string): Promise<{ userId: string; email: string; inviteUrl: string }> {
+export async function inviteUser(deps: Deps, work: UnitOfWork, user: DashboardUser, emailInput: string): Promise<{ userId: string; email: string; inviteUrl: string }> {
   assertOwner(user);
   const email = emailInput.trim().toLowerCase();
   if (!isEmailAddress(email)) throw invalidField('email', 'Enter an email address, such as dev@example.com.');
   const token = randomBase62(32);
   const userId = newId('user');
   const now = deps.now();
+  const tx = await work.transaction();
   try {
-    await deps.db.transaction(async (tx) => {
-      const taken = await tx.core
-        .selectFrom('core.users')
-        .select('id')
-        .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
-        .where('removed_at', 'is', null)
-        .executeTakeFirst();
-      if (taken) throw new ApiError('EMAIL_TAKEN', 'A user with this email already exists.', { field: 'email' });
-      await tx.core
-        .insertInto('core.users')
-        .values({ id: userId, platform_id: user.platformId, email, password_hash: null, role: 'member', created_at: now })
-        .execute();
-      await tx.core
-        .insertInto('core.password_tokens')
-        .values({ token_hash: sha256Hex(token), user_id: userId, purpose: 'invite', expires_at: new Date(now.getTime() + inviteTtlMs), created_at: now })
-        .execute();
-    });
+    const taken = await tx.core
+      .selectFrom('core.users')
+      .select('id')
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
+    if (taken) throw new ApiError('EMAIL_TAKEN', 'A user with this email already exists.', { field: 'email' });
+    await tx.core
+      .insertInto('core.users')
+      .values({ id: userId, platform_id: user.platformId, email, password_hash: null, role: 'member', created_at: now })
+      .execute();
   } catch (error) {
     // Two invites of one email at once: the unique index decides.
     if (isUniqueViolation(error, 'users_email_live')) throw new ApiError('EMAIL_TAKEN', 'A user with this email already exists.', { field: 'email' });
     throw error;
   }
+  await tx.core
+    .insertInto('core.password_tokens')
+    .values({ token_hash: sha256Hex(token), user_id: userId, purpose: 'invite', expires_at: new Date(now.getTime() + inviteTtlMs), created_at: now })
+    .execute();
   return { userId, email, inviteUrl: `${deps.config.publicUrl}/dashboard/set-password?token=${token}` };
 }
 
 /** Removes a member: they cannot sign in again, their sessions end now, and their unused links stop working. */
-export async function removeUser(deps: Deps, user: DashboardUser, userId: string): Promise<{ email: string }> {
+export async function removeUser(deps: Deps, work: UnitOfWork, user: DashboardUser, userId: string): Promise<{ email: string }> {
   assertOwner(user);
-  return deps.db.transaction(async (tx) => {
-    const target = await tx.core
-      .selectFrom('core.users')
-      .selectAll()
-      .where('id', '=', userId)
-      .where('platform_id', '=', user.platformId)
-      .where('removed_at', 'is', null)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!target) throw new ApiError('USER_NOT_FOUND');
-    if (target.role === 'owner' || target.id === user.userId) throw new ApiError('CANNOT_REMOVE_USER');
-    const now = deps.now();
-    await tx.core.updateTable('core.users').set({ removed_at: now }).where('id', '=', userId).execute();
-    await endUserSessions(tx, userId, now);
-    await tx.core.updateTable('core.password_tokens').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
-    return { email: target.email };
-  });
+  const tx = await work.transaction();
+  const target = await tx.core
+    .selectFrom('core.users')
+    .selectAll()
+    .where('id', '=', userId)
+    .where('platform_id', '=', user.platformId)
+    .where('removed_at', 'is', null)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!target) throw new ApiError('USER_NOT_FOUND');
+  if (target.role === 'owner' || target.id === user.userId) throw new ApiError('CANNOT_REMOVE_USER');
+  const now = deps.now();
+  await tx.core.updateTable('core.users').set({ removed_at: now }).where('id', '=', userId).execute();
+  await endUserSessions(tx, userId, now);
+  await tx.core.updateTable('core.password_tokens').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+  return { email: target.email };
 }
 
 /** Emails of a platform's users by id (including removed ones), to show who created a key. */

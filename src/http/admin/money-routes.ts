@@ -8,6 +8,7 @@ import { decidePayout, listPayoutsForOperator } from '../../domain/ledger/payout
 import type { Services } from '../../services.ts';
 import { currencies } from '../../lib/currencies.ts';
 import { domainChecked, EnvironmentSchema, operatorSecurity } from '../schemas.ts';
+import { replyFromWork } from '../reply-from-work.ts';
 import { DepositSchema, PayoutSchema, serializeDeposit, serializePayout } from '../serializers/money.ts';
 
 const PayoutStatus = Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')]);
@@ -38,18 +39,19 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
         response: { 201: DepositSchema },
       },
     },
-    async (request, reply) => {
-      const b = request.body;
-      const row = await recordOperatorDeposit(services, operator, {
-        environment: b.environment,
-        accountId: b.account_id,
-        currency: b.currency,
-        amount: b.amount,
-        reference: b.reference,
-        senderName: b.sender_name,
-      });
-      return reply.code(201).send(serializeDeposit(row));
-    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const b = request.body;
+        const row = await recordOperatorDeposit(services, work, operator, {
+          environment: b.environment,
+          accountId: b.account_id,
+          currency: b.currency,
+          amount: b.amount,
+          reference: b.reference,
+          senderName: b.sender_name,
+        });
+        return { status: 201, body: serializeDeposit(row) };
+      }),
   );
 
   app.get(
@@ -82,8 +84,11 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
   app.post(
     '/payouts/:id/complete',
     { schema: { summary: 'The rail paid the payout out', tags, security: operatorSecurity, params: IdParams, body: Type.Optional(EnvironmentBody), response: { 200: PayoutSchema } } },
-    async (request) =>
-      serializePayout(await decidePayout(services, request.body?.environment ?? 'production', request.params.id, { status: 'completed' })),
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => ({
+        status: 200,
+        body: serializePayout(await decidePayout(services, work, request.body?.environment ?? 'production', request.params.id, { status: 'completed' })),
+      })),
   );
 
   app.post(
@@ -101,9 +106,12 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
         response: { 200: PayoutSchema },
       },
     },
-    async (request) =>
-      serializePayout(
-        await decidePayout(services, request.body.environment ?? 'production', request.params.id, { status: 'failed', failureReason: request.body.reason }),
-      ),
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => ({
+        status: 200,
+        body: serializePayout(
+          await decidePayout(services, work, request.body.environment ?? 'production', request.params.id, { status: 'failed', failureReason: request.body.reason }),
+        ),
+      })),
   );
 }

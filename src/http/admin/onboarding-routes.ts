@@ -7,6 +7,7 @@ import { changePlatformCapability } from '../../domain/accounts/capabilities.ts'
 import { decideVerification, getVerificationForOperator, listVerificationQueue } from '../../domain/accounts/verification.ts';
 import type { KybIdentity, KycIdentity } from '../../domain/accounts/identity.ts';
 import type { Services } from '../../services.ts';
+import { replyFromWork } from '../reply-from-work.ts';
 import { DecisionBody } from '../routes/sandbox.ts';
 import { capabilities } from '../../lib/capabilities.ts';
 import { domainCheckedString, EnvironmentSchema, operatorSecurity } from '../schemas.ts';
@@ -107,11 +108,12 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
         response: { 200: VerificationSchema },
       },
     },
-    async (request) => {
-      const { environment, status, reason } = request.body;
-      const view = await decideVerification(services, { kind: 'operator', actor: operator, environment }, request.params.account_id, { status, reason });
-      return serializeVerification(view);
-    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const { environment, status, reason } = request.body;
+        const view = await decideVerification(services, work, { kind: 'operator', actor: operator, environment }, request.params.account_id, { status, reason });
+        return { status: 200, body: serializeVerification(view) };
+      }),
   );
 
   const capabilityRoute = { params: Type.Object({ id: Type.String({ maxLength: 100 }), name: domainCheckedString(capabilities, { maxLength: 100 }) }) };
@@ -127,15 +129,18 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
         response: { 200: CapabilityListSchema },
       },
     },
-    async (request) =>
-      serializeCapabilities(
-        await changePlatformCapability(services, operator, {
-          platformId: request.params.id,
-          environment: request.body.environment,
-          capability: request.params.name,
-          change: 'activate',
-        }),
-      ),
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => ({
+        status: 200,
+        body: serializeCapabilities(
+          await changePlatformCapability(services, work, operator, {
+            platformId: request.params.id,
+            environment: request.body.environment,
+            capability: request.params.name,
+            change: 'activate',
+          }),
+        ),
+      })),
   );
 
   app.delete(
@@ -150,14 +155,17 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
         response: { 200: CapabilityListSchema },
       },
     },
-    async (request) =>
-      serializeCapabilities(
-        await changePlatformCapability(services, operator, {
-          platformId: request.params.id,
-          environment: request.query.environment,
-          capability: request.params.name,
-          change: 'deactivate',
-        }),
-      ),
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => ({
+        status: 200,
+        body: serializeCapabilities(
+          await changePlatformCapability(services, work, operator, {
+            platformId: request.params.id,
+            environment: request.query.environment,
+            capability: request.params.name,
+            change: 'deactivate',
+          }),
+        ),
+      })),
   );
 }

@@ -10,6 +10,7 @@ import { rateLimitGroupCatalogue, rateLimitGroups } from '../../lib/rate-limit-g
 import { listWithOr } from '../../lib/words.ts';
 import type { Services } from '../../services.ts';
 import { EnvironmentSchema, operatorSecurity } from '../schemas.ts';
+import { replyFromWork } from '../reply-from-work.ts';
 import { ApiKeySchema, serializeApiKey } from '../serializers/api-key.ts';
 
 const PlatformSchema = Type.Object({
@@ -50,19 +51,23 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
         },
       },
     },
-    async (request, reply) => {
-      const { name, owner_email, owner_password } = request.body;
-      const created = await createPlatform(services, operator, { name, ownerEmail: owner_email, ownerPassword: owner_password });
-      return reply.code(201).send({
-        id: created.platform.id,
-        object: 'platform' as const,
-        name: created.platform.name,
-        owner_email: created.owner.email,
-        created_at: created.platform.createdAt.toISOString(),
-        owner: created.owner,
-        set_password_url: created.setPasswordUrl,
-      });
-    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const { name, owner_email, owner_password } = request.body;
+        const created = await createPlatform(services, work, operator, { name, ownerEmail: owner_email, ownerPassword: owner_password });
+        return {
+          status: 201,
+          body: {
+            id: created.platform.id,
+            object: 'platform' as const,
+            name: created.platform.name,
+            owner_email: created.owner.email,
+            created_at: created.platform.createdAt.toISOString(),
+            owner: created.owner,
+            set_password_url: created.setPasswordUrl,
+          },
+        };
+      }),
   );
 
   app.get(
@@ -96,10 +101,11 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
         },
       },
     },
-    async (request) => ({
-      platform_id: request.params.id,
-      limits: await setPlatformRateLimits(services, operator, request.params.id, request.body.limits),
-    }),
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => ({
+        status: 200,
+        body: { platform_id: request.params.id, limits: await setPlatformRateLimits(services, work, operator, request.params.id, request.body.limits) },
+      })),
   );
 
   app.post(
@@ -114,14 +120,15 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
         response: { 201: Type.Object({ ...ApiKeySchema.properties, secret: Type.String() }) },
       },
     },
-    async (request, reply) => {
-      const created = await createApiKey(services, operatorKeyActor, {
-        platformId: request.params.id,
-        environment: request.body.environment,
-        name: request.body.name,
-      });
-      return reply.code(201).send({ ...serializeApiKey(created.key), secret: created.secret });
-    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const created = await createApiKey(services, work, operatorKeyActor, {
+          platformId: request.params.id,
+          environment: request.body.environment,
+          name: request.body.name,
+        });
+        return { status: 201, body: { ...serializeApiKey(created.key), secret: created.secret } };
+      }),
   );
 
   app.get(
@@ -153,6 +160,7 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
         response: { 200: ApiKeySchema },
       },
     },
-    async (request) => serializeApiKey(await deleteApiKey(services, operatorKeyActor, request.params.id)),
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => ({ status: 200, body: serializeApiKey(await deleteApiKey(services, work, operatorKeyActor, request.params.id)) })),
   );
 }

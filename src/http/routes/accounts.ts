@@ -5,6 +5,7 @@ import Type from 'typebox';
 import { createConnectedAccount, getScopeAccount, listConnectedAccounts, resolvePathAccount } from '../../domain/accounts/accounts.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
+import { replyFromWork } from '../reply-from-work.ts';
 import { AccountIdParams, bearerSecurity, errorResponses, listOf, listQuery } from '../schemas.ts';
 import { AccountSchema, serializeAccount } from '../serializers/account.ts';
 import { frozenJson } from '../serializers/frozen-json.ts';
@@ -28,6 +29,7 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
   app.get(
     '/account',
     {
+      config: { scope: 'any', rateLimitGroup: 'general' },
       schema: {
         summary: 'The account in scope',
         description: 'The platform account, or with x-on-behalf-of the connected account. The call to make to check that a new key works.',
@@ -45,7 +47,7 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
   app.post(
     '/accounts',
     {
-      config: { scope: 'platform', idempotent: true },
+      config: { scope: 'platform', idempotent: true, rateLimitGroup: 'general' },
       schema: {
         summary: 'Create a connected account',
         tags: ['Accounts'],
@@ -54,24 +56,25 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
         response: { 201: CreatedAccount, ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const scope = scopeOf(request);
-      const body = request.body;
-      const row = await createConnectedAccount(services, scope, {
-        customerType: body.customer_type,
-        email: body.email,
-        country: body.country,
-        referenceId: body.reference_id,
-        displayName: body.display_name,
-      });
-      return reply.code(201).send({ ...serializeAccount(row, scope.environment), connected_account_id: row.id });
-    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const scope = scopeOf(request);
+        const body = request.body;
+        const row = await createConnectedAccount(services, work, scope, {
+          customerType: body.customer_type,
+          email: body.email,
+          country: body.country,
+          referenceId: body.reference_id,
+          displayName: body.display_name,
+        });
+        return { status: 201, body: { ...serializeAccount(row, scope.environment), connected_account_id: row.id } };
+      }),
   );
 
   app.get(
     '/accounts',
     {
-      config: { scope: 'platform' },
+      config: { scope: 'platform', rateLimitGroup: 'general' },
       schema: {
         summary: 'List connected accounts',
         tags: ['Accounts'],
@@ -94,6 +97,7 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
   app.get(
     '/accounts/:id',
     {
+      config: { scope: 'any', rateLimitGroup: 'general' },
       schema: {
         summary: 'Read an account',
         description: 'The platform itself or one of its connected accounts. With x-on-behalf-of the id must equal the header.',

@@ -10,6 +10,7 @@ import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { capabilities } from '../../lib/capabilities.ts';
 import { AccountIdParams, bearerSecurity, domainCheckedString, errorResponses } from '../schemas.ts';
+import { replyFromWork } from '../reply-from-work.ts';
 import { CapabilityListSchema, serializeCapabilities, serializeVerification, VerificationSchema } from '../serializers/verification.ts';
 import { ReceivingDetailsSchema, serializeReceivingDetails } from '../serializers/receiving-details.ts';
 
@@ -79,7 +80,7 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
   app.post(
     '/accounts/:id/kyc',
     {
-      config: { scope: 'platform', idempotent: true },
+      config: { scope: 'platform', idempotent: true, rateLimitGroup: 'general' },
       schema: {
         summary: "Submit an individual's identity (KYC)",
         description: 'Moves the account from unverified or action_required to pending.',
@@ -90,28 +91,29 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
         response: { 200: VerificationSchema, ...errorResponses },
       },
     },
-    async (request) => {
-      const b = request.body;
-      const view = await submitIdentity(services, scopeOf(request), request.params.id, {
-        kind: 'kyc',
-        input: {
-          firstName: b.first_name,
-          lastName: b.last_name,
-          dateOfBirth: b.date_of_birth,
-          nationality: b.nationality,
-          idType: b.id_type,
-          idNumber: b.id_number,
-          address: toAddress(b.address),
-        },
-      });
-      return serializeVerification(view);
-    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const b = request.body;
+        const view = await submitIdentity(services, work, scopeOf(request), request.params.id, {
+          kind: 'kyc',
+          input: {
+            firstName: b.first_name,
+            lastName: b.last_name,
+            dateOfBirth: b.date_of_birth,
+            nationality: b.nationality,
+            idType: b.id_type,
+            idNumber: b.id_number,
+            address: toAddress(b.address),
+          },
+        });
+        return { status: 200, body: serializeVerification(view) };
+      }),
   );
 
   app.post(
     '/accounts/:id/kyb',
     {
-      config: { scope: 'platform', idempotent: true },
+      config: { scope: 'platform', idempotent: true, rateLimitGroup: 'general' },
       schema: {
         summary: "Submit a business's identity (KYB)",
         description: 'Moves the account from unverified or action_required to pending.',
@@ -122,33 +124,35 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
         response: { 200: VerificationSchema, ...errorResponses },
       },
     },
-    async (request) => {
-      const b = request.body;
-      const view = await submitIdentity(services, scopeOf(request), request.params.id, {
-        kind: 'kyb',
-        input: {
-          legalName: b.legal_name,
-          registrationNumber: b.registration_number,
-          countryOfIncorporation: b.country_of_incorporation,
-          businessType: b.business_type,
-          registeredAddress: toAddress(b.registered_address),
-          beneficialOwners: b.beneficial_owners.map((o) => ({
-            firstName: o.first_name,
-            lastName: o.last_name,
-            dateOfBirth: o.date_of_birth,
-            nationality: o.nationality,
-            ownershipPercentage: o.ownership_percentage,
-          })),
-          beneficialOwnersComplete: b.beneficial_owners_complete,
-        },
-      });
-      return serializeVerification(view);
-    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const b = request.body;
+        const view = await submitIdentity(services, work, scopeOf(request), request.params.id, {
+          kind: 'kyb',
+          input: {
+            legalName: b.legal_name,
+            registrationNumber: b.registration_number,
+            countryOfIncorporation: b.country_of_incorporation,
+            businessType: b.business_type,
+            registeredAddress: toAddress(b.registered_address),
+            beneficialOwners: b.beneficial_owners.map((o) => ({
+              firstName: o.first_name,
+              lastName: o.last_name,
+              dateOfBirth: o.date_of_birth,
+              nationality: o.nationality,
+              ownershipPercentage: o.ownership_percentage,
+            })),
+            beneficialOwnersComplete: b.beneficial_owners_complete,
+          },
+        });
+        return { status: 200, body: serializeVerification(view) };
+      }),
   );
 
   app.get(
     '/accounts/:id/verification',
     {
+      config: { scope: 'any', rateLimitGroup: 'general' },
       schema: {
         summary: 'Verification status, reason, times and requirements',
         tags,
@@ -163,6 +167,7 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
   app.get(
     '/accounts/:id/capabilities',
     {
+      config: { scope: 'any', rateLimitGroup: 'general' },
       schema: {
         summary: "An account's capabilities",
         tags,
@@ -178,7 +183,7 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
     app.route({
       method,
       url: '/accounts/:id/capabilities/:name',
-      config: { scope: 'platform' },
+      config: { scope: 'platform', rateLimitGroup: 'general' },
       schema: {
         summary: change === 'activate' ? 'Activate a capability (the account must be approved)' : 'Deactivate a capability',
         tags,
@@ -186,9 +191,12 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
         params: CapabilityParams,
         response: { 200: CapabilityListSchema, ...errorResponses, 409: Type.Ref('ErrorResponse') },
       },
-      handler: async (request) => {
+      handler: async (request, reply) => {
         const { id, name } = request.params as { id: string; name: string };
-        return serializeCapabilities(await changeConnectedCapability(services, scopeOf(request), id, name, change));
+        return replyFromWork(services, request, reply, async (work) => ({
+          status: 200,
+          body: serializeCapabilities(await changeConnectedCapability(services, work, scopeOf(request), id, name, change)),
+        }));
       },
     });
   }
@@ -196,6 +204,7 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
   app.get(
     '/accounts/:id/receiving-details',
     {
+      config: { scope: 'any', rateLimitGroup: 'general' },
       schema: {
         summary: 'Where third parties can pay the account in',
         description: 'AUD bank details once a virtual account is issued, and an address on Solana for each currency that moves there.',

@@ -7,6 +7,7 @@ import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { currencies, currenciesPaidOutBy, networks, payoutRails } from '../../lib/currencies.ts';
 import { bearerSecurity, domainChecked, domainCheckedString, errorResponses, listOf, listQuery, moneyErrorResponses } from '../schemas.ts';
+import { replyFromWork } from '../reply-from-work.ts';
 import { PayoutSchema, serializePayout } from '../serializers/money.ts';
 
 const CreatePayoutBody = Type.Object(
@@ -36,7 +37,7 @@ export async function payoutRoutes(fastify: FastifyInstance, services: Services)
   app.post(
     '/payouts',
     {
-      config: { idempotent: { bodyField: 'idempotency_key' }, rateLimitGroup: 'payouts' },
+      config: { scope: 'any', idempotent: { bodyField: 'idempotency_key' }, rateLimitGroup: 'payouts' },
       schema: {
         summary: 'Create a payout from the account in scope',
         description: 'The amount is held (out of available) while the payout is pending; a failed payout releases it.',
@@ -46,22 +47,24 @@ export async function payoutRoutes(fastify: FastifyInstance, services: Services)
         response: { 201: PayoutSchema, ...errorResponses, ...moneyErrorResponses },
       },
     },
-    async (request, reply) => {
-      const body = request.body;
-      const row = await createPayout(services, scopeOf(request), {
-        currency: body.currency,
-        amount: body.amount,
-        destinationType: body.destination_type,
-        destination: body.destination,
-        reference: body.reference,
-      });
-      return reply.code(201).send(serializePayout(row));
-    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const body = request.body;
+        const row = await createPayout(services, work, scopeOf(request), {
+          currency: body.currency,
+          amount: body.amount,
+          destinationType: body.destination_type,
+          destination: body.destination,
+          reference: body.reference,
+        });
+        return { status: 201, body: serializePayout(row) };
+      }),
   );
 
   app.get(
     '/payouts',
     {
+      config: { scope: 'any', rateLimitGroup: 'general' },
       schema: {
         summary: 'List the payouts of the account in scope, newest first',
         tags,
@@ -80,6 +83,7 @@ export async function payoutRoutes(fastify: FastifyInstance, services: Services)
   app.get(
     '/payouts/:id',
     {
+      config: { scope: 'any', rateLimitGroup: 'general' },
       schema: { summary: 'Read a payout', tags, security: bearerSecurity, params: PayoutIdParams, response: { 200: PayoutSchema, ...errorResponses } },
     },
     async (request) => serializePayout(await getPayout(services, scopeOf(request), request.params.id)),

@@ -9,6 +9,7 @@ import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { currencies } from '../../lib/currencies.ts';
 import { bearerSecurity, domainChecked, errorResponses, moneyErrorResponses } from '../schemas.ts';
+import { replyFromWork } from '../reply-from-work.ts';
 import { DepositSchema, PayoutSchema, serializeDeposit, serializePayout } from '../serializers/money.ts';
 
 /** Before body validation, so a production key learns the endpoint is sandbox-only whatever it sent. */
@@ -43,7 +44,7 @@ export async function sandboxMoneyRoutes(fastify: FastifyInstance, services: Ser
   app.post(
     '/sandbox/deposits',
     {
-      config: { idempotent: true, rateLimitGroup: 'payments' },
+      config: { scope: 'any', idempotent: true, rateLimitGroup: 'payments' },
       preValidation: requireSandbox,
       schema: {
         summary: 'Sandbox: simulate an inbound payment to an account',
@@ -54,24 +55,25 @@ export async function sandboxMoneyRoutes(fastify: FastifyInstance, services: Ser
         response: { 201: DepositSchema, ...errorResponses, ...moneyErrorResponses },
       },
     },
-    async (request, reply) => {
-      const b = request.body;
-      const row = await createSandboxDeposit(services, scopeOf(request), {
-        accountId: b.account_id,
-        currency: b.currency,
-        amount: b.amount,
-        reference: b.reference,
-        senderName: b.sender_name,
-        settle: b.settle,
-      });
-      return reply.code(201).send(serializeDeposit(row));
-    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const b = request.body;
+        const row = await createSandboxDeposit(services, work, scopeOf(request), {
+          accountId: b.account_id,
+          currency: b.currency,
+          amount: b.amount,
+          reference: b.reference,
+          senderName: b.sender_name,
+          settle: b.settle,
+        });
+        return { status: 201, body: serializeDeposit(row) };
+      }),
   );
 
   app.post(
     '/sandbox/payouts/:id/simulate',
     {
-      config: { rateLimitGroup: 'payouts' },
+      config: { scope: 'any', rateLimitGroup: 'payouts' },
       preValidation: requireSandbox,
       schema: {
         summary: "Sandbox: the rail's answer to a pending payout",
@@ -82,14 +84,17 @@ export async function sandboxMoneyRoutes(fastify: FastifyInstance, services: Ser
         response: { 200: PayoutSchema, ...errorResponses, ...moneyErrorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const scope = scopeOf(request);
       const { status, failure_reason } = request.body;
       const outcome =
         status === 'completed'
           ? ({ status: 'completed' } as const)
           : ({ status: 'failed', failureReason: failure_reason ?? 'Simulated failure (sandbox).' } as const);
-      return serializePayout(await decidePayout(services, scope.environment, request.params.id, outcome, scope));
+      return replyFromWork(services, request, reply, async (work) => ({
+        status: 200,
+        body: serializePayout(await decidePayout(services, work, scope.environment, request.params.id, outcome, scope)),
+      }));
     },
   );
 }

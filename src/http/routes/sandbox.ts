@@ -5,6 +5,7 @@ import Type from 'typebox';
 import { decideVerification } from '../../domain/accounts/verification.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
+import { replyFromWork } from '../reply-from-work.ts';
 import { AccountIdParams, bearerSecurity, errorResponses } from '../schemas.ts';
 import { serializeVerification, VerificationSchema } from '../serializers/verification.ts';
 
@@ -22,7 +23,7 @@ export async function sandboxRoutes(fastify: FastifyInstance, services: Services
   app.post(
     '/sandbox/accounts/:id/verification',
     {
-      config: { scope: 'platform' },
+      config: { scope: 'platform', rateLimitGroup: 'general' },
       schema: {
         summary: "Sandbox only: decide a connected account's verification",
         description: 'approved, rejected or action_required, as PIK would in production. A production key gets 403 SANDBOX_ONLY.',
@@ -33,9 +34,10 @@ export async function sandboxRoutes(fastify: FastifyInstance, services: Services
         response: { 200: VerificationSchema, ...errorResponses, 409: Type.Ref('ErrorResponse') },
       },
     },
-    async (request) => {
-      const view = await decideVerification(services, { kind: 'sandbox', scope: scopeOf(request) }, request.params.id, request.body);
-      return serializeVerification(view);
-    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const view = await decideVerification(services, work, { kind: 'sandbox', scope: scopeOf(request) }, request.params.id, request.body);
+        return { status: 200, body: serializeVerification(view) };
+      }),
   );
 }

@@ -7,6 +7,7 @@ import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { currencies, describeCurrencies } from '../../lib/currencies.ts';
 import { bearerSecurity, domainChecked, errorResponses, moneyErrorResponses } from '../schemas.ts';
+import { replyFromWork } from '../reply-from-work.ts';
 import { serializeTransfer, TransferSchema } from '../serializers/money.ts';
 
 const CreateTransferBody = Type.Object(
@@ -34,16 +35,17 @@ export async function transferRoutes(fastify: FastifyInstance, services: Service
         response: { 201: TransferSchema, ...errorResponses, ...moneyErrorResponses },
       },
     },
-    async (request, reply) => {
-      const body = request.body;
-      const row = await createTransfer(services, scopeOf(request), {
-        sourceAccountId: body.source_account_id,
-        destinationAccountId: body.destination_account_id,
-        currency: body.currency,
-        amount: body.amount,
-        reference: body.reference,
-      });
-      return reply.code(201).send(serializeTransfer(row));
-    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const body = request.body;
+        const transfer = await createTransfer(services, work, scopeOf(request), {
+          sourceAccountId: body.source_account_id,
+          destinationAccountId: body.destination_account_id,
+          currency: body.currency,
+          amount: body.amount,
+          reference: body.reference,
+        });
+        return { status: 201, body: serializeTransfer(transfer) };
+      }),
   );
 }

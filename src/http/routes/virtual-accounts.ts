@@ -6,6 +6,7 @@ import { invalidField } from '../../lib/errors.ts';
 import { issueVirtualAccount, readVirtualAccount, releaseVirtualAccount } from '../../domain/ledger/virtual-accounts.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
+import { replyFromWork } from '../reply-from-work.ts';
 import { AccountIdParams, bearerSecurity, errorResponses, moneyErrorResponses } from '../schemas.ts';
 import { serializeVirtualAccount, VirtualAccountSchema } from '../serializers/money.ts';
 
@@ -16,7 +17,7 @@ export async function virtualAccountRoutes(fastify: FastifyInstance, services: S
   app.post(
     '/accounts/:id/virtual-account',
     {
-      config: { idempotent: true },
+      config: { scope: 'any', idempotent: true, rateLimitGroup: 'general' },
       schema: {
         summary: 'Issue an AUD virtual account number (BSB + account number) for the account',
         tags,
@@ -33,20 +34,23 @@ export async function virtualAccountRoutes(fastify: FastifyInstance, services: S
       const unknownField = Object.keys(rest)[0];
       if (unknownField !== undefined) throw invalidField(unknownField, `Unknown field "${unknownField}".`);
       if (accountName !== undefined && typeof accountName !== 'string') throw invalidField('account_name', 'account_name must be a string.');
-      const details = await issueVirtualAccount(services, scopeOf(request), request.params.id, { accountName });
-      return reply.code(201).send(serializeVirtualAccount(details));
+      return replyFromWork(services, request, reply, async (work) => ({
+        status: 201,
+        body: serializeVirtualAccount(await issueVirtualAccount(services, work, scopeOf(request), request.params.id, { accountName })),
+      }));
     },
   );
 
   app.get(
     '/accounts/:id/virtual-account',
-    { schema: { summary: 'Read the active virtual account number', tags, security: bearerSecurity, params: AccountIdParams, response: { 200: VirtualAccountSchema, ...errorResponses } } },
+    { config: { scope: 'any', rateLimitGroup: 'general' }, schema: { summary: 'Read the active virtual account number', tags, security: bearerSecurity, params: AccountIdParams, response: { 200: VirtualAccountSchema, ...errorResponses } } },
     async (request) => serializeVirtualAccount(await readVirtualAccount(services, scopeOf(request), request.params.id)),
   );
 
   app.delete(
     '/accounts/:id/virtual-account',
     {
+      config: { scope: 'any', rateLimitGroup: 'general' },
       schema: {
         summary: 'Release the virtual account number (it is never issued again)',
         tags,
@@ -55,6 +59,10 @@ export async function virtualAccountRoutes(fastify: FastifyInstance, services: S
         response: { 200: Type.Object({ ...VirtualAccountSchema.properties, released: Type.Literal(true) }), ...errorResponses },
       },
     },
-    async (request) => ({ ...serializeVirtualAccount(await releaseVirtualAccount(services, scopeOf(request), request.params.id)), released: true as const }),
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => ({
+        status: 200,
+        body: { ...serializeVirtualAccount(await releaseVirtualAccount(services, work, scopeOf(request), request.params.id)), released: true as const },
+      })),
   );
 }

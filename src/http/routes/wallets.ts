@@ -17,6 +17,7 @@ export async function walletRoutes(fastify: FastifyInstance, services: Services)
   app.get(
     '/accounts/:id/wallet/balances',
     {
+      config: { scope: 'any', rateLimitGroup: 'general' },
       schema: {
         summary: "An account's balances per currency",
         description: 'available: spendable now (payouts in progress are already out of it). pending: incoming funds not yet settled.',
@@ -35,6 +36,7 @@ export async function walletRoutes(fastify: FastifyInstance, services: Services)
   app.get(
     '/accounts/:id/transactions',
     {
+      config: { scope: 'any', rateLimitGroup: 'general' },
       schema: {
         summary: "An account's transaction history, newest first",
         tags,

@@ -1,0 +1,82 @@
+// The unit of work: one database transaction plus the steps that must commit with it and the steps that must wait for it.
+import type { Database, Tx } from './database.ts';
+
+/**
+ * Opened at the edge (a route, a dashboard action, an operator command, a worker) and passed into the domain command
+ * as an argument. The command calls `transaction()` when it starts writing; whatever must be atomic with the change
+ * (an idempotent response, a NOTIFY, an outbox event) is written through that same `Tx` or registered with
+ * `beforeCommit`; whatever must only happen once the change is durable (dropping a cached row in this process,
+ * waking a worker) is registered with `afterCommit`. Nothing is hidden: a reader follows this one object.
+ */
+export interface UnitOfWork {
+  /**
+   * The transaction, begun on the first call and the same on every later one. Inside a unit of work every query
+   * goes through it: PGlite serves one query at a time, so a query on the outer handle would wait for this
+   * transaction forever.
+   */
+  transaction(): Promise<Tx>;
+  /** Runs inside the transaction, after the command, just before COMMIT; if it throws, the whole change rolls back. */
+  beforeCommit(step: (tx: Tx) => Promise<void>): void;
+  /** Runs once the transaction has committed, never after a rollback. */
+  afterCommit(step: () => void): void;
+}
+
+/** What happens to an afterCommit step that throws: the change is committed, so the caller still gets its answer. */
+export type AfterCommitFailure = (error: unknown) => void;
+
+const warn: AfterCommitFailure = (error) => process.emitWarning(`an afterCommit step failed: ${error instanceof Error ? error.message : String(error)}`);
+
+/**
+ * Runs `fn` as one unit of work and commits it, or rolls everything back if `fn` or a beforeCommit step throws.
+ * A unit of work whose command never asked for the transaction and registered nothing costs no round trip.
+ */
+export async function runUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Promise<T>, onAfterCommitFailure: AfterCommitFailure = warn): Promise<T> {
+  const before: ((tx: Tx) => Promise<void>)[] = [];
+  const after: (() => void)[] = [];
+  let open: Promise<{ tx: Tx; commit: () => Promise<void>; rollback: () => Promise<void> }> | undefined;
+  let finished = false;
+  const begin = (): Promise<{ tx: Tx; commit: () => Promise<void>; rollback: () => Promise<void> }> => {
+    if (finished) return Promise.reject(new Error('this unit of work has already finished'));
+    open ??= db.beginTransaction();
+    return open;
+  };
+  const work: UnitOfWork = {
+    transaction: async () => (await begin()).tx,
+    beforeCommit: (step) => {
+      if (finished) throw new Error('this unit of work has already finished');
+      before.push(step);
+    },
+    afterCommit: (step) => {
+      if (finished) throw new Error('this unit of work has already finished');
+      after.push(step);
+    },
+  };
+
+  let result: T;
+  try {
+    result = await fn(work);
+    if (before.length > 0 || open !== undefined) {
+      const transaction = await begin();
+      // A step may register further steps (a stored response that also wakes a worker): run until none is left.
+      for (let i = 0; i < before.length; i++) await (before[i] as (tx: Tx) => Promise<void>)(transaction.tx);
+      finished = true;
+      await transaction.commit();
+    }
+    finished = true;
+  } catch (error) {
+    finished = true;
+    if (open !== undefined) {
+      // A failed BEGIN leaves nothing to roll back; a failed ROLLBACK (connection lost) must not hide the real error.
+      await open.then((t) => t.rollback()).catch(() => undefined);
+    }
+    throw error;
+  }
+  for (const step of after) {
+    try {
+      step();
+    } catch (error) {
+      onAfterCommitFailure(error);
+    }
+  }
+  return result;
+}

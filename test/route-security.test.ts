@@ -1,0 +1,142 @@
+// The shared route-security suite for every /api/v1 route, from one table — and the check that no route is missing.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { capabilities, capabilitiesOfRoute, capabilityCatalogue } from '../src/lib/capabilities.ts';
+import { startTestApp, type TestContext } from './support/context.ts';
+import { bankDestination } from './support/ledger.ts';
+import { validKyb, validKyc } from './support/onboarding.ts';
+import { createSecurityFixture, describeRouteSecurity, type RouteSpec, type SecurityFixture } from './support/route-security.ts';
+
+let ctx: TestContext;
+let f: SecurityFixture;
+
+before(async () => {
+  ctx = await startTestApp();
+  f = await createSecurityFixture(ctx);
+});
+after(() => ctx.close());
+
+const payout = 'po_01m8g5hycd5qba505sf93e83c5';
+
+/** Keyed as Fastify registers the route: method and URL with `:params`. A new route needs its line here. */
+const routes: Record<string, RouteSpec> = {
+  'GET /api/v1/account': { method: 'GET', path: () => '/api/v1/account', scope: 'any' },
+  'GET /api/v1/accounts': { method: 'GET', path: () => '/api/v1/accounts', scope: 'platform' },
+  'POST /api/v1/accounts': {
+    method: 'POST',
+    path: () => '/api/v1/accounts',
+    scope: 'platform',
+    body: () => ({ customer_type: 'business', email: 'b@example.test', country: 'AU' }),
+  },
+  'GET /api/v1/accounts/:id': { method: 'GET', path: (id) => `/api/v1/accounts/${id}`, scope: 'any', hasAccountInPath: true },
+  'POST /api/v1/accounts/:id/kyc': { method: 'POST', path: (id) => `/api/v1/accounts/${id}/kyc`, body: () => validKyc(), scope: 'platform', hasAccountInPath: true },
+  'POST /api/v1/accounts/:id/kyb': { method: 'POST', path: (id) => `/api/v1/accounts/${id}/kyb`, body: () => validKyb(), scope: 'platform', hasAccountInPath: true },
+  'GET /api/v1/accounts/:id/verification': { method: 'GET', path: (id) => `/api/v1/accounts/${id}/verification`, scope: 'any', hasAccountInPath: true },
+  'POST /api/v1/sandbox/accounts/:id/verification': {
+    method: 'POST',
+    path: (id) => `/api/v1/sandbox/accounts/${id}/verification`,
+    body: () => ({ status: 'approved' }),
+    scope: 'platform',
+    hasAccountInPath: true,
+    sandboxOnly: true,
+  },
+  'GET /api/v1/accounts/:id/capabilities': { method: 'GET', path: (id) => `/api/v1/accounts/${id}/capabilities`, scope: 'any', hasAccountInPath: true },
+  'POST /api/v1/accounts/:id/capabilities/:name': {
+    method: 'POST',
+    path: (id) => `/api/v1/accounts/${id}/capabilities/payouts`,
+    scope: 'platform',
+    hasAccountInPath: true,
+  },
+  'DELETE /api/v1/accounts/:id/capabilities/:name': {
+    method: 'DELETE',
+    path: (id) => `/api/v1/accounts/${id}/capabilities/payouts`,
+    scope: 'platform',
+    hasAccountInPath: true,
+  },
+  'GET /api/v1/accounts/:id/receiving-details': {
+    method: 'GET',
+    path: (id) => `/api/v1/accounts/${id}/receiving-details`,
+    scope: 'any',
+    hasAccountInPath: true,
+    capability: 'inbound_payments',
+  },
+  'GET /api/v1/accounts/:id/wallet/balances': { method: 'GET', path: (id) => `/api/v1/accounts/${id}/wallet/balances`, scope: 'any', hasAccountInPath: true },
+  'GET /api/v1/accounts/:id/transactions': { method: 'GET', path: (id) => `/api/v1/accounts/${id}/transactions`, scope: 'any', hasAccountInPath: true },
+  'POST /api/v1/transfers': {
+    method: 'POST',
+    path: () => '/api/v1/transfers',
+    scope: 'platform',
+    body: () => ({ destination_account_id: f.account, currency: 'AUD', amount: '1.00' }),
+  },
+  'POST /api/v1/payouts': {
+    method: 'POST',
+    path: () => '/api/v1/payouts',
+    scope: 'any',
+    body: () => ({ currency: 'AUD', amount: '10.00', destination_type: 'bank_account', destination: bankDestination }),
+    needsCapability: true,
+  },
+  'GET /api/v1/payouts': { method: 'GET', path: () => '/api/v1/payouts', scope: 'any' },
+  'GET /api/v1/payouts/:id': { method: 'GET', path: () => `/api/v1/payouts/${payout}`, scope: 'any' },
+  'POST /api/v1/sandbox/payouts/:id/simulate': {
+    method: 'POST',
+    path: () => `/api/v1/sandbox/payouts/${payout}/simulate`,
+    scope: 'any',
+    body: () => ({ status: 'completed' }),
+  },
+  'POST /api/v1/sandbox/deposits': {
+    method: 'POST',
+    path: () => '/api/v1/sandbox/deposits',
+    scope: 'any',
+    body: () => ({ currency: 'AUD', amount: '1.00' }),
+    needsCapability: true,
+  },
+  'POST /api/v1/accounts/:id/virtual-account': {
+    method: 'POST',
+    path: (id) => `/api/v1/accounts/${id}/virtual-account`,
+    scope: 'any',
+    hasAccountInPath: true,
+    needsCapability: true,
+    body: () => ({}),
+  },
+  'GET /api/v1/accounts/:id/virtual-account': {
+    method: 'GET',
+    path: (id) => `/api/v1/accounts/${id}/virtual-account`,
+    scope: 'any',
+    hasAccountInPath: true,
+    needsCapability: true,
+  },
+  'DELETE /api/v1/accounts/:id/virtual-account': {
+    method: 'DELETE',
+    path: (id) => `/api/v1/accounts/${id}/virtual-account`,
+    scope: 'any',
+    hasAccountInPath: true,
+    needsCapability: true,
+  },
+};
+
+describe('every /api/v1 route is in the route-security table, as it is declared', () => {
+  it('the table names exactly the registered routes, each with its declared scope', () => {
+    // The key-free routes: the OpenAPI document itself.
+    const open = new Set(['GET /api/v1/openapi.json']);
+    const registered = ctx.app.declaredRoutes.filter((r) => r.url.startsWith('/api/v1/') && !open.has(`${r.method} ${r.url}`));
+    const names = registered.map((r) => `${r.method} ${r.url}`).sort();
+    assert.deepEqual(names, Object.keys(routes).sort(), 'a route without an entry here has not passed the shared security suite');
+    for (const route of registered) {
+      const spec = routes[`${route.method} ${route.url}`] as RouteSpec;
+      assert.equal(spec.scope, route.config.scope, `${route.method} ${route.url}: the table and the route disagree on its scope`);
+      assert.ok(route.config.rateLimitGroup, `${route.method} ${route.url} declares its rate-limit group`);
+    }
+  });
+
+  it('the routes whose capability checks this suite proves are exactly those the capability catalogue lists', () => {
+    const asDocumented = (name: string) => name.replace(/:(\w+)/g, '{$1}');
+    const proven = Object.entries(routes).filter(([, spec]) => spec.capability !== undefined || spec.needsCapability).map(([name]) => asDocumented(name));
+    const listed = new Set(capabilities.flatMap((c) => capabilityCatalogue[c].routes));
+    assert.deepEqual(proven.sort(), [...listed].sort(), 'src/lib/capabilities.ts and this table must name the same routes');
+    for (const [name, spec] of Object.entries(routes)) {
+      if (spec.capability) assert.ok(capabilitiesOfRoute(asDocumented(name)).includes(spec.capability), `${name} checks ${spec.capability}`);
+    }
+  });
+});
+
+for (const [name, spec] of Object.entries(routes)) describeRouteSecurity(name, () => f, spec);
