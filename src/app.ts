@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyContextConfig, type FastifyInstance } from 'fastify';
 import findMyWay, { type HTTPMethod } from 'find-my-way';
-import { ApiError } from './domain/errors.ts';
+import { ApiError } from './lib/errors.ts';
 import { newId } from './lib/ids.ts';
 import type { Services } from './services.ts';
 import { dashboard } from './dashboard/index.ts';
@@ -25,6 +25,7 @@ import { sandboxMoneyRoutes } from './http/routes/sandbox-money.ts';
 import { transferRoutes } from './http/routes/transfers.ts';
 import { virtualAccountRoutes } from './http/routes/virtual-accounts.ts';
 import { walletRoutes } from './http/routes/wallets.ts';
+import { documentDomainEnums, noteCapabilities } from './http/openapi.ts';
 import { ErrorResponse } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
 
@@ -118,6 +119,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         },
       },
     },
+    transform: noteCapabilities,
+    transformObject: (documents) => ('openapiObject' in documents ? documentDomainEnums(documents.openapiObject) : documents.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 

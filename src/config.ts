@@ -1,8 +1,6 @@
 // Environment variables, parsed once at start with one clear error per bad variable.
 import path from 'node:path';
-
-export const environments = ['sandbox', 'production'] as const;
-export type Environment = (typeof environments)[number];
+import { environments, type Environment } from './lib/environments.ts';
 
 export interface Config {
   port: number;

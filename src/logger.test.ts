@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { generateApiKey } from './auth/api-key.ts';
+import { generateApiKey } from './lib/api-key.ts';
 import { createLogger, scrubSecrets } from './logger.ts';
 
 describe('logger', () => {

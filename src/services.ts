@@ -5,7 +5,7 @@ import { KeyUsageRecorder } from './auth/key-usage.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { InvalidationBus } from './db/invalidation.ts';
-import { AccountDirectory } from './domain/accounts/account-directory.ts';
+import { AccountDirectory } from './db/account-directory.ts';
 import type { Deps } from './domain/deps.ts';
 import { RequestLogRecorder } from './domain/request-log/request-log-recorder.ts';
 import { IdempotencySweeper } from './domain/idempotency/sweeper.ts';
@@ -27,7 +27,7 @@ export async function createServices(config: Config, db: Database, logger: Logge
   const directory = new AccountDirectory(db, invalidation);
   const keyCache = new ApiKeyCache(db, invalidation);
   const deps: Deps = { db, invalidation, directory, config, now: () => new Date() };
-  const keyUsage = new KeyUsageRecorder(deps, config.keyUsageFlushSeconds * 1000, (error) =>
+  const keyUsage = new KeyUsageRecorder(db, config.keyUsageFlushSeconds * 1000, (error) =>
     logger.warn({ err: error }, 'could not record API key usage; will retry'),
   );
   keyUsage.start();

@@ -195,6 +195,10 @@ describe('Accounts', () => {
     assert.match(detail.body, /Balances/);
     assert.match(detail.body, /AUD/);
     assert.equal((await client.get(`/dashboard/accounts/production/${a}`)).status, 404);
+    // The platform's own page shows its sandbox starting balance as the API does: full precision, signed, per currency.
+    const own = await client.get(`/dashboard/accounts/sandbox/${platform.id}`);
+    assert.match(own.body, /<th scope="row">USDT<\/th><td class="num mono">100000\.000000<\/td><td class="num mono">0\.000000<\/td>/);
+    assert.match(own.body, /<td class="num mono">100000\.00 AUD<\/td><td class="num mono">0\.00<\/td><td class="num mono">100000\.00<\/td><td>Sandbox starting balance<\/td><td>sandbox funding<\/td>/);
   });
 
   it('bad input is a 4xx page, never a 500', async () => {

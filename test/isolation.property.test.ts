@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { Environment } from '../src/config.ts';
+import type { Environment } from '../src/lib/environments.ts';
 import { createTestConnectedAccount, createTestKey, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
 
 let ctx: TestContext;

@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import type { Environment } from '../src/config.ts';
+import type { Environment } from '../src/lib/environments.ts';
 import { requireCapability } from '../src/domain/accounts/capability-gate.ts';
-import { ApiError } from '../src/domain/errors.ts';
-import { capabilities, type Capability, type VerificationStatus } from '../src/db/schema.ts';
+import { ApiError } from '../src/lib/errors.ts';
+import type { VerificationStatus } from '../src/db/schema.ts';
+import { capabilities, type Capability } from '../src/lib/capabilities.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
 import { validKyb, validKyc } from './support/onboarding.ts';
 

@@ -1,7 +1,9 @@
 // The OpenAPI document is generated from the route schemas, and the reference page is served without a key.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestContext } from './support/context.ts';
+import { capabilities, capabilityCatalogue } from '../src/lib/capabilities.ts';
+import { currencies } from '../src/lib/currencies.ts';
+import { createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
 
 let ctx: TestContext;
 before(async () => {
@@ -25,6 +27,42 @@ describe('OpenAPI and health', () => {
     assert.ok(result.body.components.securitySchemes.apiKey);
     assert.ok(result.body.components.schemas.ErrorResponse);
     assert.ok(result.body.paths['/api/v1/accounts'].post.requestBody);
+  });
+
+  it('lists catalogue values as enums, also for fields the domain checks itself (so they keep their own error codes)', async () => {
+    const doc = (await ctx.call('GET', '/api/v1/openapi.json')).body;
+    const bodyOf = (path: string) => doc.paths[path].post.requestBody.content['application/json'].schema;
+    assert.deepEqual(bodyOf('/api/v1/transfers').properties.currency.enum, [...currencies]);
+    assert.deepEqual(bodyOf('/api/v1/payouts').properties.currency.enum, [...currencies]);
+    assert.deepEqual(bodyOf('/api/v1/sandbox/deposits').properties.currency.enum, [...currencies]);
+    const currencyParameter = doc.paths['/api/v1/accounts/{id}/transactions'].get.parameters.find((p: { name: string }) => p.name === 'currency');
+    assert.deepEqual(currencyParameter.schema.enum, [...currencies]);
+    const balances = doc.paths['/api/v1/accounts/{id}/wallet/balances'].get.responses['200'].content['application/json'].schema;
+    assert.deepEqual(balances.properties.data.items.properties.currency.enum, [...currencies]);
+    assert.ok(!JSON.stringify(doc).includes('x-pik-domain-enum'));
+
+    // The document is a copy: the route still accepts any value and answers with the domain's own error.
+    const platform = await createTestPlatform(ctx);
+    const refused = await ctx.call('POST', '/api/v1/transfers', { key: platform.keys.sandbox, body: { destination_account_id: platform.id, currency: 'XTS', amount: '1.00' } });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.code, 'UNSUPPORTED_CURRENCY');
+    assert.deepEqual(refused.body.error.detail.supported, [...currencies]);
+  });
+
+  it('derives capabilities from their catalogue: the account shape, the name parameter, and a note on every route that checks one', async () => {
+    const doc = (await ctx.call('GET', '/api/v1/openapi.json')).body;
+    assert.deepEqual(Object.keys(doc.components.schemas.Account.properties.capabilities.properties), [...capabilities]);
+    const nameParameter = doc.paths['/api/v1/accounts/{id}/capabilities/{name}'].post.parameters.find((p: { name: string }) => p.name === 'name');
+    assert.deepEqual(nameParameter.schema.enum, [...capabilities]);
+    const noted: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { description?: string }>>)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const needs = [...(operation.description ?? '').matchAll(/Needs the (.*) capability/g)].flatMap((m) => [...(m[1] ?? '').matchAll(/`(\w+)`/g)].map((n) => n[1]));
+        for (const capability of needs) noted.push(`${capability} ${method.toUpperCase()} ${path}`);
+      }
+    }
+    const listed = capabilities.flatMap((c) => capabilityCatalogue[c].routes.map((route) => `${c} ${route}`));
+    assert.deepEqual(noted.sort(), listed.sort());
   });
 
   it('GET /docs serves the readable reference', async () => {

@@ -1,6 +1,7 @@
 // The shared route-security suite for every /api/v1 route, from one table — and the check that no route is missing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { capabilities, capabilitiesOfRoute, capabilityCatalogue } from '../src/lib/capabilities.ts';
 import { startTestApp, type TestContext } from './support/context.ts';
 import { bankDestination } from './support/ledger.ts';
 import { validKyb, validKyc } from './support/onboarding.ts';
@@ -124,6 +125,16 @@ describe('every /api/v1 route is in the route-security table, as it is declared'
       const spec = routes[`${route.method} ${route.url}`] as RouteSpec;
       assert.equal(spec.scope, route.config.scope, `${route.method} ${route.url}: the table and the route disagree on its scope`);
       assert.ok(route.config.rateLimitGroup, `${route.method} ${route.url} declares its rate-limit group`);
+    }
+  });
+
+  it('the routes whose capability checks this suite proves are exactly those the capability catalogue lists', () => {
+    const asDocumented = (name: string) => name.replace(/:(\w+)/g, '{$1}');
+    const proven = Object.entries(routes).filter(([, spec]) => spec.capability !== undefined || spec.needsCapability).map(([name]) => asDocumented(name));
+    const listed = new Set(capabilities.flatMap((c) => capabilityCatalogue[c].routes));
+    assert.deepEqual(proven.sort(), [...listed].sort(), 'src/lib/capabilities.ts and this table must name the same routes');
+    for (const [name, spec] of Object.entries(routes)) {
+      if (spec.capability) assert.ok(capabilitiesOfRoute(asDocumented(name)).includes(spec.capability), `${name} checks ${spec.capability}`);
     }
   });
 });

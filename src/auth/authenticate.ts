@@ -1,11 +1,11 @@
 // Bearer-key authentication and x-on-behalf-of scoping, returning outcomes as values (the HTTP layer turns them into errors).
-import type { Environment } from '../config.ts';
-import type { Principal, Scope } from '../domain/actor.ts';
-import type { AccountDirectory } from '../domain/accounts/account-directory.ts';
+import type { Environment } from '../lib/environments.ts';
+import type { Principal, Scope } from '../lib/actor.ts';
+import type { AccountDirectory } from '../db/account-directory.ts';
 import type { AccountRow } from '../db/schema.ts';
-import type { ErrorCode } from '../domain/errors.ts';
+import type { ErrorCode } from '../lib/errors.ts';
 import { isId } from '../lib/ids.ts';
-import { hashApiKey, parseApiKey } from './api-key.ts';
+import { hashApiKey, parseApiKey } from '../lib/api-key.ts';
 import type { ApiKeyCache, KeyRecord } from './key-cache.ts';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; detail?: Record<string, unknown> };

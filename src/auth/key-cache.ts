@@ -1,5 +1,5 @@
 // Verified API keys held in memory, so authentication costs no database round trip; revocations arrive by NOTIFY.
-import type { Environment } from '../config.ts';
+import type { Environment } from '../lib/environments.ts';
 import type { Database } from '../db/database.ts';
 import type { InvalidationBus } from '../db/invalidation.ts';
 

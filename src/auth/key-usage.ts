@@ -1,6 +1,23 @@
 // "Last used" for API keys, batched: a request never waits on a write, and the stored time is at most one flush stale.
-import type { Deps } from '../domain/deps.ts';
-import { recordKeyUsage, type KeyUsage } from '../domain/api-keys/api-keys.ts';
+import { sql } from 'kysely';
+import type { Database } from '../db/database.ts';
+
+export interface KeyUsage {
+  keyId: string;
+  at: Date;
+  ip: string;
+}
+
+/** One statement for a whole batch of "last used" updates, however many keys it covers. */
+export async function recordKeyUsage(db: Database, usages: KeyUsage[]): Promise<void> {
+  if (usages.length === 0) return;
+  const rows = sql.join(usages.map((u) => sql`(${u.keyId}, ${u.at.toISOString()}::timestamptz, ${u.ip})`));
+  await sql`
+    update core.api_keys as k set last_used_at = v.at, last_used_ip = v.ip
+    from (values ${rows}) as v(id, at, ip)
+    where k.id = v.id and (k.last_used_at is null or k.last_used_at < v.at)
+  `.execute(db.core);
+}
 
 /** The latest use of one key since the last flush; updated in place, so a request allocates nothing here. */
 interface PendingUsage {
@@ -13,7 +30,7 @@ export class KeyUsageRecorder {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: Deps,
+    private readonly db: Database,
     private readonly flushEveryMs: number,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -37,7 +54,7 @@ export class KeyUsageRecorder {
     const batch: KeyUsage[] = [...this.pending].map(([keyId, usage]) => ({ keyId, ip: usage.ip, at: new Date(usage.atMs) }));
     this.pending = new Map();
     try {
-      await recordKeyUsage(this.deps, batch);
+      await recordKeyUsage(this.db, batch);
     } catch (error) {
       // Put the batch back unless newer usage arrived meanwhile; losing "last used" must never fail a request.
       for (const usage of batch) if (!this.pending.has(usage.keyId)) this.pending.set(usage.keyId, { atMs: usage.at.getTime(), ip: usage.ip });

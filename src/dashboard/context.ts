@@ -1,7 +1,7 @@
 // Per-request dashboard state (the signed-in user, the form body) and the helpers routes use to read it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Environment } from '../config.ts';
-import { ApiError, invalidField } from '../domain/errors.ts';
+import type { Environment } from '../lib/environments.ts';
+import { ApiError, invalidField } from '../lib/errors.ts';
 import type { DashboardUser } from '../domain/users/sessions.ts';
 import { csrfTokenFor } from './security.ts';
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import cookie from '@fastify/cookie';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ApiError } from '../domain/errors.ts';
+import { ApiError } from '../lib/errors.ts';
 import { resolveSession } from '../domain/users/sessions.ts';
 import type { Services } from '../services.ts';
 import { safeNext, sendPage } from './context.ts';

@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
-import type { Environment } from '../config.ts';
+import type { Environment } from '../lib/environments.ts';
 import type { CoreDb, CoreTables, EnvDb } from './schema.ts';
 
 // int8 columns hold money in minor units; never let them become floats.

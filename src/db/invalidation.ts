@@ -1,5 +1,5 @@
 // Cache invalidation across server processes: a NOTIFY sent inside the writing transaction, plus immediate local delivery.
-import type { Environment } from '../config.ts';
+import type { Environment } from '../lib/environments.ts';
 import type { Database } from './database.ts';
 import type { UnitOfWork } from './unit-of-work.ts';
 

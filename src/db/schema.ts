@@ -1,7 +1,9 @@
 // Table types for Kysely. Core tables live in schema "core"; everything an environment owns lives
 // in a schema named after the environment ("sandbox", "production") with identical tables.
 import type { ColumnType, Kysely, RawBuilder, Selectable } from 'kysely';
-import type { Environment } from '../config.ts';
+import type { Capability } from '../lib/capabilities.ts';
+import type { Currency, Network, NetworkCurrency } from '../lib/currencies.ts';
+import type { Environment } from '../lib/environments.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -82,9 +84,6 @@ export interface CoreTables {
   'core.login_failures': LoginFailureTable;
 }
 
-export const capabilities = ['inbound_payments', 'fx_conversion', 'payouts'] as const;
-export type Capability = (typeof capabilities)[number];
-
 export const verificationStatuses = ['unverified', 'pending', 'approved', 'rejected', 'action_required'] as const;
 export type VerificationStatus = (typeof verificationStatuses)[number];
 
@@ -112,8 +111,10 @@ export interface EventTable {
   created_at: Timestamp;
 }
 
-export type VerificationKind = 'kyc' | 'kyb';
-export type VerificationDecider = 'operator' | 'sandbox';
+export const verificationKinds = ['kyc', 'kyb'] as const;
+export type VerificationKind = (typeof verificationKinds)[number];
+export const verificationDeciders = ['operator', 'sandbox'] as const;
+export type VerificationDecider = (typeof verificationDeciders)[number];
 
 export interface VerificationTable {
   account_id: string;
@@ -129,12 +130,10 @@ export interface VerificationTable {
   updated_at: Timestamp;
 }
 
-export type ReceivingCurrency = 'USDT' | 'USDC';
-
 export interface ReceivingAddressTable {
   account_id: string;
-  currency: ReceivingCurrency;
-  network: 'solana';
+  currency: NetworkCurrency;
+  network: Network;
   address: string;
   created_at: Timestamp;
 }
@@ -162,7 +161,7 @@ export type Bucket = 'available' | 'pending';
 
 export interface LedgerBalanceTable {
   ledger_account: string;
-  currency: string;
+  currency: Currency;
   is_clearing: boolean;
   available: ColumnType<bigint, bigint | undefined, bigint>;
   pending: ColumnType<bigint, bigint | undefined, bigint>;
@@ -173,7 +172,7 @@ export interface LedgerEntryTable {
   id: ColumnType<bigint, never, never>;
   movement_id: string;
   ledger_account: string;
-  currency: string;
+  currency: Currency;
   bucket: Bucket;
   amount: Money;
   created_at: Timestamp;
@@ -185,7 +184,7 @@ export interface TransactionTable {
   account_id: string;
   movement_id: string;
   type: TransactionType;
-  currency: string;
+  currency: Currency;
   amount: Money;
   fee: ColumnType<bigint, bigint | undefined, bigint>;
   status: TransactionStatus;
@@ -207,7 +206,7 @@ export interface TransferTable {
   platform_id: string;
   source_account_id: string;
   destination_account_id: string;
-  currency: string;
+  currency: Currency;
   amount: Money;
   reference: string | null;
   created_at: Timestamp;
@@ -217,7 +216,7 @@ export interface DepositTable {
   id: string;
   platform_id: string;
   account_id: string;
-  currency: string;
+  currency: Currency;
   amount: Money;
   reference: string | null;
   sender_name: string | null;
@@ -229,13 +228,14 @@ export interface DepositTable {
   settled_at: NullableTimestamp;
 }
 
-export type PayoutStatus = 'pending' | 'completed' | 'failed';
+export const payoutStatuses = ['pending', 'completed', 'failed'] as const;
+export type PayoutStatus = (typeof payoutStatuses)[number];
 
 export interface PayoutTable {
   id: string;
   platform_id: string;
   account_id: string;
-  currency: string;
+  currency: Currency;
   amount: Money;
   destination_type: 'bank_account' | 'crypto_address';
   destination: Json<Record<string, string>>;

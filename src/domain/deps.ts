@@ -2,7 +2,7 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { InvalidationBus } from '../db/invalidation.ts';
-import type { AccountDirectory } from './accounts/account-directory.ts';
+import type { AccountDirectory } from '../db/account-directory.ts';
 
 export interface Deps {
   db: Database;

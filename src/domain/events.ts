@@ -1,14 +1,13 @@
 // The event outbox: every state change records its event in the same transaction (delivered by the webhook worker).
-import type { Environment } from '../config.ts';
+// Only event types of the catalogue (event-types.ts) can be recorded, each with the data its schema describes.
 import type { Tx } from '../db/database.ts';
+import type { Environment } from '../lib/environments.ts';
 import { newId } from '../lib/ids.ts';
+import type { EventData, EventType } from './event-types.ts';
 
-export interface NewEvent {
-  platformId: string;
-  accountId: string;
-  type: string;
-  data: Record<string, unknown>;
-}
+export type NewEvent = {
+  [T in EventType]: { platformId: string; accountId: string; type: T; data: EventData<T> };
+}[EventType];
 
 export async function recordEvent(tx: Tx, environment: Environment, event: NewEvent): Promise<string> {
   const id = newId('event');

@@ -1,6 +1,6 @@
 // Cursor paging over time-sortable ids: the cursor is an opaque wrapper around the last id of the page.
 import { isId, type IdKind } from '../lib/ids.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../lib/errors.ts';
 
 export interface PageRequest {
   limit: number;

@@ -1,11 +1,11 @@
 // Authentication and scoping for /api/v1: key → Principal → Scope, before any route looks at the request.
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler, RouteOptions } from 'fastify';
 import { authenticateBearer, onBehalfOfValue, resolveScope, type ConnectionMemos, type Outcome } from '../auth/authenticate.ts';
-import type { Principal, Scope } from '../domain/actor.ts';
-import { ApiError } from '../domain/errors.ts';
+import type { Principal, Scope } from '../lib/actor.ts';
+import { ApiError } from '../lib/errors.ts';
 import { isId } from '../lib/ids.ts';
 import type { Services } from '../services.ts';
-import type { RateLimitGroup } from '../domain/platforms/rate-limits.ts';
+import type { RateLimitGroup } from '../lib/rate-limit-groups.ts';
 import { sendError } from './errors.ts';
 import { applyRateLimit, RateLimiter } from './rate-limit.ts';
 

@@ -1,6 +1,6 @@
 // The single exit for errors: every failure — ours, Fastify's, validation — leaves in the spec's error shape.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, type ErrorCode } from '../domain/errors.ts';
+import { ApiError, type ErrorCode } from '../lib/errors.ts';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; detail?: Record<string, unknown>; request_id: string };

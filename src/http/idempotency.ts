@@ -14,7 +14,7 @@ import {
   storeIdempotentErrorResponse,
   type Claim,
 } from '../domain/idempotency/idempotency.ts';
-import { ApiError } from '../domain/errors.ts';
+import { ApiError } from '../lib/errors.ts';
 import type { Services } from '../services.ts';
 import { scopeOf } from './api-auth.ts';
 

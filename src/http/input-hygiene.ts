@@ -1,7 +1,7 @@
 // Text PostgreSQL cannot store — NUL characters and unpaired UTF-16 surrogates — is refused at the edge, for every
 // field of every route at once, as a 400 naming the field (instead of a 500 from deep inside a query).
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../domain/errors.ts';
+import { ApiError } from '../lib/errors.ts';
 import { sendError } from './errors.ts';
 
 // eslint-disable-next-line no-control-regex -- matching the NUL character is the point

@@ -1,8 +1,9 @@
 // Per-key, per-group request limits over fixed one-minute windows, with the ratelimit-* headers on every response.
 import type { FastifyReply } from 'fastify';
-import type { Principal } from '../domain/actor.ts';
-import { ApiError } from '../domain/errors.ts';
-import { getPlatformRateLimits, type RateLimitGroup, type RateLimits } from '../domain/platforms/rate-limits.ts';
+import type { Principal } from '../lib/actor.ts';
+import { ApiError } from '../lib/errors.ts';
+import { getPlatformRateLimits } from '../domain/platforms/rate-limits.ts';
+import type { RateLimitGroup, RateLimits } from '../lib/rate-limit-groups.ts';
 import type { Services } from '../services.ts';
 
 declare module 'fastify' {

@@ -1,8 +1,8 @@
 // Per-request plumbing: the request id header, the API_KEY_IN_URL guard, and one log line per request without secrets.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { hashApiKey, keyLikePattern, parseApiKey } from '../auth/api-key.ts';
+import { hashApiKey, keyLikePattern, parseApiKey } from '../lib/api-key.ts';
 import { markApiKeyExposed } from '../domain/api-keys/api-keys.ts';
-import { ApiError } from '../domain/errors.ts';
+import { ApiError } from '../lib/errors.ts';
 import type { Services } from '../services.ts';
 import { sendError } from './errors.ts';
 

@@ -1,5 +1,6 @@
 // Shared request/response schemas for the API's conventions: ids, paging, errors.
 import Type from 'typebox';
+import { environments } from '../lib/environments.ts';
 
 const pagingProperties = {
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1–100.' }),
@@ -10,6 +11,9 @@ const pagingProperties = {
 export function listQuery<P extends Type.TProperties>(filters: P) {
   return Type.Object({ ...pagingProperties, ...filters }, { additionalProperties: false });
 }
+
+/** An environment named in an operator request (a choice of literals, so a wrong one is told the allowed values). */
+export const EnvironmentSchema = Type.Union(environments.map((e) => Type.Literal(e)));
 
 // Any string: an id that is malformed is simply one that does not exist (404), as for any unknown id.
 export const AccountIdParams = Type.Object({ id: Type.String({ maxLength: 100, description: 'An account id, acct_…' }) });
@@ -57,6 +61,23 @@ export function nullable<T extends Type.TSchema>(schema: T) {
     type: [base.type, 'null'],
     ...(base.enum ? { enum: [...base.enum, null] } : {}),
   });
+}
+
+/**
+ * Marks a request field whose values the domain checks itself, so that a wrong value gets the domain's own error
+ * (UNSUPPORTED_CURRENCY with the supported list, UNKNOWN_CAPABILITY with the known ones) instead of a generic
+ * validation 400. Validation ignores the marker; the OpenAPI document (openapi.ts) shows it as `enum`.
+ */
+export const domainEnumKey = 'x-pik-domain-enum';
+
+/** Any value passes validation; the OpenAPI document lists `values` (see domainEnumKey). */
+export function domainChecked(values: readonly string[], options: { description?: string } = {}) {
+  return Type.Unknown({ ...options, [domainEnumKey]: [...values] });
+}
+
+/** Like domainChecked, for a string field (query and path parameters arrive as text). */
+export function domainCheckedString(values: readonly string[], options: { description?: string; maxLength?: number } = {}) {
+  return Type.String({ ...options, [domainEnumKey]: [...values] });
 }
 
 /** Also documented on routes that move money: state conflicts and business rules. */

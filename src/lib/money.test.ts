@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ApiError } from '../domain/errors.ts';
-import { currencies, decimalsOf, formatMinor, maxMinorUnits, parseAmount, parseAmountValue, parseCurrency, type Currency } from './money.ts';
+import { ApiError } from './errors.ts';
+import { currencies, currencyCatalogue, decimalsOf, type Currency } from './currencies.ts';
+import { formatMinor, maxMinorUnits, parseAmount, parseAmountValue, parseCurrency } from './money.ts';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -15,10 +16,11 @@ const codeOf = (fn: () => unknown): string | undefined => {
 
 describe('parseAmount', () => {
   for (const currency of currencies) {
-    const d = decimalsOf[currency];
+    const d = decimalsOf(currency);
+    const minimum = currencyCatalogue[currency].minimumMinorUnits;
     it(`${currency}: accepts up to ${d} decimals and refuses every malformed amount with INVALID_AMOUNT`, () => {
       assert.equal(parseAmount('1', currency), 10n ** BigInt(d));
-      assert.equal(parseAmount('0.' + '0'.repeat(d - 1) + '1', currency), 1n);
+      assert.equal(parseAmount(formatMinor(minimum, currency), currency), minimum);
       assert.equal(parseAmount('500.5', currency), 5005n * 10n ** BigInt(d - 1));
       assert.equal(parseAmount('1000000000', currency), maxMinorUnits(currency));
       const bad: unknown[] = [
@@ -55,6 +57,7 @@ describe('parseAmount', () => {
         ['1'],
         { value: '1' },
         undefined,
+        ...(minimum > 1n ? [formatMinor(minimum - 1n, currency)] : []), // below the currency's minimum
       ];
       for (const value of bad) assert.equal(codeOf(() => parseAmount(value, currency)), 'INVALID_AMOUNT', `${currency} ${JSON.stringify(value)}`);
     });
@@ -63,9 +66,9 @@ describe('parseAmount', () => {
   it('round-trips every valid amount: format(parse(s)) has the full precision and parses back to the same minor units', () => {
     fc.assert(
       fc.property(fc.constantFrom(...currencies), fc.bigInt({ min: 1n, max: 10n ** 15n }), (currency: Currency, minor) => {
-        fc.pre(minor <= maxMinorUnits(currency));
+        fc.pre(minor >= currencyCatalogue[currency].minimumMinorUnits && minor <= maxMinorUnits(currency));
         const text = formatMinor(minor, currency);
-        assert.match(text, new RegExp(`^\\d+\\.\\d{${decimalsOf[currency]}}$`));
+        assert.match(text, new RegExp(`^\\d+\\.\\d{${decimalsOf(currency)}}$`));
         assert.equal(parseAmount(text, currency), minor);
       }),
     );
@@ -93,7 +96,7 @@ describe('formatMinor', () => {
 });
 
 describe('parseCurrency', () => {
-  it('accepts exactly the six supported codes', () => {
+  it('accepts exactly the catalogue codes', () => {
     for (const c of currencies) assert.equal(parseCurrency(c), c);
     for (const bad of ['CNY', 'EUR', 'aud', 'Usd', '', 'AUD ', 'USDTT', 5, null, undefined, {}]) {
       assert.equal(codeOf(() => parseCurrency(bad)), 'UNSUPPORTED_CURRENCY', JSON.stringify(bad));

@@ -1,21 +1,13 @@
-// Money at the edge: currencies, decimal strings ⇄ integer minor units (bigint). Never floats.
-import { ApiError } from '../domain/errors.ts';
-
-export const currencies = ['AUD', 'USD', 'HKD', 'SGD', 'USDT', 'USDC'] as const;
-export type Currency = (typeof currencies)[number];
-
-/** Decimal places per currency: fiat 2, stablecoins 6 (spec §2). */
-export const decimalsOf: Record<Currency, number> = { AUD: 2, USD: 2, HKD: 2, SGD: 2, USDT: 6, USDC: 6 };
+// Money at the edge: decimal strings ⇄ integer minor units (bigint), never floats. What a currency is comes from
+// lib/currencies.ts.
+import { currencies, currencyCatalogue, decimalsOf, isCurrency, type Currency } from './currencies.ts';
+import { ApiError } from './errors.ts';
 
 /**
  * The largest amount one movement may carry: one billion major units. Far below int8 (9.2e18) even for
  * 6-decimal currencies (1e15 minor units), so sums of many movements can never overflow a column.
  */
 export const maxMajorUnits = 1_000_000_000n;
-
-export function isCurrency(value: unknown): value is Currency {
-  return typeof value === 'string' && (currencies as readonly string[]).includes(value);
-}
 
 export function parseCurrency(value: unknown, field = 'currency'): Currency {
   if (isCurrency(value)) return value;
@@ -28,25 +20,26 @@ export function parseCurrency(value: unknown, field = 'currency'): Currency {
 }
 
 export function maxMinorUnits(currency: Currency): bigint {
-  return maxMajorUnits * 10n ** BigInt(decimalsOf[currency]);
+  return maxMajorUnits * 10n ** BigInt(decimalsOf(currency));
 }
 
 // Digits only: no sign, no exponent, no spaces, no leading zeros ("007"), no bare "." on either side.
 const decimalPattern = /^(0|[1-9][0-9]{0,15})(?:\.([0-9]{1,18}))?$/;
 
-export type AmountProblem = 'not_a_string' | 'format' | 'too_many_decimals' | 'not_positive' | 'too_large';
+export type AmountProblem = 'not_a_string' | 'format' | 'too_many_decimals' | 'not_positive' | 'too_small' | 'too_large';
 
 /** Pure parse: a positive decimal string in the currency's precision → minor units, or the reason it is not one. */
 export function parseAmountValue(value: unknown, currency: Currency): { ok: true; minor: bigint } | { ok: false; problem: AmountProblem } {
   if (typeof value !== 'string') return { ok: false, problem: 'not_a_string' };
   const match = decimalPattern.exec(value);
   if (!match) return { ok: false, problem: 'format' };
-  const decimals = decimalsOf[currency];
+  const decimals = decimalsOf(currency);
   const whole = match[1] ?? '0';
   const fraction = match[2] ?? '';
   if (fraction.length > decimals) return { ok: false, problem: 'too_many_decimals' };
   const minor = BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
   if (minor <= 0n) return { ok: false, problem: 'not_positive' };
+  if (minor < currencyCatalogue[currency].minimumMinorUnits) return { ok: false, problem: 'too_small' };
   if (minor > maxMinorUnits(currency)) return { ok: false, problem: 'too_large' };
   return { ok: true, minor };
 }
@@ -54,8 +47,9 @@ export function parseAmountValue(value: unknown, currency: Currency): { ok: true
 const problemMessages: Record<AmountProblem, (currency: Currency) => string> = {
   not_a_string: () => 'The amount must be a decimal string such as "500.00", not a JSON number.',
   format: () => 'The amount must be a plain decimal string such as "500.00": digits, an optional point, no sign, spaces or exponent.',
-  too_many_decimals: (c) => `${c} amounts have at most ${decimalsOf[c]} decimal places.`,
+  too_many_decimals: (c) => `${c} amounts have at most ${decimalsOf(c)} decimal places.`,
   not_positive: () => 'The amount must be greater than zero.',
+  too_small: (c) => `The amount must be at least ${formatMinor(currencyCatalogue[c].minimumMinorUnits, c)} ${c}.`,
   too_large: (c) => `The amount must be at most ${formatMinor(maxMinorUnits(c), c)} ${c}.`,
 };
 
@@ -63,12 +57,12 @@ const problemMessages: Record<AmountProblem, (currency: Currency) => string> = {
 export function parseAmount(value: unknown, currency: Currency, field = 'amount'): bigint {
   const result = parseAmountValue(value, currency);
   if (result.ok) return result.minor;
-  throw new ApiError('INVALID_AMOUNT', problemMessages[result.problem](currency), { field, currency, decimals: decimalsOf[currency] });
+  throw new ApiError('INVALID_AMOUNT', problemMessages[result.problem](currency), { field, currency, decimals: decimalsOf(currency) });
 }
 
 /** Minor units → the decimal string the API shows, always with the currency's full precision ("500.00", "-1.500000"). */
 export function formatMinor(minor: bigint, currency: Currency): string {
-  const decimals = decimalsOf[currency];
+  const decimals = decimalsOf(currency);
   const negative = minor < 0n;
   const digits = (negative ? -minor : minor).toString().padStart(decimals + 1, '0');
   const whole = digits.slice(0, digits.length - decimals);

@@ -2,7 +2,8 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
-import { loadConfig, type Config, type Environment } from '../../src/config.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import type { Environment } from '../../src/lib/environments.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';

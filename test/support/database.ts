@@ -12,12 +12,12 @@ const cacheDir = path.join(root, 'test/.cache');
 
 export const postgresUrl = process.env.DATABASE_URL || undefined;
 
-/** The template is keyed by the migrations' contents, so changing a migration rebuilds it. */
+/** The template is keyed by what decides the schema (migrations and the catalogues they read), so changing one rebuilds it. */
 function templatePath(): string {
   const hash = createHash('sha256');
   const dir = path.join(root, 'src/db/migrations');
   for (const file of fs.readdirSync(dir).sort()) hash.update(file).update(fs.readFileSync(path.join(dir, file)));
-  hash.update(fs.readFileSync(path.join(root, 'src/db/migrate.ts')));
+  for (const file of ['src/db/migrate.ts', 'src/db/catalogue-checks.ts', 'src/lib/currencies.ts', 'src/lib/environments.ts']) hash.update(fs.readFileSync(path.join(root, file)));
   return path.join(cacheDir, `pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
 }
 

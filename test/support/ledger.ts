@@ -1,9 +1,9 @@
 // Ledger test helpers: put an account into a verified state, and check the ledger's invariants straight from the tables.
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import type { Environment } from '../../src/config.ts';
+import type { Environment } from '../../src/lib/environments.ts';
 import type { Database } from '../../src/db/database.ts';
-import type { Capability } from '../../src/db/schema.ts';
+import type { Capability } from '../../src/lib/capabilities.ts';
 import { runUnitOfWork } from '../../src/db/unit-of-work.ts';
 import type { TestContext } from './context.ts';
 

@@ -1,5 +1,5 @@
 // Onboarding fixtures: valid identity bodies (tests break one field at a time) and shortcuts to a verified account.
-import type { Environment } from '../../src/config.ts';
+import type { Environment } from '../../src/lib/environments.ts';
 import type { TestContext, TestPlatform } from './context.ts';
 
 /** A valid KYC body: an adult Australian with a passport and a Sydney address. */

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createTestConnectedAccount, createTestKey, createTestPlatform, type TestContext, type TestPlatform } from './context.ts';
+import type { Capability } from '../../src/lib/capabilities.ts';
 import { approveTestAccount } from './onboarding.ts';
 
 export interface SecurityFixture {
@@ -50,7 +51,7 @@ export interface RouteSpec {
    * The route uses this capability (through requireCapability): the suite checks ACCOUNT_NOT_VERIFIED for an
    * unverified account, then CAPABILITY_NOT_ACTIVATED once approved, for the platform key with and without x-on-behalf-of.
    */
-  capability?: 'inbound_payments' | 'fx_conversion' | 'payouts';
+  capability?: Capability;
   /** The route uses a capability of the account it acts on: an unverified connected account is refused by the gate. */
   needsCapability?: boolean;
 }

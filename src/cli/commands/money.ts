@@ -1,12 +1,13 @@
 // pik deposits … and pik payouts …: the operator records inbound funds and answers payouts (the production rail).
 import type { Command } from 'commander';
+import { isEnvironment } from '../../lib/environments.ts';
+import { describeCurrencies } from '../../lib/currencies.ts';
 import type { OperatorClient } from '../client.ts';
 import { printJson, printLines, printTable } from '../output.ts';
 
-const environments = ['sandbox', 'production'];
 
 function checkEnvironment(value: string): string {
-  if (!environments.includes(value)) throw new Error('--environment must be sandbox or production');
+  if (!isEnvironment(value)) throw new Error('--environment must be sandbox or production');
   return value;
 }
 
@@ -18,7 +19,7 @@ export function registerMoneyCommands(program: Command, client: OperatorClient):
     .description("record money that arrived for an account (from the bank statement); it is settled at once")
     .requiredOption('--environment <env>', 'sandbox or production')
     .requiredOption('--account <acct>', 'the receiving account id')
-    .requiredOption('--currency <code>', 'AUD, USD, HKD, SGD, USDT or USDC')
+    .requiredOption('--currency <code>', describeCurrencies())
     .requiredOption('--amount <decimal>', 'the amount as on the statement, e.g. 10.00')
     .requiredOption('--reference <text>', "the statement line's reference")
     .option('--sender-name <name>', 'who paid')

@@ -1,9 +1,10 @@
 // pik platforms … and pik keys …: platform accounts and their API keys.
 import type { Command } from 'commander';
+import { isEnvironment } from '../../lib/environments.ts';
+import { rateLimitGroups } from '../../lib/rate-limit-groups.ts';
 import type { OperatorClient } from '../client.ts';
 import { printJson, printLines, printTable } from '../output.ts';
 
-const environments = ['sandbox', 'production'];
 
 export function registerPlatformCommands(program: Command, client: OperatorClient): void {
   const platforms = program.command('platforms').description('platform accounts');
@@ -46,7 +47,7 @@ export function registerPlatformCommands(program: Command, client: OperatorClien
     .command('limits')
     .description("set a platform's per-minute rate limits, e.g. --set payments=600 --set general=1000")
     .requiredOption('--platform <acct>', 'the platform account id')
-    .requiredOption('--set <group=limit...>', 'group=limit pairs (general, payments, fx, payouts, webhook_registration)')
+    .requiredOption('--set <group=limit...>', `group=limit pairs (${rateLimitGroups.join(', ')})`)
     .option('--json', 'print only JSON')
     .action(async (options: { platform: string; set: string[]; json?: boolean }) => {
       const limits: Record<string, number> = {};
@@ -70,7 +71,7 @@ export function registerPlatformCommands(program: Command, client: OperatorClien
     .option('--name <name>', 'a name to recognise the key by')
     .option('--json', 'print only JSON')
     .action(async (options: { platform: string; environment: string; name?: string; json?: boolean }) => {
-      if (!environments.includes(options.environment)) throw new Error('--environment must be sandbox or production');
+      if (!isEnvironment(options.environment)) throw new Error('--environment must be sandbox or production');
       const key = await client.call('POST', `/admin/v1/platforms/${encodeURIComponent(options.platform)}/keys`, {
         environment: options.environment,
         ...(options.name === undefined ? {} : { name: options.name }),

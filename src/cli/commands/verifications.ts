@@ -1,14 +1,14 @@
 // pik verifications … and pik capabilities …: the operator's identity review and platform capabilities.
 import type { Command } from 'commander';
+import { isEnvironment } from '../../lib/environments.ts';
+import { capabilities as capabilityNames, isCapability } from '../../lib/capabilities.ts';
 import type { OperatorClient } from '../client.ts';
 import { printJson, printLines, printTable } from '../output.ts';
 
-const environments = ['sandbox', 'production'];
 const decisions = ['approved', 'rejected', 'action_required'];
-const capabilityNames = ['inbound_payments', 'fx_conversion', 'payouts'];
 
 function checkEnvironment(environment: string): void {
-  if (!environments.includes(environment)) throw new Error('--environment must be sandbox or production');
+  if (!isEnvironment(environment)) throw new Error('--environment must be sandbox or production');
 }
 
 export function registerVerificationCommands(program: Command, client: OperatorClient): void {
@@ -78,7 +78,7 @@ export function registerVerificationCommands(program: Command, client: OperatorC
       .option('--json', 'print only JSON')
       .action(async (options: { platform: string; environment: string; capability: string; json?: boolean }) => {
         checkEnvironment(options.environment);
-        if (!capabilityNames.includes(options.capability)) throw new Error(`--capability must be one of ${capabilityNames.join(', ')}`);
+        if (!isCapability(options.capability)) throw new Error(`--capability must be one of ${capabilityNames.join(', ')}`);
         const base = `/admin/v1/platforms/${encodeURIComponent(options.platform)}/capabilities/${options.capability}`;
         const list =
           method === 'POST'

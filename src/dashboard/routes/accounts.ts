@@ -33,7 +33,7 @@ export async function accountRoutes(app: FastifyInstance, services: Services): P
     const ctx = context(request);
     const accountId = String((request.params as { accountId: string }).accountId);
     const account = await getPlatformAccount(services, ctx.user, ctx.environment, accountId);
-    const money = await readAccountMoney(services, { environment: ctx.environment, platformId: ctx.user.platformId, accountId: account.id, limit: 50 });
+    const money = await readAccountMoney(services, ctx.environment, account, 50);
     const requests =
       account.type === 'connected'
         ? await listRequestLog(services, { platformId: ctx.user.platformId, environment: ctx.environment, accountId: account.id, limit: 50 })

@@ -1,9 +1,9 @@
 // Settings › API Keys: list per environment, generate (secret shown once), delete with confirmation, requests per key.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Environment } from '../../lib/environments.ts';
 import { runUnitOfWork } from '../../db/unit-of-work.ts';
-import type { Environment } from '../../config.ts';
 import { createApiKey, deleteApiKey, listApiKeys, type KeyActor } from '../../domain/api-keys/api-keys.ts';
-import { ApiError } from '../../domain/errors.ts';
+import { ApiError } from '../../lib/errors.ts';
 import { listRequestLog } from '../../domain/request-log/request-log.ts';
 import type { DashboardUser } from '../../domain/users/sessions.ts';
 import { confirmPassword, userEmails } from '../../domain/users/users.ts';

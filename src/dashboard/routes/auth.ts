@@ -1,7 +1,7 @@
 // Sign-in, sign-out, the one-time set-password / invitation link, and changing one's password.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../../lib/errors.ts';
 import { runUnitOfWork } from '../../db/unit-of-work.ts';
-import { ApiError } from '../../domain/errors.ts';
 import { endSession, sessionAbsoluteTtlMs } from '../../domain/users/sessions.ts';
 import { changePassword, readPasswordToken, setPasswordWithToken, signIn } from '../../domain/users/users.ts';
 import type { Services } from '../../services.ts';

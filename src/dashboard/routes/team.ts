@@ -1,7 +1,7 @@
 // Settings › Team: list members, invite (one-time link), remove (their sessions end at once).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from '../../lib/errors.ts';
 import { runUnitOfWork } from '../../db/unit-of-work.ts';
-import { ApiError } from '../../domain/errors.ts';
 import { inviteUser, listTeam, removeUser } from '../../domain/users/users.ts';
 import type { Services } from '../../services.ts';
 import { field, formOf, requireUser, sendPage } from '../context.ts';

@@ -1,14 +1,16 @@
 // Accounts: the platform's connected accounts per environment, and one account's status, money and requests.
-import type { Environment } from '../../config.ts';
-import { capabilities, type AccountRow } from '../../db/schema.ts';
+import type { Environment } from '../../lib/environments.ts';
+import type { AccountRow } from '../../db/schema.ts';
+import { capabilities, capabilityCatalogue } from '../../lib/capabilities.ts';
 import type { RequestLogRow } from '../../domain/request-log/request-log.ts';
 import type { AccountMoney } from '../../domain/dashboard/account-money.ts';
+import { netAmountOf } from '../../domain/ledger/wallets.ts';
+import { formatMinor } from '../../lib/money.ts';
 import { html, time, type Html } from '../html.ts';
 import { environmentTabs, page, type PageContext } from './layout.ts';
 import { requestLogTable } from './request-log.ts';
 
 const envLabel: Record<Environment, string> = { production: 'Production', sandbox: 'Sandbox' };
-const capabilityLabel: Record<string, string> = { inbound_payments: 'Inbound payments', fx_conversion: 'FX conversion', payouts: 'Payouts' };
 
 function verificationBadge(status: string): Html {
   const tone = status === 'approved' ? 'success' : status === 'rejected' ? 'danger' : status === 'unverified' ? 'neutral' : 'warning';
@@ -18,7 +20,7 @@ function verificationBadge(status: string): Html {
 function capabilityList(row: AccountRow): Html {
   return html`<ul class="capabilities">${capabilities.map((c) => {
     const isActive = row.capabilities.includes(c);
-    return html`<li class="${isActive ? 'cap-on' : 'cap-off'}"><span aria-hidden="true">${isActive ? '●' : '○'}</span> ${capabilityLabel[c]}<span class="visually-hidden">: ${isActive ? 'active' : 'inactive'}</span></li>`;
+    return html`<li class="${isActive ? 'cap-on' : 'cap-off'}"><span aria-hidden="true">${isActive ? '●' : '○'}</span> ${capabilityCatalogue[c].label}<span class="visually-hidden">: ${isActive ? 'active' : 'inactive'}</span></li>`;
   })}</ul>`;
 }
 
@@ -70,18 +72,27 @@ export function accountsView(ctx: PageContext, view: AccountsListView): string {
   );
 }
 
+/** One line for support staff: who the money came from or went to. */
+function describeCounterparty(counterparty: Record<string, unknown> | null): string | null {
+  if (!counterparty) return null;
+  const parts = [counterparty.account_id, counterparty.name, counterparty.account_name, counterparty.bsb, counterparty.account_number, counterparty.address]
+    .filter((v): v is string => typeof v === 'string' && v.length > 0);
+  const type = typeof counterparty.type === 'string' ? counterparty.type.replace(/_/g, ' ') : 'counterparty';
+  return parts.length > 0 ? `${type}: ${parts.join(' ')}` : type;
+}
+
 function moneySection(money: AccountMoney): Html {
   return html`<section class="card" aria-labelledby="money-title"><h2 id="money-title">Balances</h2>
     ${money.balances.length === 0
       ? html`<p class="empty">No balances yet.</p>`
       : html`<div class="table-wrap"><table class="table"><thead><tr><th scope="col">Currency</th><th scope="col" class="num">Available</th><th scope="col" class="num">Pending</th></tr></thead>
-        <tbody>${money.balances.map((b) => html`<tr><th scope="row">${b.currency}</th><td class="num mono">${b.available}</td><td class="num mono">${b.pending}</td></tr>`)}</tbody></table></div>`}
+        <tbody>${money.balances.map((b) => html`<tr><th scope="row">${b.currency}</th><td class="num mono">${formatMinor(b.available, b.currency)}</td><td class="num mono">${formatMinor(b.pending, b.currency)}</td></tr>`)}</tbody></table></div>`}
     <h2>Latest transactions</h2>
     ${money.transactions.length === 0
       ? html`<p class="empty">No transactions yet.</p>`
       : html`<div class="table-wrap"><table class="table"><thead><tr><th scope="col">Time</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col" class="num">Amount</th><th scope="col" class="num">Fee</th><th scope="col" class="num">Net</th><th scope="col">Reference</th><th scope="col">Counterparty</th><th scope="col">Id</th></tr></thead>
         <tbody>${money.transactions.map(
-          (t) => html`<tr><td>${time(t.createdAt)}</td><td>${t.type}</td><td>${t.status}</td><td class="num mono">${t.amount} ${t.currency}</td><td class="num mono">${t.fee}</td><td class="num mono">${t.netAmount}</td><td>${t.reference ?? ''}</td><td>${t.counterparty ?? ''}</td><td class="mono small">${t.id}</td></tr>`,
+          (t) => html`<tr><td>${time(t.created_at)}</td><td>${t.type}</td><td>${t.status}</td><td class="num mono">${formatMinor(t.amount, t.currency)} ${t.currency}</td><td class="num mono">${formatMinor(t.fee, t.currency)}</td><td class="num mono">${formatMinor(netAmountOf(t), t.currency)}</td><td>${t.reference ?? ''}</td><td>${describeCounterparty(t.counterparty) ?? ''}</td><td class="mono small">${t.id}</td></tr>`,
         )}</tbody></table></div>`}
   </section>`;
 }

@@ -1,5 +1,5 @@
 // Settings › API Keys › Production / Sandbox: the keys, the one-time display of a new secret, delete confirmation.
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { ApiKeyRow } from '../../db/schema.ts';
 import type { RequestLogRow } from '../../domain/request-log/request-log.ts';
 import { html, time, type Html } from '../html.ts';

@@ -1,5 +1,5 @@
 // Signed-out pages (sign-in, set password from a one-time link) and the signed-in password change page.
-import { minPasswordLength } from '../../auth/passwords.ts';
+import { minPasswordLength } from '../../lib/passwords.ts';
 import type { PasswordTokenInfo } from '../../domain/users/users.ts';
 import { html } from '../html.ts';
 import { alert, page, publicPage, type PageContext } from './layout.ts';

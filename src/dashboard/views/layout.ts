@@ -1,5 +1,5 @@
 // The page shell: signed-in pages get the top bar and navigation; signed-out pages a centred card.
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { DashboardUser } from '../../domain/users/sessions.ts';
 import { html, type Html } from '../html.ts';
 

@@ -1,6 +1,6 @@
 // Platforms, users, API keys (core), and per-environment accounts and the event outbox.
 import { sql, type Kysely } from 'kysely';
-import { environments } from '../../config.ts';
+import { environments } from '../../lib/environments.ts';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`

@@ -1,6 +1,6 @@
 // Onboarding: submitted identity (KYC/KYB) and its review state, and per-account crypto receiving addresses.
 import { sql, type Kysely } from 'kysely';
-import { environments } from '../../config.ts';
+import { environments } from '../../lib/environments.ts';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const schema of environments) {

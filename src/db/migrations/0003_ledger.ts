@@ -1,7 +1,7 @@
 // The ledger: balances and immutable double-entry lines per environment, the movements that post them
 // (transfers, deposits, payouts), virtual account numbers, and stored idempotency keys.
 import { sql, type Kysely } from 'kysely';
-import { environments } from '../../config.ts';
+import { environments } from '../../lib/environments.ts';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`

@@ -1,6 +1,6 @@
 // Dashboard: sign-in sessions and failed sign-in attempts (core), and the per-environment API request log.
 import { sql, type Kysely } from 'kysely';
-import { environments } from '../../config.ts';
+import { environments } from '../../lib/environments.ts';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`

@@ -4,7 +4,7 @@
 // grouped by key and minute, so no history is lost.
 import { gzipSync } from 'node:zlib';
 import { sql, type Kysely } from 'kysely';
-import { environments } from '../../config.ts';
+import { environments } from '../../lib/environments.ts';
 
 interface OldRow {
   id: string;

@@ -5,9 +5,9 @@ import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { isCountryCode } from '../../lib/countries.ts';
 import { isEmailAddress } from '../../lib/email.ts';
 import { newId } from '../../lib/ids.ts';
-import type { Scope } from '../actor.ts';
+import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError, invalidField } from '../errors.ts';
+import { ApiError, invalidField } from '../../lib/errors.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
 
 export interface CreateConnectedAccountInput {

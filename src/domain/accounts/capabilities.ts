@@ -1,23 +1,24 @@
 // Capabilities: the platform activates and deactivates them on its connected accounts; the operator on platform accounts.
-import type { Environment } from '../../config.ts';
-import { capabilities, type AccountRow, type Capability } from '../../db/schema.ts';
+import type { Environment } from '../../lib/environments.ts';
+import type { AccountRow } from '../../db/schema.ts';
+import { capabilities, isCapability, type Capability } from '../../lib/capabilities.ts';
+import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
-import type { OperatorActor, Scope } from '../actor.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '../../lib/errors.ts';
 import { requirePlatform } from '../platforms/platforms.ts';
 import { recordCapabilityEvent, type CapabilityChangeCause } from './capability-events.ts';
 import { resolvePathAccount } from './accounts.ts';
 import { decideCapabilityUse } from './capability-gate.ts';
 
 export function parseCapability(name: string): Capability {
-  if (!(capabilities as readonly string[]).includes(name)) {
+  if (!isCapability(name)) {
     throw new ApiError('UNKNOWN_CAPABILITY', `Unknown capability; use one of ${capabilities.join(', ')}.`, {
       field: 'name',
       known_capabilities: [...capabilities],
     });
   }
-  return name as Capability;
+  return name;
 }
 
 /** The account's capabilities as they are now (read fresh: this is what the gate will apply on the next request). */

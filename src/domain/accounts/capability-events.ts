@@ -1,10 +1,11 @@
 // The event every capability change records, whichever command made it (activation, withdrawal, the operator).
-import type { Environment } from '../../config.ts';
 import type { Tx } from '../../db/database.ts';
-import type { Capability } from '../../db/schema.ts';
+import type { Capability } from '../../lib/capabilities.ts';
+import type { Environment } from '../../lib/environments.ts';
+import type { EventData } from '../event-types.ts';
 import { recordEvent } from '../events.ts';
 
-export type CapabilityChangeCause = 'activated' | 'deactivated' | 'verification_withdrawn' | 'operator';
+export type CapabilityChangeCause = EventData<'account.capability_updated'>['cause'];
 
 export async function recordCapabilityEvent(
   tx: Tx,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { capabilities, verificationStatuses } from '../../db/schema.ts';
+import { verificationStatuses } from '../../db/schema.ts';
+import { capabilities } from '../../lib/capabilities.ts';
 import { decideCapabilityUse } from './capability-gate.ts';
 
 describe('decideCapabilityUse', () => {

@@ -1,7 +1,8 @@
 // The one gate every capability use goes through: verification first, then the capability (spec §4).
-import type { AccountRow, Capability, EnvDb } from '../../db/schema.ts';
-import type { Scope } from '../actor.ts';
-import { ApiError } from '../errors.ts';
+import type { AccountRow, EnvDb } from '../../db/schema.ts';
+import type { Capability } from '../../lib/capabilities.ts';
+import type { Scope } from '../../lib/actor.ts';
+import { ApiError } from '../../lib/errors.ts';
 
 export type CapabilityDenial =
   | { code: 'ACCOUNT_NOT_VERIFIED'; detail: { account_id: string; verification_status: string } }

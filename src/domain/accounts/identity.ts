@@ -1,7 +1,7 @@
 // Identity submissions (KYC for individuals, KYB for businesses): validated as a compliance team would, then normalised.
 // Pure functions: no database, no clock of their own (`today` is passed in). Error messages never echo the submitted values.
 import { isCountryCode } from '../../lib/countries.ts';
-import { invalidField } from '../errors.ts';
+import { invalidField } from '../../lib/errors.ts';
 
 export const idTypes = ['passport', 'drivers_licence', 'national_id'] as const;
 export type IdType = (typeof idTypes)[number];

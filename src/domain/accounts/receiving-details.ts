@@ -1,15 +1,17 @@
 // Where third parties can pay an account: its AUD virtual account (once issued) and its USDT/USDC Solana addresses.
 import { createHash } from 'node:crypto';
-import type { Environment } from '../../config.ts';
-import type { EnvDb, ReceivingAddressRow, ReceivingCurrency } from '../../db/schema.ts';
+import type { Environment } from '../../lib/environments.ts';
+import type { EnvDb, ReceivingAddressRow } from '../../db/schema.ts';
+import { currenciesOn, type NetworkCurrency } from '../../lib/currencies.ts';
 import { encodeBase58 } from '../../lib/base58.ts';
-import type { Scope } from '../actor.ts';
+import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { resolvePathAccount } from './accounts.ts';
 import { requireCapability } from './capability-gate.ts';
 import { getVirtualAccountDetails } from '../ledger/virtual-accounts.ts';
 
-export const receivingCurrencies: readonly ReceivingCurrency[] = ['USDT', 'USDC'];
+/** Every currency the catalogue moves on Solana gets an address there. */
+export const receivingCurrencies: readonly NetworkCurrency[] = currenciesOn('solana');
 
 /** The AUD bank details of the account's virtual account (BSB, account number, account name). */
 export interface AudBankDetails {
@@ -30,7 +32,7 @@ export interface ReceivingDetails {
  * the same address, different accounts never share one (SHA-256 collisions aside, and the unique index guards even
  * that). A real deployment would ask its custody provider for a deposit address here instead.
  */
-export function deriveSolanaAddress(environment: Environment, accountId: string, currency: ReceivingCurrency): string {
+export function deriveSolanaAddress(environment: Environment, accountId: string, currency: NetworkCurrency): string {
   return encodeBase58(createHash('sha256').update(`pik:receiving-address:v1:${environment}:${accountId}:${currency}:solana`).digest());
 }
 

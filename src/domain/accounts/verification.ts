@@ -1,11 +1,11 @@
 // The verification state machine: identity submission, decisions (sandbox helper or operator), the review queue.
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import type { AccountRow, VerificationDecider, VerificationKind, VerificationRow, VerificationStatus } from '../../db/schema.ts';
-import type { OperatorActor, Scope } from '../actor.ts';
+import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError, invalidField } from '../errors.ts';
+import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
 import { recordCapabilityEvent } from './capability-events.ts';
 import { resolvePathAccount } from './accounts.ts';

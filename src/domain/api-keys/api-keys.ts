@@ -1,12 +1,11 @@
 // API keys: generate (secret returned once), list, delete (revoked everywhere within a second), flag as exposed.
-import { sql } from 'kysely';
-import type { Environment } from '../../config.ts';
-import { generateApiKey } from '../../auth/api-key.ts';
+import type { Environment } from '../../lib/environments.ts';
+import { generateApiKey } from '../../lib/api-key.ts';
 import type { ApiKeyRow } from '../../db/schema.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError, invalidField } from '../errors.ts';
+import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
 import { requirePlatform } from '../platforms/platforms.ts';
 
@@ -102,21 +101,4 @@ export async function markApiKeyExposed(deps: Deps, keyHash: string): Promise<vo
     .where('key_hash', '=', keyHash)
     .where('exposed_at', 'is', null)
     .execute();
-}
-
-export interface KeyUsage {
-  keyId: string;
-  at: Date;
-  ip: string;
-}
-
-/** One statement for a whole batch of "last used" updates, however many keys it covers. */
-export async function recordKeyUsage(deps: Deps, usages: KeyUsage[]): Promise<void> {
-  if (usages.length === 0) return;
-  const rows = sql.join(usages.map((u) => sql`(${u.keyId}, ${u.at.toISOString()}::timestamptz, ${u.ip})`));
-  await sql`
-    update core.api_keys as k set last_used_at = v.at, last_used_ip = v.ip
-    from (values ${rows}) as v(id, at, ip)
-    where k.id = v.id and (k.last_used_at is null or k.last_used_at < v.at)
-  `.execute(deps.db.core);
 }

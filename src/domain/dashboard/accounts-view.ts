@@ -1,9 +1,9 @@
 // What the dashboard shows of a platform's accounts: search by email, reference_id or id, and one account's details.
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { AccountRow } from '../../db/schema.ts';
 import { isId } from '../../lib/ids.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '../../lib/errors.ts';
 import { decodeCursor, toPage, type Page } from '../paging.ts';
 
 export interface PlatformViewer {

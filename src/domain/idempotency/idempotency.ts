@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Tx } from '../../db/database.ts';
 import { randomBase62 } from '../../lib/base62.ts';
-import type { Scope } from '../actor.ts';
+import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '../../lib/errors.ts';
 
 export const idempotencyTtlMs = 24 * 3600 * 1000;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { currencies, type Currency } from '../../lib/money.ts';
+import { currencies, type Currency } from '../../lib/currencies.ts';
 import {
   applyPostings,
   balanceKey,

@@ -1,6 +1,6 @@
 // Pure ledger decisions: which balanced postings a movement makes, and whether a set of balances can take them.
 import type { Bucket } from '../../db/schema.ts';
-import type { Currency } from '../../lib/money.ts';
+import type { Currency } from '../../lib/currencies.ts';
 
 /** PIK's own ledger accounts. They may go negative: they mirror money outside the wallets (banks, rails, sandbox minting). */
 export const clearing = {

@@ -1,16 +1,17 @@
 // Inbound funds: simulated deposits in sandbox, operator-recorded deposits in production, and the settler that
 // moves pending deposits to available.
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
 import type { DepositRow } from '../../db/schema.ts';
 import { runUnitOfWork, type UnitOfWork } from '../../db/unit-of-work.ts';
 import { newId } from '../../lib/ids.ts';
-import { formatMinor, parseAmount, parseCurrency, type Currency } from '../../lib/money.ts';
+import type { Currency } from '../../lib/currencies.ts';
+import { formatMinor, parseAmount, parseCurrency } from '../../lib/money.ts';
 import { requireCapability } from '../accounts/capability-gate.ts';
 import { resolvePathAccount } from '../accounts/accounts.ts';
-import type { OperatorActor, Scope } from '../actor.ts';
+import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError, invalidField } from '../errors.ts';
+import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
 import { clearing, decideInbound, decideSettle } from './decisions.ts';
 import { insertTransactions, postMovement } from './ledger.ts';

@@ -1,7 +1,7 @@
 // The starting balance of a new sandbox platform wallet: 100,000 of every currency, minted from sandbox funding.
 import type { Tx } from '../../db/database.ts';
 import { newId } from '../../lib/ids.ts';
-import { currencies, decimalsOf } from '../../lib/money.ts';
+import { currencies, decimalsOf } from '../../lib/currencies.ts';
 import { clearing, type Posting } from './decisions.ts';
 import { insertTransactions, postMovement } from './ledger.ts';
 
@@ -11,7 +11,7 @@ export const sandboxStartingMajorUnits = 100_000n;
 export async function fundSandboxPlatformWallet(tx: Tx, platformId: string, now: Date): Promise<void> {
   const movementId = newId('deposit');
   const postings: Posting[] = currencies.flatMap((currency) => {
-    const amount = sandboxStartingMajorUnits * 10n ** BigInt(decimalsOf[currency]);
+    const amount = sandboxStartingMajorUnits * 10n ** BigInt(decimalsOf(currency));
     return [
       { ledgerAccount: clearing.sandboxFunding, currency, bucket: 'available' as const, amount: -amount },
       { ledgerAccount: platformId, currency, bucket: 'available' as const, amount },
@@ -27,7 +27,7 @@ export async function fundSandboxPlatformWallet(tx: Tx, platformId: string, now:
       movementId,
       type: 'payment_in' as const,
       currency,
-      amount: sandboxStartingMajorUnits * 10n ** BigInt(decimalsOf[currency]),
+      amount: sandboxStartingMajorUnits * 10n ** BigInt(decimalsOf(currency)),
       status: 'settled' as const,
       reference: 'Sandbox starting balance',
       counterparty: { type: 'sandbox_funding' },

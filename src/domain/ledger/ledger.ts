@@ -1,11 +1,11 @@
 // Posting movements to the ledger inside a transaction: lock, decide, guarded write, immutable entries.
 import { sql } from 'kysely';
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
 import type { EnvDb, TransactionStatus, TransactionType } from '../../db/schema.ts';
-import { currencies, type Currency } from '../../lib/money.ts';
+import { currencies, type Currency } from '../../lib/currencies.ts';
 import { newId } from '../../lib/ids.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '../../lib/errors.ts';
 import { applyPostings, assertBalanced, balanceKey, isClearingAccount, type Balance, type Decision, type Posting } from './decisions.ts';
 
 interface Row {

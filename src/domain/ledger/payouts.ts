@@ -1,13 +1,15 @@
 // Payouts: validate the destination, hold the funds while pending, then complete (payment_out for good) or fail (release).
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { PayoutRow, PayoutStatus } from '../../db/schema.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { newId } from '../../lib/ids.ts';
-import { formatMinor, parseAmount, parseCurrency, type Currency } from '../../lib/money.ts';
+import { currenciesPaidOutBy, currencyCatalogue, type Currency, type Network, type PayoutRail } from '../../lib/currencies.ts';
+import { formatMinor, parseAmount, parseCurrency } from '../../lib/money.ts';
+import { listWithOr } from '../../lib/words.ts';
 import { requireCapability } from '../accounts/capability-gate.ts';
-import type { OperatorActor, Scope } from '../actor.ts';
+import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError, invalidField } from '../errors.ts';
+import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
 import { clearing, decideHold, decidePayoutCompletion, decideRelease } from './decisions.ts';
@@ -17,12 +19,21 @@ import { claimReference, parseReference } from './references.ts';
 export interface CreatePayoutInput {
   currency: unknown;
   amount: unknown;
-  destinationType: 'bank_account' | 'crypto_address';
+  destinationType: PayoutRail;
   destination: Record<string, unknown>;
   reference?: string | undefined;
 }
 
-const fiat: readonly Currency[] = ['AUD', 'USD', 'HKD', 'SGD'];
+/** Why a rail does not pay this currency out, and which rail does; null when it does. The rails come from the currency catalogue. */
+function payoutRailRefusal(currency: Currency, rail: PayoutRail): string | null {
+  const rails: readonly PayoutRail[] = currencyCatalogue[currency].payoutRails;
+  if (rails.includes(rail)) return null;
+  const paidOut = currenciesPaidOutBy(rail);
+  const isFiat = currencyCatalogue[currency].networks.length === 0;
+  const instead = rails[0] === undefined ? `${currency} cannot be paid out` : `pay ${rail === 'crypto_address' && isFiat ? 'fiat' : currency} out to a ${rails[0]}`;
+  return rail === 'bank_account' ? `Bank payouts are in ${paidOut.join(', ')}; ${instead}.` : `Crypto payouts are in ${listWithOr(paidOut)}; ${instead}.`;
+}
+
 const base58Alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
 /** A Solana address is the base58 form of a 32-byte public key. */
@@ -38,8 +49,9 @@ export function isSolanaAddress(value: string): boolean {
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value.trim() : undefined);
 
 export function parseDestination(type: CreatePayoutInput['destinationType'], destination: Record<string, unknown>, currency: Currency): Record<string, string> {
+  const refusal = payoutRailRefusal(currency, type);
+  if (refusal) throw invalidField('currency', refusal);
   if (type === 'bank_account') {
-    if (!fiat.includes(currency)) throw invalidField('currency', `Bank payouts are in ${fiat.join(', ')}; pay ${currency} out to a crypto_address.`);
     const bsb = str(destination.bsb);
     const accountNumber = str(destination.account_number);
     const accountName = str(destination.account_name);
@@ -48,11 +60,12 @@ export function parseDestination(type: CreatePayoutInput['destinationType'], des
     if (accountName === undefined || accountName.length === 0 || accountName.length > 140) throw invalidField('destination.account_name', 'destination.account_name must be 1 to 140 characters.');
     return { bsb, account_number: accountNumber, account_name: accountName };
   }
-  if (fiat.includes(currency)) throw invalidField('currency', 'Crypto payouts are in USDT or USDC; pay fiat out to a bank_account.');
   const address = str(destination.address);
-  if (destination.network !== 'solana') throw invalidField('destination.network', 'destination.network must be "solana".');
+  const currencyNetworks: readonly Network[] = currencyCatalogue[currency].networks;
+  const network = currencyNetworks.find((n) => n === destination.network);
+  if (network === undefined) throw invalidField('destination.network', `destination.network must be ${listWithOr(currencyNetworks.map((n) => `"${n}"`))}.`);
   if (address === undefined || !isSolanaAddress(address)) throw invalidField('destination.address', 'destination.address must be a Solana address (base58, 32 bytes).');
-  return { address, network: 'solana' };
+  return { address, network };
 }
 
 export async function createPayout(deps: Deps, work: UnitOfWork, scope: Scope, input: CreatePayoutInput): Promise<PayoutRow> {

@@ -1,8 +1,8 @@
 // Movement references: a reference names one transfer or payout from an account, forever.
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
-import { ApiError, invalidField } from '../errors.ts';
+import { ApiError, invalidField } from '../../lib/errors.ts';
 
 const referencePattern = /^[\x20-\x7e]{1,140}$/;
 

@@ -2,11 +2,12 @@
 import type { TransferRow } from '../../db/schema.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { newId } from '../../lib/ids.ts';
-import { formatMinor, parseAmount, parseCurrency, type Currency } from '../../lib/money.ts';
+import type { Currency } from '../../lib/currencies.ts';
+import { formatMinor, parseAmount, parseCurrency } from '../../lib/money.ts';
 import { assertPlatformScope } from '../accounts/accounts.ts';
-import type { Scope } from '../actor.ts';
+import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError, invalidField } from '../errors.ts';
+import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
 import { decideTransfer } from './decisions.ts';
 import { insertTransactions, postMovement } from './ledger.ts';

@@ -1,15 +1,15 @@
 // AUD virtual account numbers: a BSB and account number, unique across the whole system, that route payments to one account.
 import { randomInt } from 'node:crypto';
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { EnvDb, VirtualAccountRow } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { newId } from '../../lib/ids.ts';
 import { resolvePathAccount } from '../accounts/accounts.ts';
 import { requireCapability } from '../accounts/capability-gate.ts';
-import type { Scope } from '../actor.ts';
+import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError, invalidField } from '../errors.ts';
+import { ApiError, invalidField } from '../../lib/errors.ts';
 
 /** PIK's BSB for virtual accounts, per environment (placeholders until a sponsoring bank assigns real ones). */
 export const virtualAccountBsb: Record<Environment, string> = { sandbox: '802999', production: '802001' };

@@ -1,10 +1,10 @@
 // Reading a wallet: balances per currency and the transaction history, for the platform and its connected accounts.
-import type { TransactionRow, TransactionType } from '../../db/schema.ts';
+import type { EnvDb, TransactionRow, TransactionType } from '../../db/schema.ts';
 import { parseCurrency } from '../../lib/money.ts';
 import { resolvePathAccount } from '../accounts/accounts.ts';
-import type { Scope } from '../actor.ts';
+import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
-import { invalidField } from '../errors.ts';
+import { invalidField } from '../../lib/errors.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
 import { readWalletBalances, type WalletBalance } from './ledger.ts';
 
@@ -33,11 +33,24 @@ function parseDateBound(value: string, field: string, end: boolean): Date {
   return isDate && end ? new Date(parsed.getTime() + 86_400_000) : parsed;
 }
 
-/** Newest first, by id (time-sortable, unique): a stable order for cursor paging even within one millisecond. */
+/** What a transaction nets the account: its signed amount less the fee (shown as net_amount). */
+export function netAmountOf(row: Pick<TransactionRow, 'amount' | 'fee'>): bigint {
+  return row.amount - row.fee;
+}
+
+/** The API's history of one account (GET /accounts/{id}/transactions), for the account in scope. */
 export async function listTransactions(deps: Deps, scope: Scope, accountId: string, page: PageRequest, filter: TransactionFilter): Promise<Page<TransactionRow>> {
   const account = await resolvePathAccount(deps, scope, accountId);
+  return readTransactions(deps.db.env(scope.environment), account.id, page, filter);
+}
+
+/**
+ * The one transactions query, for the API and the dashboard; the caller has already decided the account is visible.
+ * Newest first, by id (time-sortable, unique): a stable order for cursor paging even within one millisecond.
+ */
+export async function readTransactions(db: EnvDb, accountId: string, page: PageRequest, filter: TransactionFilter = {}): Promise<Page<TransactionRow>> {
   const after = decodeCursor(page.cursor, 'transaction');
-  let query = deps.db.env(scope.environment).selectFrom('transactions').selectAll().where('account_id', '=', account.id);
+  let query = db.selectFrom('transactions').selectAll().where('account_id', '=', accountId);
   if (filter.currency !== undefined) query = query.where('currency', '=', parseCurrency(filter.currency));
   if (filter.type !== undefined) query = query.where('type', '=', filter.type);
   const from = filter.fromDate === undefined ? undefined : parseDateBound(filter.fromDate, 'from_date', false);

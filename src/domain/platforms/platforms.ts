@@ -1,16 +1,16 @@
 // Platform accounts: created by the operator with their first dashboard user, present in every environment.
-import { environments, type Environment } from '../../config.ts';
-import { hashPassword, passwordProblem } from '../../auth/passwords.ts';
+import { environments, type Environment } from '../../lib/environments.ts';
+import { hashPassword, passwordProblem } from '../../lib/passwords.ts';
 import { randomBase62 } from '../../lib/base62.ts';
 import { isEmailAddress } from '../../lib/email.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { newId } from '../../lib/ids.ts';
-import { capabilities, type Capability } from '../../db/schema.ts';
+import { capabilities, type Capability } from '../../lib/capabilities.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
+import type { OperatorActor } from '../../lib/actor.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
-import type { OperatorActor } from '../actor.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError, invalidField } from '../errors.ts';
+import { ApiError, invalidField } from '../../lib/errors.ts';
 import { fundSandboxPlatformWallet } from '../ledger/funding.ts';
 
 export interface CreatePlatformInput {

@@ -1,26 +1,12 @@
-// Per-minute request limits by group (spec §2), and the operator's per-platform overrides.
+// The operator's per-platform overrides of the per-minute limits; the groups and their defaults are in lib/rate-limit-groups.ts.
+import type { OperatorActor } from '../../lib/actor.ts';
+import { defaultRateLimits, isRateLimitGroup, rateLimitGroups, type RateLimits } from '../../lib/rate-limit-groups.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
-import type { OperatorActor } from '../actor.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError, invalidField } from '../errors.ts';
-
-export const rateLimitDefaults = {
-  general: 300,
-  payments: 60,
-  fx: 60,
-  payouts: 30,
-  webhook_registration: 10,
-} as const;
-
-export type RateLimitGroup = keyof typeof rateLimitDefaults;
-export type RateLimits = Record<RateLimitGroup, number>;
-
-export function isRateLimitGroup(value: string): value is RateLimitGroup {
-  return Object.hasOwn(rateLimitDefaults, value);
-}
+import { ApiError, invalidField } from '../../lib/errors.ts';
 
 export function effectiveLimits(overrides: Record<string, number>): RateLimits {
-  const limits = { ...rateLimitDefaults } as RateLimits;
+  const limits = defaultRateLimits();
   for (const [group, limit] of Object.entries(overrides)) if (isRateLimitGroup(group)) limits[group] = limit;
   return limits;
 }
@@ -39,7 +25,7 @@ export async function setPlatformRateLimits(
   changes: Record<string, number>,
 ): Promise<RateLimits> {
   for (const [group, limit] of Object.entries(changes)) {
-    if (!isRateLimitGroup(group)) throw invalidField(group, `Unknown rate-limit group "${group}"; one of ${Object.keys(rateLimitDefaults).join(', ')}.`);
+    if (!isRateLimitGroup(group)) throw invalidField(group, `Unknown rate-limit group "${group}"; one of ${rateLimitGroups.join(', ')}.`);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) throw invalidField(group, 'A limit is a whole number of requests per minute, 1 to 1,000,000.');
   }
   const tx = await work.transaction();

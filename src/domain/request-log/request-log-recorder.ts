@@ -4,7 +4,7 @@
 // until the flush (tens of thousands a second under load) made each survive the young-generation collections and
 // cost the garbage collector more than the rest of authentication; a line of bytes in a reused buffer costs nothing
 // after the call.
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { Deps } from '../deps.ts';
 import {
   compressRequestLogLines,

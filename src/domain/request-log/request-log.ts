@@ -7,7 +7,7 @@
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 import { sql } from 'kysely';
-import type { Environment } from '../../config.ts';
+import type { Environment } from '../../lib/environments.ts';
 import type { Deps } from '../deps.ts';
 
 /** One logged request, as the dashboard reads it. */

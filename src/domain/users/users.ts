@@ -1,12 +1,12 @@
 // Dashboard users: sign-in, password changes, one-time set-password and invite links, and the team an owner manages.
-import { hashPassword, passwordProblem, verifyPassword } from '../../auth/passwords.ts';
+import { hashPassword, passwordProblem, verifyPassword } from '../../lib/passwords.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import type { UserRow } from '../../db/schema.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { randomBase62 } from '../../lib/base62.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Deps } from '../deps.ts';
-import { ApiError, invalidField } from '../errors.ts';
+import { ApiError, invalidField } from '../../lib/errors.ts';
 import { isEmailAddress } from '../../lib/email.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { checkSignInThrottle, clearAccountFailures, recordSignInFailure } from './login-throttle.ts';

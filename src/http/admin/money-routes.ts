@@ -2,15 +2,15 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { operator } from '../../domain/actor.ts';
+import { operator } from '../../lib/actor.ts';
 import { recordOperatorDeposit } from '../../domain/ledger/deposits.ts';
 import { decidePayout, listPayoutsForOperator } from '../../domain/ledger/payouts.ts';
 import type { Services } from '../../services.ts';
+import { currencies } from '../../lib/currencies.ts';
+import { domainChecked, EnvironmentSchema, operatorSecurity } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
-import { operatorSecurity } from '../schemas.ts';
 import { DepositSchema, PayoutSchema, serializeDeposit, serializePayout } from '../serializers/money.ts';
 
-const EnvironmentSchema = Type.Union([Type.Literal('sandbox'), Type.Literal('production')]);
 const PayoutStatus = Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')]);
 const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
@@ -29,7 +29,7 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
           {
             environment: EnvironmentSchema,
             account_id: Type.String({ maxLength: 100 }),
-            currency: Type.Unknown(),
+            currency: domainChecked(currencies),
             amount: Type.Unknown(),
             reference: Type.String({ minLength: 1, maxLength: 140 }),
             sender_name: Type.Optional(Type.String({ maxLength: 140 })),

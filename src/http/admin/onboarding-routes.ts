@@ -2,17 +2,17 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { operator } from '../../domain/actor.ts';
+import { operator } from '../../lib/actor.ts';
 import { changePlatformCapability } from '../../domain/accounts/capabilities.ts';
 import { decideVerification, getVerificationForOperator, listVerificationQueue } from '../../domain/accounts/verification.ts';
 import type { KybIdentity, KycIdentity } from '../../domain/accounts/identity.ts';
 import type { Services } from '../../services.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { DecisionBody } from '../routes/sandbox.ts';
-import { operatorSecurity } from '../schemas.ts';
+import { capabilities } from '../../lib/capabilities.ts';
+import { domainCheckedString, EnvironmentSchema, operatorSecurity } from '../schemas.ts';
 import { CapabilityListSchema, serializeCapabilities, serializeVerification, VerificationSchema } from '../serializers/verification.ts';
 
-const EnvironmentSchema = Type.Union([Type.Literal('sandbox'), Type.Literal('production')]);
 const AccountParams = Type.Object({ account_id: Type.String({ maxLength: 100 }) });
 
 const QueueItemSchema = Type.Object({
@@ -116,7 +116,7 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
       }),
   );
 
-  const capabilityRoute = { params: Type.Object({ id: Type.String({ maxLength: 100 }), name: Type.String({ maxLength: 100 }) }) };
+  const capabilityRoute = { params: Type.Object({ id: Type.String({ maxLength: 100 }), name: domainCheckedString(capabilities, { maxLength: 100 }) }) };
   app.post(
     '/platforms/:id/capabilities/:name',
     {

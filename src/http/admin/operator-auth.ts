@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { bearerToken } from '../../auth/authenticate.ts';
 import { isOperatorToken } from '../../auth/operator-token.ts';
-import { ApiError } from '../../domain/errors.ts';
+import { ApiError } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
 import { sendError } from '../errors.ts';
 

@@ -2,16 +2,17 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { operator } from '../../domain/actor.ts';
+import { operator } from '../../lib/actor.ts';
 import { createApiKey, deleteApiKey, listApiKeys } from '../../domain/api-keys/api-keys.ts';
 import { createPlatform, listPlatforms } from '../../domain/platforms/platforms.ts';
 import { setPlatformRateLimits } from '../../domain/platforms/rate-limits.ts';
+import { rateLimitGroupCatalogue, rateLimitGroups } from '../../lib/rate-limit-groups.ts';
+import { listWithOr } from '../../lib/words.ts';
 import type { Services } from '../../services.ts';
+import { EnvironmentSchema, operatorSecurity } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
-import { operatorSecurity } from '../schemas.ts';
 import { ApiKeySchema, serializeApiKey } from '../serializers/api-key.ts';
 
-const EnvironmentSchema = Type.Union([Type.Literal('sandbox'), Type.Literal('production')]);
 const PlatformSchema = Type.Object({
   id: Type.String(),
   object: Type.Literal('platform'),
@@ -88,8 +89,16 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
         tags,
         security: operatorSecurity,
         params: IdParams,
-        body: Type.Object({ limits: Type.Record(Type.String(), Type.Integer()) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ platform_id: Type.String(), limits: Type.Record(Type.String(), Type.Integer()) }) },
+        body: Type.Object(
+          { limits: Type.Record(Type.String(), Type.Integer(), { description: `Requests per minute by group: ${listWithOr(rateLimitGroups)}.` }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            platform_id: Type.String(),
+            limits: Type.Object(Object.fromEntries(rateLimitGroups.map((g) => [g, Type.Integer({ description: `Default ${rateLimitGroupCatalogue[g].perMinute}: ${rateLimitGroupCatalogue[g].covers}.` })]))),
+          }),
+        },
       },
     },
     async (request, reply) =>

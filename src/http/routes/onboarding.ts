@@ -8,8 +8,9 @@ import { getReceivingDetails } from '../../domain/accounts/receiving-details.ts'
 import { getVerification, submitIdentity } from '../../domain/accounts/verification.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
+import { capabilities } from '../../lib/capabilities.ts';
+import { AccountIdParams, bearerSecurity, domainCheckedString, errorResponses } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
-import { AccountIdParams, bearerSecurity, errorResponses } from '../schemas.ts';
 import { CapabilityListSchema, serializeCapabilities, serializeVerification, VerificationSchema } from '../serializers/verification.ts';
 import { ReceivingDetailsSchema, serializeReceivingDetails } from '../serializers/receiving-details.ts';
 
@@ -65,7 +66,8 @@ const KybBody = Type.Object(
   { additionalProperties: false },
 );
 
-const CapabilityParams = Type.Object({ id: AccountIdParams.properties.id, name: Type.String({ maxLength: 100 }) });
+// An unknown name is the domain's UNKNOWN_CAPABILITY (with the known ones), not a validation error.
+const CapabilityParams = Type.Object({ id: AccountIdParams.properties.id, name: domainCheckedString(capabilities, { maxLength: 100 }) });
 
 function toAddress(address: { line1: string; line2?: string; city: string; state?: string; postcode?: string; country: string }): AddressInput {
   return { line1: address.line1, line2: address.line2, city: address.city, state: address.state, postcode: address.postcode, country: address.country };
@@ -205,7 +207,7 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
       config: { scope: 'any', rateLimitGroup: 'general' },
       schema: {
         summary: 'Where third parties can pay the account in',
-        description: 'Needs inbound_payments. AUD bank details once a virtual account is issued, and USDT/USDC Solana addresses.',
+        description: 'AUD bank details once a virtual account is issued, and an address on Solana for each currency that moves there.',
         tags,
         security: bearerSecurity,
         params: AccountIdParams,

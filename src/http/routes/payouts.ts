@@ -5,21 +5,22 @@ import Type from 'typebox';
 import { createPayout, getPayout, listPayouts } from '../../domain/ledger/payouts.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
+import { currencies, currenciesPaidOutBy, networks, payoutRails } from '../../lib/currencies.ts';
+import { bearerSecurity, domainChecked, domainCheckedString, errorResponses, listOf, listQuery, moneyErrorResponses } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
-import { bearerSecurity, errorResponses, listOf, listQuery, moneyErrorResponses } from '../schemas.ts';
 import { PayoutSchema, serializePayout } from '../serializers/money.ts';
 
 const CreatePayoutBody = Type.Object(
   {
-    currency: Type.Unknown({ description: 'AUD, USD, HKD, SGD (bank_account) or USDT, USDC (crypto_address).' }),
+    currency: domainChecked(currencies, { description: `${payoutRails.map((rail) => `${currenciesPaidOutBy(rail).join(', ')} (${rail})`).join(' or ')}.` }),
     amount: Type.Unknown({ description: 'Decimal string, e.g. "250.00".' }),
-    destination_type: Type.Union([Type.Literal('bank_account'), Type.Literal('crypto_address')]),
+    destination_type: Type.Union(payoutRails.map((rail) => Type.Literal(rail))),
     destination: Type.Union([
       Type.Object(
         { bsb: Type.String({ maxLength: 20 }), account_number: Type.String({ maxLength: 20 }), account_name: Type.String({ maxLength: 200 }) },
         { additionalProperties: false },
       ),
-      Type.Object({ address: Type.String({ maxLength: 100 }), network: Type.String({ maxLength: 20 }) }, { additionalProperties: false }),
+      Type.Object({ address: Type.String({ maxLength: 100 }), network: domainCheckedString(networks, { maxLength: 20 }) }, { additionalProperties: false }),
     ]),
     reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per account, forever.' })),
     idempotency_key: Type.Optional(Type.String({ maxLength: 255, description: 'Same as the Idempotency-Key header.' })),

@@ -4,11 +4,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { createSandboxDeposit } from '../../domain/ledger/deposits.ts';
 import { decidePayout } from '../../domain/ledger/payouts.ts';
-import { ApiError } from '../../domain/errors.ts';
+import { ApiError } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
+import { currencies } from '../../lib/currencies.ts';
+import { bearerSecurity, domainChecked, errorResponses, moneyErrorResponses } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
-import { bearerSecurity, errorResponses, moneyErrorResponses } from '../schemas.ts';
 import { DepositSchema, PayoutSchema, serializeDeposit, serializePayout } from '../serializers/money.ts';
 
 /** Before body validation, so a production key learns the endpoint is sandbox-only whatever it sent. */
@@ -19,7 +20,7 @@ async function requireSandbox(request: FastifyRequest): Promise<void> {
 const DepositBody = Type.Object(
   {
     account_id: Type.Optional(Type.String({ maxLength: 100, description: 'Default: the account in scope.' })),
-    currency: Type.Unknown(),
+    currency: domainChecked(currencies),
     amount: Type.Unknown({ description: 'Decimal string, e.g. "100.00".' }),
     reference: Type.Optional(Type.String({ maxLength: 140 })),
     sender_name: Type.Optional(Type.String({ maxLength: 140 })),
@@ -47,7 +48,7 @@ export async function sandboxMoneyRoutes(fastify: FastifyInstance, services: Ser
       preValidation: requireSandbox,
       schema: {
         summary: 'Sandbox: simulate an inbound payment to an account',
-        description: 'A payment_in that is pending, then settled a few seconds later (or at once with settle: "immediately"). Needs inbound_payments on the receiver.',
+        description: 'A payment_in that is pending, then settled a few seconds later (or at once with settle: "immediately").',
         tags,
         security: bearerSecurity,
         body: DepositBody,

@@ -5,15 +5,16 @@ import Type from 'typebox';
 import { createTransfer } from '../../domain/ledger/transfers.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
+import { currencies, describeCurrencies } from '../../lib/currencies.ts';
+import { bearerSecurity, domainChecked, errorResponses, moneyErrorResponses } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
-import { bearerSecurity, errorResponses, moneyErrorResponses } from '../schemas.ts';
 import { serializeTransfer, TransferSchema } from '../serializers/money.ts';
 
 const CreateTransferBody = Type.Object(
   {
     source_account_id: Type.Optional(Type.String({ maxLength: 100, description: 'Default: the platform account.' })),
     destination_account_id: Type.String({ maxLength: 100 }),
-    currency: Type.Unknown({ description: 'AUD, USD, HKD, SGD, USDT or USDC.' }),
+    currency: domainChecked(currencies, { description: `${describeCurrencies()}.` }),
     amount: Type.Unknown({ description: 'Decimal string, e.g. "100.00".' }),
     reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per source account, forever.' })),
   },

@@ -2,7 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { invalidField } from '../../domain/errors.ts';
+import { invalidField } from '../../lib/errors.ts';
 import { issueVirtualAccount, readVirtualAccount, releaseVirtualAccount } from '../../domain/ledger/virtual-accounts.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';

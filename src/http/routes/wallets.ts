@@ -6,7 +6,8 @@ import { transactionTypes } from '../../db/schema.ts';
 import { getWalletBalances, listTransactions } from '../../domain/ledger/wallets.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
-import { AccountIdParams, bearerSecurity, errorResponses, listOf, listQuery } from '../schemas.ts';
+import { currencies } from '../../lib/currencies.ts';
+import { AccountIdParams, bearerSecurity, domainCheckedString, errorResponses, listOf, listQuery } from '../schemas.ts';
 import { BalancesSchema, serializeBalances, serializeTransaction, TransactionSchema } from '../serializers/money.ts';
 
 export async function walletRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
@@ -42,7 +43,7 @@ export async function walletRoutes(fastify: FastifyInstance, services: Services)
         security: bearerSecurity,
         params: AccountIdParams,
         querystring: listQuery({
-          currency: Type.Optional(Type.String({ maxLength: 10 })),
+          currency: Type.Optional(domainCheckedString(currencies, { maxLength: 10 })),
           type: Type.Optional(Type.Union(transactionTypes.map((t) => Type.Literal(t)))),
           from_date: Type.Optional(Type.String({ maxLength: 40, description: 'YYYY-MM-DD or ISO date-time, inclusive.' })),
           to_date: Type.Optional(Type.String({ maxLength: 40, description: 'YYYY-MM-DD (whole day included) or ISO date-time, inclusive.' })),

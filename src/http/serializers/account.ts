@@ -1,7 +1,8 @@
 // The account as the API shows it: snake_case, ISO timestamps, capabilities as a name → state map.
 import Type from 'typebox';
-import { environments, type Environment } from '../../config.ts';
-import { capabilities, verificationStatuses, type AccountRow, type Capability } from '../../db/schema.ts';
+import { environments, type Environment } from '../../lib/environments.ts';
+import { verificationStatuses, type AccountRow } from '../../db/schema.ts';
+import { capabilities, type Capability } from '../../lib/capabilities.ts';
 import { nullable, stringEnum } from '../schemas.ts';
 
 const CapabilityState = stringEnum(['active', 'inactive']);
@@ -18,7 +19,7 @@ export const AccountSchema = Type.Object(
     country: nullable(Type.String()),
     reference_id: nullable(Type.String()),
     verification_status: stringEnum(verificationStatuses),
-    capabilities: Type.Object({ inbound_payments: CapabilityState, fx_conversion: CapabilityState, payouts: CapabilityState }),
+    capabilities: Type.Object(Object.fromEntries(capabilities.map((c) => [c, CapabilityState])) as Record<Capability, typeof CapabilityState>),
     created_at: Type.String({ format: 'date-time' }),
   },
   { $id: 'Account' },

@@ -1,6 +1,6 @@
 // An API key as operators and the dashboard see it: never the secret, only its hint.
 import Type from 'typebox';
-import { environments } from '../../config.ts';
+import { environments } from '../../lib/environments.ts';
 import type { ApiKeyRow } from '../../db/schema.ts';
 import { nullable, stringEnum } from '../schemas.ts';
 

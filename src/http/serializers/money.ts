@@ -1,18 +1,20 @@
 // Money resources as the API shows them: amounts as decimal strings in the currency's precision, snake_case, ISO times.
 import Type from 'typebox';
-import { nullable } from '../schemas.ts';
-import type { DepositRow, PayoutRow, TransactionRow, TransferRow } from '../../db/schema.ts';
+import { nullable, stringEnum } from '../schemas.ts';
+import { transactionTypes, type DepositRow, type PayoutRow, type TransactionRow, type TransferRow } from '../../db/schema.ts';
 import type { WalletBalance } from '../../domain/ledger/ledger.ts';
+import { netAmountOf } from '../../domain/ledger/wallets.ts';
 import type { VirtualAccountDetails } from '../../domain/ledger/virtual-accounts.ts';
-import { formatMinor, type Currency } from '../../lib/money.ts';
+import { currencies, payoutRails } from '../../lib/currencies.ts';
+import { formatMinor as money } from '../../lib/money.ts';
 
 const Amount = Type.String({ description: 'Decimal string in the currency precision, e.g. "500.00".' });
-const money = (minor: bigint, currency: string): string => formatMinor(minor, currency as Currency);
+const CurrencyCode = stringEnum(currencies);
 
 export const BalancesSchema = Type.Object({
   object: Type.Literal('balances'),
   account_id: Type.String(),
-  data: Type.Array(Type.Object({ currency: Type.String(), available: Amount, pending: Amount })),
+  data: Type.Array(Type.Object({ currency: CurrencyCode, available: Amount, pending: Amount })),
 });
 
 export function serializeBalances(accountId: string, balances: WalletBalance[]) {
@@ -27,8 +29,8 @@ export const TransactionSchema = Type.Object({
   transaction_id: Type.String(),
   object: Type.Literal('transaction'),
   account_id: Type.String(),
-  type: Type.String(),
-  currency: Type.String(),
+  type: stringEnum(transactionTypes),
+  currency: CurrencyCode,
   amount: Type.String({ description: 'Signed: negative when money leaves the account.' }),
   fee: Amount,
   net_amount: Type.String(),
@@ -49,7 +51,7 @@ export function serializeTransaction(row: TransactionRow) {
     currency: row.currency,
     amount: money(row.amount, row.currency),
     fee: money(row.fee, row.currency),
-    net_amount: money(row.amount - row.fee, row.currency),
+    net_amount: money(netAmountOf(row), row.currency),
     reference: row.reference,
     status: row.status,
     counterparty: row.counterparty,
@@ -64,7 +66,7 @@ export const TransferSchema = Type.Object({
   object: Type.Literal('transfer'),
   source_account_id: Type.String(),
   destination_account_id: Type.String(),
-  currency: Type.String(),
+  currency: CurrencyCode,
   amount: Amount,
   reference: nullable(Type.String()),
   status: Type.Literal('completed'),
@@ -89,9 +91,9 @@ export const PayoutSchema = Type.Object({
   id: Type.String(),
   object: Type.Literal('payout'),
   account_id: Type.String(),
-  currency: Type.String(),
+  currency: CurrencyCode,
   amount: Amount,
-  destination_type: Type.String(),
+  destination_type: stringEnum(payoutRails),
   destination: Type.Record(Type.String(), Type.String()),
   reference: nullable(Type.String()),
   status: Type.String(),
@@ -123,7 +125,7 @@ export const DepositSchema = Type.Object({
   id: Type.String(),
   object: Type.Literal('deposit'),
   account_id: Type.String(),
-  currency: Type.String(),
+  currency: CurrencyCode,
   amount: Amount,
   reference: nullable(Type.String()),
   sender_name: nullable(Type.String()),

@@ -1,6 +1,8 @@
 // Receiving details as the API shows them: bank details for AUD, an address per stablecoin.
 import Type from 'typebox';
 import type { ReceivingDetails } from '../../domain/accounts/receiving-details.ts';
+import { currenciesOn, networks } from '../../lib/currencies.ts';
+import { stringEnum } from '../schemas.ts';
 
 export const ReceivingDetailsSchema = Type.Object(
   {
@@ -18,7 +20,7 @@ export const ReceivingDetailsSchema = Type.Object(
     ]),
     aud_note: Type.Union([Type.String(), Type.Null()]),
     crypto: Type.Array(
-      Type.Object({ currency: Type.String(), network: Type.Literal('solana'), address: Type.String() }),
+      Type.Object({ currency: stringEnum(currenciesOn('solana')), network: stringEnum(networks), address: Type.String() }),
     ),
   },
   { $id: 'ReceivingDetails' },

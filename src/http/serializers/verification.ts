@@ -1,7 +1,8 @@
 // Verification and capabilities as the API shows them. Identity is shown back with the id number masked, always.
 import Type from 'typebox';
-import { nullable } from '../schemas.ts';
-import { capabilities, type AccountRow, type VerificationRow } from '../../db/schema.ts';
+import { nullable, stringEnum } from '../schemas.ts';
+import type { AccountRow, VerificationRow } from '../../db/schema.ts';
+import { capabilities } from '../../lib/capabilities.ts';
 import { maskIdNumber, type KybIdentity, type KycIdentity } from '../../domain/accounts/identity.ts';
 import { verificationKindFor, type VerificationView } from '../../domain/accounts/verification.ts';
 
@@ -119,7 +120,7 @@ export const CapabilityListSchema = Type.Object(
     verification_status: Type.String(),
     data: Type.Array(
       Type.Object({
-        name: Type.String(),
+        name: stringEnum(capabilities),
         status: Type.Union([Type.Literal('active'), Type.Literal('inactive')]),
         can_activate: Type.Boolean({ description: 'true when the account is approved and the capability is inactive.' }),
       }),

@@ -1,8 +1,9 @@
 // An in-memory directory of accounts, so authenticating x-on-behalf-of and GET /account cost no database round trip.
-import type { Environment } from '../../config.ts';
-import type { Database } from '../../db/database.ts';
-import type { InvalidationBus } from '../../db/invalidation.ts';
-import type { AccountRow } from '../../db/schema.ts';
+// A cache of the accounts table kept true by the invalidation bus: auth resolves scopes with it, the domain reads through it.
+import type { Environment } from '../lib/environments.ts';
+import type { Database } from './database.ts';
+import type { InvalidationBus } from './invalidation.ts';
+import type { AccountRow } from './schema.ts';
 
 const maxEntries = 50_000;
 

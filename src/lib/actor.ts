@@ -1,5 +1,5 @@
 // Who is acting: an authenticated API key (Principal, narrowed to a Scope) or the operator.
-import type { Environment } from '../config.ts';
+import type { Environment } from './environments.ts';
 
 export interface Principal {
   platformId: string;

@@ -1,4 +1,5 @@
 // The one error type and the one catalogue of error codes: every code, its HTTP status and default message.
+// It sits in lib, below every layer, so lib's parsers, auth's outcomes, the domain and the edge all name codes from it.
 
 const catalogue = {
   // 400 — malformed input

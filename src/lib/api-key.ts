@@ -1,8 +1,8 @@
 // The API key format: pik_test_/pik_live_ + 32 random base62 + 6-char base62 CRC32 of everything before it.
 import { hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import type { Environment } from '../config.ts';
-import { encodeBase62, randomBase62 } from '../lib/base62.ts';
+import type { Environment } from './environments.ts';
+import { encodeBase62, randomBase62 } from './base62.ts';
 
 const prefixes: Record<Environment, string> = { sandbox: 'pik_test_', production: 'pik_live_' };
 const keyPattern = /^pik_(test|live)_([0-9A-Za-z]{32})([0-9A-Za-z]{6})$/;

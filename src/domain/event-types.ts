@@ -1,0 +1,93 @@
+// The event-type catalogue: the one place to add an event type — its name, what it means, and the shape of its data
+// as a TypeBox schema (the outbox is typed by it now; webhooks will publish the same schemas). Event data carries
+// decimal strings for amounts, ISO times, and never identity data: it leaves PIK.
+import Type from 'typebox';
+import { payoutStatuses, verificationDeciders, verificationKinds, verificationStatuses } from '../db/schema.ts';
+import { capabilities } from '../lib/capabilities.ts';
+import { currencies } from '../lib/currencies.ts';
+import { environments } from '../lib/environments.ts';
+
+const nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Id = Type.String();
+const Amount = Type.String({ description: 'Decimal string in the currency precision, e.g. "500.00".' });
+const DateTime = Type.String({ format: 'date-time' });
+const CapabilityState = Type.Enum(['active', 'inactive']);
+
+const ApiKeyData = { id: Id, name: Type.String(), hint: Type.String(), environment: Type.Enum(environments) };
+const PayoutData = Type.Object({
+  id: Id,
+  account_id: Id,
+  currency: Type.Enum(currencies),
+  amount: Amount,
+  reference: nullable(Type.String()),
+  status: Type.Enum(payoutStatuses),
+  failure_reason: nullable(Type.String()),
+});
+
+export const eventCatalogue = {
+  'account.verification_updated': {
+    description: "An account's verification status changed: identity submitted, or a decision (sandbox helper or operator).",
+    data: Type.Object({
+      account_id: Id,
+      verification_status: Type.Enum(verificationStatuses),
+      previous_status: Type.Enum(verificationStatuses),
+      kind: Type.Enum(verificationKinds),
+      reason: nullable(Type.String()),
+      submitted_at: DateTime,
+      decided_at: nullable(DateTime),
+      decided_by: nullable(Type.Enum(verificationDeciders)),
+    }),
+  },
+  'account.capability_updated': {
+    description: 'A capability of an account was switched on or off.',
+    data: Type.Object({
+      account_id: Id,
+      capability: Type.Enum(capabilities),
+      status: CapabilityState,
+      previous_status: CapabilityState,
+      cause: Type.Enum(['activated', 'deactivated', 'verification_withdrawn', 'operator']),
+    }),
+  },
+  'api_key.created': {
+    description: 'An API key of the platform was generated (the secret is never in an event).',
+    data: Type.Object(ApiKeyData),
+  },
+  'api_key.deleted': {
+    description: 'An API key of the platform was deleted; it stops working everywhere within a second.',
+    data: Type.Object({ ...ApiKeyData, deleted_by: Type.String({ description: 'operator, or the id of the dashboard user.' }) }),
+  },
+  'transfer.completed': {
+    description: 'Money moved between two accounts of the platform (recorded on the source account).',
+    data: Type.Object({
+      id: Id,
+      source_account_id: Id,
+      destination_account_id: Id,
+      currency: Type.Enum(currencies),
+      amount: Amount,
+      reference: nullable(Type.String()),
+    }),
+  },
+  'payment.settled': {
+    description: 'An inbound payment settled: the money is available in the wallet.',
+    data: Type.Object({
+      deposit_id: Id,
+      transaction_id: Id,
+      account_id: Id,
+      currency: Type.Enum(currencies),
+      amount: Amount,
+      reference: nullable(Type.String()),
+    }),
+  },
+  'payout.completed': {
+    description: 'The rail paid a payout out; the money has left for good.',
+    data: PayoutData,
+  },
+  'payout.failed': {
+    description: 'The rail refused a payout; the held amount is available again.',
+    data: PayoutData,
+  },
+} as const satisfies Record<string, { description: string; data: Type.TSchema }>;
+
+export type EventType = keyof typeof eventCatalogue;
+export const eventTypes = Object.keys(eventCatalogue) as readonly EventType[];
+export type EventData<T extends EventType> = Type.Static<(typeof eventCatalogue)[T]['data']>;
