@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { Tx } from '../src/db/database.ts';
-import { ApiError } from '../src/domain/errors.ts';
+import { ApiError } from '../src/lib/errors.ts';
 import { balanceKey, decideTransfer, type Balance, type Posting } from '../src/domain/ledger/decisions.ts';
 import { applyBalanceDeltas, postMovement } from '../src/domain/ledger/ledger.ts';
 import { runUnitOfWork } from '../src/db/unit-of-work.ts';

@@ -2,7 +2,7 @@
 // mutant "deleteApiKey no longer applies the revocation locally" and to pass without it, on PGlite and PostgreSQL.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { hashApiKey } from '../src/auth/api-key.ts';
+import { hashApiKey } from '../src/lib/api-key.ts';
 import { createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
 
 let ctx: TestContext;
