@@ -12,6 +12,9 @@ const cacheDir = path.join(root, 'test/.cache');
 
 export const postgresUrl = process.env.DATABASE_URL || undefined;
 
+/** Why a PostgreSQL-only test cannot run here, or false when it can. */
+export const needsPostgres: string | false = postgresUrl ? false : 'needs PostgreSQL: DATABASE_URL is not set (npm test runs it in its PostgreSQL half when a server is reachable)';
+
 /** The template is keyed by the migrations' contents, so changing a migration rebuilds it. */
 function templatePath(): string {
   const hash = createHash('sha256');
