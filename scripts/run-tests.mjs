@@ -71,28 +71,54 @@ function findTestFiles(only) {
 }
 
 /**
- * Does this file use the test database (so that PostgreSQL can change its outcome)? It does when its imports reach
- * test/support/database.ts, where the test database is chosen, or when it reads DATABASE_URL itself. `import type`
- * is erased at run time and does not count.
+ * What a test file's run-time imports reach, following relative imports through src/ and test/ (`import type` is
+ * erased at run time and does not count):
+ * - usesTestDatabase: whether PostgreSQL can change its outcome — its imports reach test/support/database.ts, where
+ *   the test database is chosen, or it reads DATABASE_URL itself;
+ * - esmPackages: the ES-module packages it imports (kysely, typebox, PGlite, …), to load before tsx (see runJob).
  */
-function usesTestDatabase(file, seen = new Set()) {
-  if (seen.has(file)) return false;
-  seen.add(file);
-  if (file === 'test/support/database.ts') return true;
-  let text;
-  try {
-    text = fs.readFileSync(path.join(root, file), 'utf8');
-  } catch {
-    return false;
+function importGraph(file) {
+  const seen = new Set();
+  const packages = new Set();
+  let usesTestDatabase = false;
+  const visit = (rel) => {
+    if (seen.has(rel)) return;
+    seen.add(rel);
+    if (rel === 'test/support/database.ts') usesTestDatabase = true;
+    let text;
+    try {
+      text = fs.readFileSync(path.join(root, rel), 'utf8');
+    } catch {
+      return;
+    }
+    if (/process\.env\.DATABASE_URL|process\.env\[['"]DATABASE_URL['"]\]/.test(text)) usesTestDatabase = true;
+    const specifiers = [];
+    for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?[^'";]*?\bfrom\s+['"]([^'"]+)['"]/gm)) if (!m[1]) specifiers.push(m[2]);
+    for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) specifiers.push(m[1]);
+    for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) specifiers.push(m[1]);
+    for (const specifier of specifiers) {
+      if (specifier.startsWith('.')) visit(path.posix.normalize(path.posix.join(path.posix.dirname(rel), specifier)));
+      else if (!specifier.startsWith('node:') && isEsmPackage(specifier)) packages.add(specifier);
+    }
+  };
+  visit(file);
+  return { usesTestDatabase, esmPackages: [...packages].sort() };
+}
+
+const esmPackageCache = new Map();
+/** Is this bare specifier's package an ES module package ("type": "module")? */
+function isEsmPackage(specifier) {
+  const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
+  if (!esmPackageCache.has(name)) {
+    let esm = false;
+    try {
+      esm = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).type === 'module';
+    } catch {
+      // not installed at the top level: leave it to the loader
+    }
+    esmPackageCache.set(name, esm);
   }
-  if (/process\.env\.DATABASE_URL|process\.env\[['"]DATABASE_URL['"]\]/.test(text)) return true;
-  const specifiers = [];
-  for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?[^'";]*?\bfrom\s+['"]([^'"]+)['"]/gm)) if (!m[1]) specifiers.push(m[2]);
-  for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) specifiers.push(m[1]);
-  for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) specifiers.push(m[1]);
-  return specifiers
-    .filter((s) => s.startsWith('.'))
-    .some((s) => usesTestDatabase(path.posix.normalize(path.posix.join(path.posix.dirname(file), s)), seen));
+  return esmPackageCache.get(name);
 }
 
 // ------------------------------------------------------------------------------------------------------- PostgreSQL
@@ -159,7 +185,11 @@ const running = new Set();
 
 function runJob(job, env, timeoutSeconds) {
   const eventsFile = path.join(os.tmpdir(), `pik-test-${process.pid}-${randomBytes(6).toString('hex')}.jsonl`);
-  const args = ['--import', 'tsx', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${reporter}`, `--test-reporter-destination=${eventsFile}`, job.file];
+  // The ES-module packages the file imports are loaded first, before tsx registers its loader: Node 20 runs loader
+  // hooks on a separate thread, a round trip for every module, and kysely, typebox and PGlite are hundreds of
+  // modules — about a second of CPU per test file. They are the same modules either way (node resolves them).
+  const preload = job.esmPackages.flatMap((specifier) => ['--import', specifier]);
+  const args = [...preload, '--import', 'tsx', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${reporter}`, `--test-reporter-destination=${eventsFile}`, job.file];
   const started = Date.now();
   return new Promise((resolve) => {
     // Its own process group, so that a timeout or Ctrl-C also ends the servers and browsers the file started.
@@ -300,12 +330,13 @@ async function main() {
   }
 
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const postgresFiles = postgresNotRun ? [] : files.filter((f) => usesTestDatabase(f));
+  const graphs = new Map(files.map((f) => [f, importGraph(f)]));
+  const postgresFiles = postgresNotRun ? [] : files.filter((f) => graphs.get(f).usesTestDatabase);
   const pgliteOnly = files.filter((f) => !postgresFiles.includes(f));
   const jobs = [
     ...(options.halves.pglite ? files.map((file) => ({ half: 'pglite', file })) : []),
     ...postgresFiles.map((file) => ({ half: 'postgres', file })),
-  ];
+  ].map((job) => ({ ...job, esmPackages: graphs.get(job.file).esmPackages }));
   let times = {};
   try {
     times = JSON.parse(fs.readFileSync(timesFile, 'utf8'));
