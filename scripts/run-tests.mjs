@@ -299,7 +299,10 @@ function summarize(result) {
 }
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const fmtSeconds = (s) => (s >= 60 ? `${Math.floor(s / 60)}m ${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)} s`);
+const fmtSeconds = (s) => {
+  const whole = Math.round(s);
+  return s >= 59.5 ? `${Math.floor(whole / 60)}m ${String(whole % 60).padStart(2, '0')}s` : `${s.toFixed(1)} s`;
+};
 
 // ------------------------------------------------------------------------------------------------------------- main
 

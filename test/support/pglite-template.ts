@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
 import { openPglite, type Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 
@@ -10,15 +11,18 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const cacheDir = path.join(root, 'test/.cache');
 
 /**
- * Settings of the PGlite template, and so of every clone: PGlite sets up its whole buffer pool at each start, and the
- * default 128MB cost about a quarter of a test file's database start for nothing (test data fits in a few megabytes).
+ * Every test file loads this template, so it is kept small and quick to start; none of this changes what the tests
+ * see in their database. PGlite sets up its whole buffer pool at each start, and the default 128MB cost about a
+ * quarter of a clone's start for nothing (test data fits in a few megabytes). initdb runs with 1MB WAL segments
+ * instead of 16MB, and template0 goes (a clone never creates databases): the dump is 24MB instead of 42MB.
  */
-const pgliteTemplateSettings = ["ALTER SYSTEM SET shared_buffers = '16MB'"];
+const initdbParams = ['--wal-segsize=1'];
+const pgliteTemplateSettings = ["ALTER SYSTEM SET shared_buffers = '16MB'", 'ALTER DATABASE template0 IS_TEMPLATE false', 'DROP DATABASE template0', 'CHECKPOINT'];
 
 /** The template is keyed by the migrations' contents (and its settings), so changing a migration rebuilds it. */
 function templatePath(): string {
   const hash = createHash('sha256');
-  hash.update(pgliteTemplateSettings.join('\n'));
+  hash.update([...initdbParams, ...pgliteTemplateSettings].join('\n'));
   const dir = path.join(root, 'src/db/migrations');
   for (const file of fs.readdirSync(dir).sort()) hash.update(file).update(fs.readFileSync(path.join(dir, file)));
   hash.update(fs.readFileSync(path.join(root, 'src/db/migrate.ts')));
@@ -28,7 +32,10 @@ function templatePath(): string {
 export async function loadTemplate(): Promise<Blob> {
   const file = templatePath();
   if (!fs.existsSync(file)) {
-    const db = await openPglite();
+    const initdb = await PGlite.create({ initDbStartParams: initdbParams });
+    const fresh = await initdb.dumpDataDir('none');
+    await initdb.close();
+    const db = await openPglite({ loadDataDir: fresh as Blob });
     await migrate(db);
     for (const statement of pgliteTemplateSettings) await db.pool.query(statement);
     const dump = await dumpOf(db);
