@@ -1,27 +1,475 @@
-// npm test: runs every *.test.ts under src/ and test/ with node:test (Node 20's --test does not expand globs).
-import { spawnSync } from 'node:child_process';
+// npm test: every *.test.ts under src/ and test/, in two halves — on embedded PGlite, and on PostgreSQL whenever a
+// server is reachable (DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres) — then one closing summary.
+//
+//   node scripts/run-tests.mjs [--pglite | --postgres] [--concurrency N] [path substring …]
+//
+// Each test file runs in its own process (node --import tsx, node:test), several at a time, files of both halves
+// mixed, the longest first (by the previous run's times, kept in test/.cache/test-times.json). Each file's output is
+// printed whole when it finishes. PostgreSQL runs only the files that use the test database (they reach
+// test/support/database.ts); the others never open it and would only repeat their PGlite run.
+//
+// Environment: DATABASE_URL — the PostgreSQL server for the PostgreSQL half (each test file creates and drops its own
+// database there, a copy of one migrated template per run); PIK_REQUIRE_POSTGRES=1 — fail when the PostgreSQL half
+// cannot run (CI); PIK_TEST_CONCURRENCY — files at a time; PIK_TEST_FILE_TIMEOUT — seconds before a file is killed.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
-const roots = ['src', 'test'];
-const only = process.argv.slice(2);
-const files = [];
-const walk = (dir) => {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && entry.name !== '.cache' && entry.name !== 'node_modules') walk(full);
-    else if (entry.isFile() && entry.name.endsWith('.test.ts')) files.push(full);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cacheDir = path.join(root, 'test/.cache');
+const timesFile = path.join(cacheDir, 'test-times.json');
+const reporter = path.join(root, 'scripts/test-events-reporter.mjs');
+const defaultPostgresUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
+const halfNames = { pglite: 'PGlite', postgres: 'PostgreSQL' };
+
+// ---------------------------------------------------------------------------------------------------------- options
+
+function parseArgs(argv) {
+  const options = { halves: { pglite: true, postgres: true }, only: [], concurrency: Number(process.env.PIK_TEST_CONCURRENCY) || defaultConcurrency() };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--pglite') options.halves.postgres = false;
+    else if (arg === '--postgres') options.halves.pglite = false;
+    else if (arg === '--concurrency' || arg === '-j') options.concurrency = Number(argv[++i]);
+    else if (arg.startsWith('--concurrency=')) options.concurrency = Number(arg.slice('--concurrency='.length));
+    else if (arg.startsWith('-')) usage(`unknown option ${arg}`);
+    else options.only.push(arg);
+  }
+  if (!options.halves.pglite && !options.halves.postgres) usage('--pglite and --postgres exclude each other');
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) usage('--concurrency needs a whole number ≥ 1');
+  return options;
+}
+
+function usage(problem) {
+  console.error(`${problem}\nusage: node scripts/run-tests.mjs [--pglite | --postgres] [--concurrency N] [path substring …]`);
+  process.exit(2);
+}
+
+/** Files wait on PostgreSQL, server processes and timers much of the time: one more than the CPUs keeps them busy. */
+function defaultConcurrency() {
+  return os.availableParallelism() + 1;
+}
+
+// ------------------------------------------------------------------------------------------------------------ files
+
+function findTestFiles(only) {
+  const files = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+      const rel = path.posix.join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== '.cache' && entry.name !== 'node_modules') walk(rel);
+      else if (entry.isFile() && entry.name.endsWith('.test.ts')) files.push(rel);
+    }
+  };
+  for (const dir of ['src', 'test']) if (fs.existsSync(path.join(root, dir))) walk(dir);
+  files.sort();
+  return only.length > 0 ? files.filter((f) => only.some((o) => f.includes(o) || path.resolve(o) === path.join(root, f))) : files;
+}
+
+/**
+ * What a test file's run-time imports reach, following relative imports through src/ and test/ (`import type` is
+ * erased at run time and does not count):
+ * - usesTestDatabase: whether PostgreSQL can change its outcome — its imports reach test/support/database.ts, where
+ *   the test database is chosen, or it reads DATABASE_URL itself;
+ * - esmPackages: the ES-module packages it imports (kysely, typebox, PGlite, …), to load before tsx (see runJob).
+ */
+function importGraph(file) {
+  const seen = new Set();
+  const packages = new Set();
+  let usesTestDatabase = false;
+  const visit = (rel) => {
+    if (seen.has(rel)) return;
+    seen.add(rel);
+    if (rel === 'test/support/database.ts') usesTestDatabase = true;
+    let text;
+    try {
+      text = fs.readFileSync(path.join(root, rel), 'utf8');
+    } catch {
+      return;
+    }
+    if (/process\.env\.DATABASE_URL|process\.env\[['"]DATABASE_URL['"]\]/.test(text)) usesTestDatabase = true;
+    const specifiers = [];
+    for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?[^'";]*?\bfrom\s+['"]([^'"]+)['"]/gm)) if (!m[1]) specifiers.push(m[2]);
+    for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) specifiers.push(m[1]);
+    for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) specifiers.push(m[1]);
+    for (const specifier of specifiers) {
+      if (specifier.startsWith('.')) visit(path.posix.normalize(path.posix.join(path.posix.dirname(rel), specifier)));
+      else if (!specifier.startsWith('node:') && isEsmPackage(specifier)) packages.add(specifier);
+    }
+  };
+  visit(file);
+  return { usesTestDatabase, esmPackages: [...packages].sort() };
+}
+
+const esmPackageCache = new Map();
+/** Is this bare specifier's package an ES module package ("type": "module")? */
+function isEsmPackage(specifier) {
+  const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
+  if (!esmPackageCache.has(name)) {
+    let esm = false;
+    try {
+      esm = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).type === 'module';
+    } catch {
+      // not installed at the top level: leave it to the loader
+    }
+    esmPackageCache.set(name, esm);
+  }
+  return esmPackageCache.get(name);
+}
+
+// ------------------------------------------------------------------------------------------------------- PostgreSQL
+
+const redact = (url) => {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
   }
 };
-for (const root of roots) if (fs.existsSync(root)) walk(root);
-const selected = only.length > 0 ? files.filter((f) => only.some((o) => f.includes(o))) : files;
-if (selected.length === 0) {
-  console.error('no test files found');
-  process.exit(1);
+
+async function withClient(url, fn, timeoutMs = 3000) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
-console.log(`Running ${selected.length} test files on ${process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite'}`);
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...selected.sort()], {
-  stdio: 'inherit',
-  env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
-});
-process.exit(result.status ?? 1);
+
+/** Resolves with undefined when the server answers, else with why not. */
+async function probePostgres(url) {
+  try {
+    await withClient(url, (c) => c.query('select 1'), 2000);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error && error.message ? error.message : String(error?.code ?? error);
+  }
+}
+
+/** Drops the run's template and any database a killed test file left behind (test/support/database.ts names them). */
+async function dropRunDatabases(url, runId) {
+  await withClient(url, async (client) => {
+    const names = (await client.query('SELECT datname FROM pg_database WHERE starts_with(datname, $1) OR datname = $2', [`pik_test_${runId}_`, `pik_template_${runId}`])).rows.map(
+      (r) => r.datname,
+    );
+    for (const name of names) {
+      const id = pg.escapeIdentifier(name);
+      await client.query(`ALTER DATABASE ${id} WITH IS_TEMPLATE false`);
+      await client.query(`DROP DATABASE IF EXISTS ${id} WITH (FORCE)`);
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------------------------------------- jobs
+
+/** CPU seconds of this process's reaped children, from /proc (Linux); undefined elsewhere. */
+function childrenCpuSeconds() {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100; // cutime + cstime, in USER_HZ (100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
+const running = new Set();
+
+function runJob(job, env, timeoutSeconds) {
+  const eventsFile = path.join(os.tmpdir(), `pik-test-${process.pid}-${randomBytes(6).toString('hex')}.jsonl`);
+  // The ES-module packages the file imports are loaded first, before tsx registers its loader: Node 20 runs loader
+  // hooks on a separate thread, a round trip for every module, and kysely, typebox and PGlite are hundreds of
+  // modules — about a second of CPU per test file. They are the same modules either way (node resolves them).
+  const preload = job.esmPackages.flatMap((specifier) => ['--import', specifier]);
+  const args = [...preload, '--import', 'tsx', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${reporter}`, `--test-reporter-destination=${eventsFile}`, job.file];
+  const started = Date.now();
+  return new Promise((resolve) => {
+    // Its own process group, so that a timeout or Ctrl-C also ends the servers and browsers the file started.
+    const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    running.add(child);
+    const output = [];
+    child.stdout.on('data', (chunk) => output.push(chunk));
+    child.stderr.on('data', (chunk) => output.push(chunk));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, timeoutSeconds * 1000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      running.delete(child);
+      let events = [];
+      try {
+        events = fs
+          .readFileSync(eventsFile, 'utf8')
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => JSON.parse(line));
+      } catch {
+        // no events: the file died before node:test reported anything
+      }
+      fs.rmSync(eventsFile, { force: true });
+      resolve({ ...job, code, signal, timedOut, timeoutSeconds, events, output: Buffer.concat(output).toString('utf8'), seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+async function runPool(jobs, concurrency, start, onDone) {
+  const queue = [...jobs];
+  const worker = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      const result = await start(job);
+      onDone(result);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+}
+
+// ---------------------------------------------------------------------------------------------------------- results
+
+const counters = ['tests', 'pass', 'fail', 'cancelled', 'skipped', 'todo'];
+
+/** One file's counts — node's own closing counts — plus what node does not count: skipped suites, and dead files. */
+function summarize(result) {
+  const counts = Object.fromEntries(counters.map((c) => [c, 0]));
+  let fromNode = false;
+  for (const event of result.events) {
+    const m = event.type === 'test:diagnostic' && event.nesting === 0 ? /^(tests|pass|fail|cancelled|skipped|todo) (\d+)$/.exec(event.message) : null;
+    if (m) {
+      counts[m[1]] = Number(m[2]);
+      fromNode = true;
+    }
+  }
+  const outcomes = result.events.filter((e) => e.type === 'test:pass' || e.type === 'test:fail');
+  if (!fromNode) {
+    for (const e of outcomes.filter((o) => !o.suite)) {
+      counts.tests++;
+      if (e.skip !== undefined) counts.skipped++;
+      else if (e.todo !== undefined) counts.todo++;
+      else if (e.type === 'test:pass') counts.pass++;
+      else if (e.error?.failureType === 'cancelledByParent') counts.cancelled++;
+      else counts.fail++;
+    }
+  }
+  const label = (e) => [...(e.path ?? []), e.name].join(' › ');
+  const skips = outcomes.filter((e) => e.skip !== undefined).map((e) => ({ name: label(e), reason: e.skip === true ? '(no reason given)' : e.skip, suite: e.suite }));
+  // node 20 counts a skipped describe() as no test at all ("skipped 0"); here it counts as one skipped test.
+  const skippedSuites = skips.filter((s) => s.suite).length;
+  counts.tests += skippedSuites;
+  counts.skipped += skippedSuites;
+  // A suite fails when one of its tests does: that test is listed, not the suite again.
+  const failures = outcomes
+    .filter((e) => e.type === 'test:fail' && !['cancelledByParent', 'subtestsFailed'].includes(e.error?.failureType))
+    .map((e) => ({ name: label(e), message: e.error?.message ?? '' }));
+  const fileProblem = result.timedOut
+    ? `killed after ${result.timeoutSeconds} s (PIK_TEST_FILE_TIMEOUT)`
+    : result.signal
+      ? `killed by ${result.signal}`
+      : result.code !== 0 && counts.fail + counts.cancelled === 0
+        ? `exited with code ${result.code} although no test failed (an error outside the tests, or a crash)`
+        : !fromNode && outcomes.length === 0 && result.code === 0
+          ? 'registers no tests'
+          : !fromNode
+          ? 'no closing counts from node:test (did the process end early?)'
+          : counts.tests === 0
+            ? 'registers no tests'
+            : undefined;
+  if (fileProblem) {
+    counts.fail++;
+    counts.tests++;
+    failures.push({ name: '(the file itself)', message: fileProblem });
+  }
+  return { counts, skips, failures, failed: counts.fail + counts.cancelled > 0 };
+}
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const fmtSeconds = (s) => {
+  const whole = Math.round(s);
+  return s >= 59.5 ? `${Math.floor(whole / 60)}m ${String(whole % 60).padStart(2, '0')}s` : `${s.toFixed(1)} s`;
+};
+
+// ------------------------------------------------------------------------------------------------------------- main
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const files = findTestFiles(options.only);
+  if (files.length === 0) {
+    console.error('no test files found');
+    process.exit(1);
+  }
+  const requirePostgres = ['1', 'true', 'yes'].includes(String(process.env.PIK_REQUIRE_POSTGRES ?? '').toLowerCase());
+  const timeoutSeconds = Number(process.env.PIK_TEST_FILE_TIMEOUT) || 600;
+  const runFailures = []; // problems of the run itself, each counted as one failure
+
+  // The PostgreSQL half: where, or why not.
+  const explicitUrl = process.env.DATABASE_URL || undefined;
+  const postgresUrl = explicitUrl ?? defaultPostgresUrl;
+  let postgresNotRun;
+  if (!options.halves.postgres) postgresNotRun = 'not asked for (--pglite)';
+  else {
+    const unreachable = await probePostgres(postgresUrl);
+    if (unreachable) {
+      postgresNotRun = `no PostgreSQL server answers at ${redact(postgresUrl)}${explicitUrl ? ' (DATABASE_URL)' : ''}: ${unreachable}`;
+    }
+  }
+  if (postgresNotRun && (requirePostgres || (explicitUrl && options.halves.postgres))) {
+    runFailures.push({ half: 'postgres', file: '(the run)', name: 'the PostgreSQL half', message: `could not run — ${postgresNotRun}${requirePostgres ? ' (PIK_REQUIRE_POSTGRES=1)' : ''}` });
+  }
+
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const graphs = new Map(files.map((f) => [f, importGraph(f)]));
+  const postgresFiles = postgresNotRun ? [] : files.filter((f) => graphs.get(f).usesTestDatabase);
+  const pgliteOnly = files.filter((f) => !postgresFiles.includes(f));
+  const jobs = [
+    ...(options.halves.pglite ? files.map((file) => ({ half: 'pglite', file })) : []),
+    ...postgresFiles.map((file) => ({ half: 'postgres', file })),
+  ].map((job) => ({ ...job, esmPackages: graphs.get(job.file).esmPackages }));
+  let times = {};
+  try {
+    times = JSON.parse(fs.readFileSync(timesFile, 'utf8'));
+  } catch {
+    // first run: no history
+  }
+  // Longest first, so that the slow files do not start last and leave the other workers idle; new files early.
+  const estimate = (job) => times[`${job.half} ${job.file}`] ?? 30;
+  jobs.sort((a, b) => estimate(b) - estimate(a));
+
+  const baseEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' };
+  delete baseEnv.NODE_TEST_CONTEXT;
+  delete baseEnv.DATABASE_URL;
+  const envFor = (half) => (half === 'postgres' ? { ...baseEnv, DATABASE_URL: postgresUrl, PIK_TEST_RUN: runId } : baseEnv);
+
+  console.log(
+    `Running ${plural(files.length, 'test file')}, ${options.concurrency} at a time:` +
+      `\n  PGlite half:     ${options.halves.pglite ? `${plural(files.length, 'file')} on embedded PGlite` : 'not asked for (--postgres)'}` +
+      `\n  PostgreSQL half: ${postgresNotRun ? `NOT RUN — ${postgresNotRun}` : `${plural(postgresFiles.length, 'file')} on ${redact(postgresUrl)} (a fresh database per file)`}\n`,
+  );
+
+  const cleanup = async () => {
+    for (const child of running) killGroup(child);
+    if (postgresFiles.length > 0) await dropRunDatabases(postgresUrl, runId).catch((error) => console.error(`could not drop this run's test databases: ${error.message}`));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping the test files and dropping this run's databases`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  const started = Date.now();
+  const results = [];
+  let cpuBefore = childrenCpuSeconds();
+  await runPool(
+    jobs,
+    options.concurrency,
+    (job) => runJob(job, envFor(job.half), timeoutSeconds),
+    (result) => {
+      const cpuNow = childrenCpuSeconds();
+      result.cpu = cpuNow === undefined || cpuBefore === undefined ? undefined : cpuNow - cpuBefore;
+      cpuBefore = cpuNow;
+      result.summary = summarize(result);
+      results.push(result);
+      const c = result.summary.counts;
+      const mark = result.summary.failed ? '✖' : '✔';
+      const cpu = result.cpu === undefined ? '' : `, cpu ${result.cpu.toFixed(1)} s`;
+      process.stdout.write(
+        `\n${mark} [${String(results.length).padStart(String(jobs.length).length)}/${jobs.length}] ${halfNames[result.half].padEnd(10)} ${result.file} — ` +
+          `${c.pass} passed, ${c.fail + c.cancelled} failed, ${c.skipped} skipped (${result.seconds.toFixed(1)} s${cpu})\n` +
+          `${result.output.replace(/\s+$/, '')}\n`,
+      );
+    },
+  );
+  const wall = (Date.now() - started) / 1000;
+  await cleanup();
+
+  for (const r of results) times[`${r.half} ${r.file}`] = Math.round(r.seconds * 10) / 10;
+  fs.mkdirSync(cacheDir, { recursive: true });
+  fs.writeFileSync(timesFile, `${JSON.stringify(times, null, 1)}\n`);
+  fs.writeFileSync(
+    path.join(cacheDir, 'last-run.json'),
+    `${JSON.stringify({ finished: new Date().toISOString(), wallSeconds: wall, concurrency: options.concurrency, files: results.map((r) => ({ half: r.half, file: r.file, seconds: r.seconds, cpuSeconds: r.cpu, counts: r.summary.counts })) }, null, 1)}\n`,
+  );
+
+  // ------------------------------------------------------------------------------------------------- the summary
+  const total = Object.fromEntries(counters.map((c) => [c, 0]));
+  const lines = ['', '═'.repeat(100), 'Summary of both halves', ''];
+  for (const half of ['pglite', 'postgres']) {
+    const mine = results.filter((r) => r.half === half);
+    const sum = Object.fromEntries(counters.map((c) => [c, mine.reduce((n, r) => n + r.summary.counts[c], 0)]));
+    for (const c of counters) total[c] += sum[c];
+    const seconds = mine.reduce((n, r) => n + r.seconds, 0);
+    const cpu = mine.reduce((n, r) => n + (r.cpu ?? 0), 0);
+    const notRun = half === 'postgres' ? postgresNotRun : options.halves.pglite ? undefined : 'not asked for (--postgres)';
+    lines.push(
+      notRun
+        ? `${halfNames[half].padEnd(11)} NOT RUN — ${notRun}`
+        : `${halfNames[half].padEnd(11)} ${plural(mine.length, 'file').padStart(8)}  ${String(sum.tests).padStart(4)} tests: ${sum.pass} passed, ${sum.fail + sum.cancelled} failed, ${sum.skipped} skipped${sum.todo ? `, ${sum.todo} todo` : ''}` +
+            `   (files' time ${fmtSeconds(seconds)}, cpu ${fmtSeconds(cpu)})`,
+    );
+  }
+  if (!postgresNotRun && pgliteOnly.length > 0 && options.halves.pglite) {
+    lines.push(`  ${pgliteOnly.length} file${pgliteOnly.length === 1 ? '' : 's'} ran on PGlite only — they never open the test database: ${pgliteOnly.join(', ')}`);
+  }
+
+  const skips = results.flatMap((r) => r.summary.skips.map((s) => ({ ...s, half: r.half, file: r.file })));
+  if (skips.length > 0) {
+    lines.push('', `Skipped (${skips.length}):`);
+    for (const s of skips) {
+      const elsewhere = results.find((r) => r.half !== s.half && r.file === s.file);
+      const ranThere =
+        elsewhere && !elsewhere.summary.skips.some((o) => o.name === s.name)
+          ? ` [it ran in the ${halfNames[elsewhere.half]} half]`
+          : s.half === 'pglite' && postgresNotRun && options.halves.postgres
+            ? ' [the PostgreSQL half did not run]'
+            : '';
+      lines.push(`  ${halfNames[s.half].padEnd(10)} ${s.file} › ${s.name} — ${s.reason}${s.suite ? ' (a skipped describe: node counts it as no test; counted here as one)' : ''}${ranThere}`);
+    }
+  }
+
+  const failures = [...runFailures, ...results.flatMap((r) => r.summary.failures.map((f) => ({ ...f, half: r.half, file: r.file })))];
+  total.fail += runFailures.length;
+  total.tests += runFailures.length;
+  if (failures.length > 0) {
+    lines.push('', `Failed (${failures.length}):`);
+    for (const f of failures) lines.push(`  ${halfNames[f.half].padEnd(10)} ${f.file} › ${f.name}${f.message ? ` — ${f.message}` : ''}`);
+  }
+
+  const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 5);
+  lines.push('', `Slowest files: ${slowest.map((r) => `${r.file} (${halfNames[r.half]}) ${r.seconds.toFixed(0)} s`).join(', ')}`);
+  lines.push(`Wall time ${fmtSeconds(wall)}, ${options.concurrency} files at a time.`);
+  if (postgresNotRun && options.halves.postgres) {
+    lines.push('', '!! The PostgreSQL half did NOT run: only the PGlite results above count, and its PostgreSQL-only tests were skipped.');
+  }
+  const failed = total.fail + total.cancelled;
+  lines.push(
+    '',
+    `ℹ tests ${total.tests}`,
+    `ℹ pass ${total.pass}`,
+    `ℹ fail ${total.fail}`,
+    `ℹ cancelled ${total.cancelled}`,
+    `ℹ skipped ${total.skipped}`,
+    `ℹ todo ${total.todo}`,
+    `ℹ duration_ms ${Math.round(wall * 1000)}`,
+    `${total.pass} passed, ${failed} failed, ${total.skipped} skipped`,
+  );
+  console.log(lines.join('\n'));
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+await main();

@@ -3,18 +3,18 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createTestKey, startTestApp, type TestContext } from './support/context.ts';
 import { createDashboardPlatform, testPassword } from './support/dashboard.ts';
+import { describeOrSkip } from './support/skip.ts';
 
 const chromiumPath = process.env.PIK_CHROMIUM ?? '/usr/bin/chromium';
 const hasChromium = fs.existsSync(chromiumPath);
 const shotsDir = path.resolve('test-results/dashboard');
-const skip = hasChromium ? false : `SKIPPED: no Chromium at ${chromiumPath} — install it with "apt-get install -y chromium" to run the browser tests`;
-if (!hasChromium) process.stdout.write(`\n*** dashboard browser tests ${skip} ***\n\n`);
+const skip = hasChromium ? false : `needs Chromium: none at ${chromiumPath} — install it with "apt-get install -y chromium" (or set PIK_CHROMIUM) to run the browser tests`;
 
-describe('dashboard in a browser: sign in → generate → use → last used → delete → 401', { skip }, () => {
+describeOrSkip(skip, 'dashboard in a browser: sign in → generate → use → last used → delete → 401', () => {
   let ctx: TestContext;
   let baseUrl: string;
   let browser: BrowserContext;

@@ -124,15 +124,19 @@ describe('Idempotency-Key', () => {
     const okAfter = await ctx.call('POST', '/api/v1/transfers', { key, body: { destination_account_id: account, currency: 'AUD', amount: '0.01' }, headers: { 'idempotency-key': 'schema' } });
     assert.equal(okAfter.status, 201, 'a request refused by the schema never claimed the key');
 
+    // a key this platform has used is new to another platform
+    const used = await ctx.call('POST', '/api/v1/transfers', { key, body: { destination_account_id: account, currency: 'AUD', amount: '0.02' }, headers: { 'idempotency-key': 'per-platform' } });
+    assert.equal(used.status, 201);
     const other = await createTestPlatform(ctx);
     const otherAccount = await createTestConnectedAccount(ctx, other);
     const sameKeyOtherPlatform = await ctx.call('POST', '/api/v1/transfers', {
       key: other.keys.sandbox,
       body: { destination_account_id: otherAccount, currency: 'AUD', amount: '5.00' },
-      headers: { 'idempotency-key': 'transfer-1' },
+      headers: { 'idempotency-key': 'per-platform' },
     });
     assert.equal(sameKeyOtherPlatform.status, 201);
     assert.equal(sameKeyOtherPlatform.headers['idempotent-replayed'], undefined);
+    assert.notEqual(sameKeyOtherPlatform.body.id, used.body.id);
   });
 
   it('400 INVALID_IDEMPOTENCY_KEY for an unusable key, or header and body field that differ', async () => {
@@ -181,15 +185,19 @@ describe('expiry', () => {
   it('the sweeper deletes records past their 24 hours and keeps the others', async () => {
     const { IdempotencySweeper } = await import('../src/domain/idempotency/sweeper.ts');
     const past = new Date(Date.now() - 1000);
+    const tomorrow = new Date(Date.now() + 86_400_000);
     await ctx.services.db
       .env('sandbox')
       .insertInto('idempotency_keys')
-      .values({ platform_id: platform.id, key: 'old', request_hash: 'x', claim_token: 't', locked_until: past, created_at: past, expires_at: past })
+      .values([
+        { platform_id: platform.id, key: 'old', request_hash: 'x', claim_token: 't', locked_until: past, created_at: past, expires_at: past },
+        { platform_id: platform.id, key: 'kept', request_hash: 'x', claim_token: 't', locked_until: past, created_at: past, expires_at: tomorrow },
+      ])
       .execute();
     const deleted = await new IdempotencySweeper(ctx.services, () => undefined).runOnce();
     assert.ok(deleted >= 1);
     const left = await ctx.services.db.env('sandbox').selectFrom('idempotency_keys').select('key').where('platform_id', '=', platform.id).execute();
     assert.ok(!left.some((r) => r.key === 'old'));
-    assert.ok(left.some((r) => r.key === 'transfer-1'));
+    assert.ok(left.some((r) => r.key === 'kept'));
   });
 });

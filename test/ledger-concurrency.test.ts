@@ -1,21 +1,20 @@
 // Concurrency against real PostgreSQL: hundreds of transfers and payouts from many clients on two server nodes,
 // with retried idempotency keys, opposite transfers (deadlock bait) and racing payout answers. Then the invariants.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { openPostgres, type Database } from '../src/db/database.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, testOperatorToken, type TestContext } from './support/context.ts';
-import { postgresUrl } from './support/database.ts';
+import { needsPostgres } from './support/database.ts';
 import { approveAccount, checkLedgerInvariants } from './support/ledger.ts';
 import { assertAtMostOneMovementPerKey, buildOperations, inParallel, type LoadPlatform, type Operation } from './support/load.ts';
 
-const skip = postgresUrl ? false : 'DATABASE_URL is not set: the concurrency tests need real PostgreSQL';
-if (skip) process.stdout.write(`# SKIPPED ledger concurrency: ${skip}\n`);
+import { describeOrSkip } from './support/skip.ts';
 
-describe('ledger under concurrency (PostgreSQL)', { skip }, () => {
+describeOrSkip(needsPostgres, 'ledger under concurrency (PostgreSQL)', () => {
   let ctx: TestContext;
   let second: { db: Database; services: Services; app: FastifyInstance };
   const platforms: LoadPlatform[] = [];

@@ -4,14 +4,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, testOperatorToken, type TestContext } from './support/context.ts';
-import { postgresUrl } from './support/database.ts';
+import { needsPostgres } from './support/database.ts';
 import { approveAccount, checkLedgerInvariants } from './support/ledger.ts';
 import { assertAtMostOneMovementPerKey, buildOperations, inParallel, type LoadPlatform, type Operation } from './support/load.ts';
+import { describeOrSkip } from './support/skip.ts';
 
-const skip = postgresUrl ? false : 'DATABASE_URL is not set: the crash test needs real PostgreSQL and a server process';
-if (skip) process.stdout.write(`# SKIPPED ledger crash test: ${skip}\n`);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const isApplied = (r: { body: { error?: { detail?: { applied?: boolean } } } }): boolean => r.body.error?.detail?.applied === true;
@@ -41,7 +40,7 @@ function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: s
   });
 }
 
-describe('crash during load (PostgreSQL, real server process)', { skip }, () => {
+describeOrSkip(needsPostgres, 'crash during load (PostgreSQL, real server process)', () => {
   let ctx: TestContext;
   let server: { child: ChildProcess; url: string } | undefined;
   const platforms: LoadPlatform[] = [];

@@ -12,9 +12,10 @@ import { applyBalanceDeltas, postMovement } from '../src/domain/ledger/ledger.ts
 import { runUnitOfWork } from '../src/db/unit-of-work.ts';
 import { newId } from '../src/lib/ids.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
-import { postgresUrl } from './support/database.ts';
+import { needsPostgres } from './support/database.ts';
 import { heldTransaction, withTransactionFault } from './support/faults.ts';
 import { approveAccount, checkLedgerInvariants } from './support/ledger.ts';
+import { describeOrSkip } from './support/skip.ts';
 
 let ctx: TestContext;
 let platform: TestPlatform;
@@ -95,8 +96,6 @@ describe('the guarded balance write (mutant: the SQL ">= 0" condition removed fr
   }
 });
 
-const skip = postgresUrl ? false : 'DATABASE_URL is not set: row locks only matter with concurrent connections (PostgreSQL)';
-if (skip) process.stdout.write(`# SKIPPED ledger row lock: ${skip}\n`);
 
 /** Sessions of this test's database waiting for a lock another session holds. */
 async function lockWaiters(): Promise<number> {
@@ -114,7 +113,8 @@ async function eventually(condition: () => Promise<boolean>, what: string): Prom
   throw new Error(`gave up waiting: ${what}`);
 }
 
-describe('the balance row lock (mutant: FOR UPDATE removed from lockBalances) — PostgreSQL', { skip }, () => {
+// Row locks only matter with concurrent connections, so this needs PostgreSQL.
+describeOrSkip(needsPostgres, 'the balance row lock (mutant: FOR UPDATE removed from lockBalances) — PostgreSQL', () => {
   it('a movement decides on the balance a concurrent movement leaves, never on the one that movement is replacing', async () => {
     const source = await accountWith('10.00');
     // The destination's balance row must exist already: were it created by A, B would wait on A's uncommitted insert

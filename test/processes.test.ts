@@ -3,15 +3,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, postgresUrl, type TestDatabase } from './support/database.ts';
+import { after, before, it } from 'node:test';
+import { createTestDatabase, needsPostgres, postgresUrl, type TestDatabase } from './support/database.ts';
 import { runServerToExit, startServerProcess, type ServerProcess } from './support/server-process.ts';
 import { testOperatorToken } from './support/context.ts';
 import { callJson } from './support/http-client.ts';
+import { describeOrSkip } from './support/skip.ts';
 
 const call = (url: string, token: string, method = 'GET', body?: unknown) => callJson(url, method, '', token, body);
 
-describe('two server processes on one PostgreSQL database', { skip: postgresUrl ? false : 'DATABASE_URL is not set: skipping the multi-process revocation test (it needs PostgreSQL)' }, () => {
+describeOrSkip(needsPostgres, 'two server processes on one PostgreSQL database', () => {
   let database: TestDatabase;
   let nodes: ServerProcess[] = [];
 
@@ -47,7 +48,8 @@ describe('two server processes on one PostgreSQL database', { skip: postgresUrl 
   });
 });
 
-describe('embedded database lock', () => {
+// The embedded database only: on a PostgreSQL run it would repeat the PGlite half's test exactly.
+describeOrSkip(postgresUrl ? 'embedded PGlite only: it runs in the PGlite half' : false, 'embedded database lock', () => {
   it('a second server on the same data directory exits at once and says why', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-lock-'));
     const env = { PIK_DATA_DIR: dataDir, DATABASE_URL: '', PIK_OPERATOR_TOKEN: testOperatorToken };
