@@ -12,6 +12,7 @@ import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { fundSandboxPlatformWallet } from '../ledger/funding.ts';
+import { isEmailInUse } from '../users/users.ts';
 
 export interface CreatePlatformInput {
   name: string;
@@ -48,13 +49,7 @@ export async function createPlatform(deps: Deps, work: UnitOfWork, _actor: Opera
   const createdAt = deps.now();
   const tx = await work.transaction();
   try {
-    const existing = await tx.core
-      .selectFrom('core.users')
-      .select('id')
-      .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
-      .where('removed_at', 'is', null)
-      .executeTakeFirst();
-    if (existing) throw new ApiError('EMAIL_TAKEN', undefined, { field: 'owner_email' });
+    if (await isEmailInUse(tx, email)) throw new ApiError('EMAIL_TAKEN', undefined, { field: 'owner_email' });
     await tx.core.insertInto('core.platforms').values({ id: platformId, name, created_at: createdAt }).execute();
     await tx.core
       .insertInto('core.users')

@@ -2,6 +2,7 @@
 import { hashPassword, passwordProblem, verifyPassword } from '../../lib/passwords.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import type { UserRow } from '../../db/schema.ts';
+import type { Tx } from '../../db/database.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { randomBase62 } from '../../lib/base62.ts';
 import { newId } from '../../lib/ids.ts';
@@ -168,6 +169,17 @@ function assertOwner(user: DashboardUser): void {
   if (user.role !== 'owner') throw new ApiError('OWNER_REQUIRED');
 }
 
+/** A live (not removed) user already signs in with this email, in any platform: emails are unique among live users. */
+export async function isEmailInUse(tx: Tx, email: string): Promise<boolean> {
+  const row = await tx.core
+    .selectFrom('core.users')
+    .select('id')
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Creates a member without a password and returns the one-time link that lets them choose one. */
 export async function inviteUser(deps: Deps, work: UnitOfWork, user: DashboardUser, emailInput: string): Promise<{ userId: string; email: string; inviteUrl: string }> {
   assertOwner(user);
@@ -178,13 +190,7 @@ export async function inviteUser(deps: Deps, work: UnitOfWork, user: DashboardUs
   const now = deps.now();
   const tx = await work.transaction();
   try {
-    const taken = await tx.core
-      .selectFrom('core.users')
-      .select('id')
-      .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
-      .where('removed_at', 'is', null)
-      .executeTakeFirst();
-    if (taken) throw new ApiError('EMAIL_TAKEN', 'A user with this email already exists.', { field: 'email' });
+    if (await isEmailInUse(tx, email)) throw new ApiError('EMAIL_TAKEN', 'A user with this email already exists.', { field: 'email' });
     await tx.core
       .insertInto('core.users')
       .values({ id: userId, platform_id: user.platformId, email, password_hash: null, role: 'member', created_at: now })
