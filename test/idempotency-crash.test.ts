@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { testOperatorToken } from './support/context.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { callJsonOk } from './support/http-client.ts';
+import { seedPikDataDir } from './support/pglite-template.ts';
 import { startServerProcess, type ServerProcess } from './support/server-process.ts';
 
 describe(`kill -9 after commit, before the response (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
@@ -22,6 +23,7 @@ describe(`kill -9 after commit, before the response (${process.env.DATABASE_URL 
       env = { DATABASE_URL: database.url as string };
     } else {
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-crash-'));
+      await seedPikDataDir(dataDir); // the migrated template: the subject here is the crash, not the first start
       env = { PIK_DATA_DIR: dataDir };
     }
     Object.assign(env, { PIK_OPERATOR_TOKEN: testOperatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'error' });
