@@ -328,7 +328,8 @@ async function main() {
       postgresNotRun = `no PostgreSQL server answers at ${redact(postgresUrl)}${explicitUrl ? ' (DATABASE_URL)' : ''}: ${unreachable}`;
     }
   }
-  if (postgresNotRun && (requirePostgres || (explicitUrl && options.halves.postgres))) {
+  // Asked for by name (DATABASE_URL, --postgres) or required (CI): not being able to run it is a failure.
+  if (postgresNotRun && (requirePostgres || (options.halves.postgres && (explicitUrl || !options.halves.pglite)))) {
     runFailures.push({ half: 'postgres', file: '(the run)', name: 'the PostgreSQL half', message: `could not run — ${postgresNotRun}${requirePostgres ? ' (PIK_REQUIRE_POSTGRES=1)' : ''}` });
   }
 

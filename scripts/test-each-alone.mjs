@@ -30,9 +30,12 @@ const files = fs
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+// The ES-module packages every test file here loads, before tsx: see runJob in scripts/run-tests.mjs.
+const preload = ['kysely', 'typebox', '@electric-sql/pglite', '@electric-sql/pglite/node-postgres', 'ulid'].flatMap((p) => ['--import', p]);
+
 function run(file, pattern) {
   const eventsFile = path.join(os.tmpdir(), `pik-alone-${process.pid}-${randomBytes(6).toString('hex')}.jsonl`);
-  const args = ['--import', 'tsx', `--test-reporter=${reporter}`, `--test-reporter-destination=${eventsFile}`];
+  const args = [...preload, '--import', 'tsx', `--test-reporter=${reporter}`, `--test-reporter-destination=${eventsFile}`];
   if (pattern !== undefined) args.push(`--test-name-pattern=${pattern}`);
   args.push(file);
   const env = { ...process.env, LOG_LEVEL: 'silent' };
@@ -62,35 +65,42 @@ function run(file, pattern) {
 
 const leaves = (events) => events.filter((e) => (e.type === 'test:pass' || e.type === 'test:fail') && !e.suite);
 
+async function pool(items, fn) {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let item = queue.shift(); item; item = queue.shift()) await fn(item);
+    }),
+  );
+}
+
+// First each whole file, for its test names.
 const tasks = [];
-for (const file of files) {
+await pool(files, async (file) => {
   const whole = await run(file);
   const tests = leaves(whole.events).filter((e) => e.skip === undefined);
   if (whole.code !== 0) console.log(`!! ${file} fails as a whole file; its tests alone are still tried`);
-  console.log(`${file}: ${tests.length} tests`);
-  // A name pattern selects every test of that name; the same name twice in one file is run together.
-  for (const name of [...new Set(tests.map((t) => t.name))]) tasks.push({ file, name });
-}
+  // A name pattern selects every test of that name; the same name twice in one file is run together. A file with
+  // one test name has nothing to depend on.
+  const names = [...new Set(tests.map((t) => t.name))];
+  console.log(`${file}: ${tests.length} tests, ${names.length} names${names.length < 2 ? ' (nothing to check)' : ''}`);
+  if (names.length >= 2) for (const name of names) tasks.push({ file, name });
+});
 
 const failures = [];
 let done = 0;
-const queue = [...tasks];
-await Promise.all(
-  Array.from({ length: concurrency }, async () => {
-    for (let task = queue.shift(); task; task = queue.shift()) {
-      const result = await run(task.file, `^${escape(task.name)}$`);
-      const ran = leaves(result.events).filter((e) => e.skip === undefined);
-      const failed = ran.filter((e) => e.type === 'test:fail');
-      const ok = result.code === 0 && ran.length > 0 && failed.length === 0;
-      done++;
-      if (!ok) {
-        const why = failed.map((e) => e.error?.message).find(Boolean) ?? (ran.length === 0 ? 'did not run' : `exit code ${result.code}`);
-        failures.push({ ...task, why });
-        console.log(`✖ [${done}/${tasks.length}] ${task.file} › ${task.name} — ${why}`);
-      } else console.log(`✔ [${done}/${tasks.length}] ${task.file} › ${task.name}`);
-    }
-  }),
-);
+await pool(tasks, async (task) => {
+  const result = await run(task.file, `^${escape(task.name)}$`);
+  const ran = leaves(result.events).filter((e) => e.skip === undefined);
+  const failed = ran.filter((e) => e.type === 'test:fail');
+  const ok = result.code === 0 && ran.length > 0 && failed.length === 0;
+  done++;
+  if (!ok) {
+    const why = failed.map((e) => e.error?.message).find(Boolean) ?? (ran.length === 0 ? 'did not run' : `exit code ${result.code}`);
+    failures.push({ ...task, why });
+    console.log(`✖ [${done}/${tasks.length}] ${task.file} › ${task.name} — ${why}`);
+  } else console.log(`✔ [${done}/${tasks.length}] ${task.file} › ${task.name}`);
+});
 console.log(`\n${tasks.length - failures.length} of ${tasks.length} tests pass alone`);
 for (const f of failures) console.log(`  ✖ ${f.file} › ${f.name} — ${f.why}`);
 process.exitCode = failures.length > 0 ? 1 : 0;
