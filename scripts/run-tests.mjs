@@ -1,11 +1,14 @@
 // npm test: every *.test.ts under src/ and test/, in two halves — on embedded PGlite, and on PostgreSQL whenever a
 // server is reachable (DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres) — then one closing summary.
 //
-//   node scripts/run-tests.mjs [--pglite | --postgres] [--concurrency N] [path substring …]
+//   node scripts/run-tests.mjs [--pglite | --postgres] [--concurrency N] [--no-group] [path substring …]
 //
-// Each test file runs in its own process (node --import tsx, node:test), several at a time, files of both halves
-// mixed, the longest first (by the previous run's times, kept in test/.cache/test-times.json). Each file's output is
-// printed whole when it finishes. PostgreSQL runs only the files that use the test database (they reach
+// Test files run in node:test processes (node --import tsx), several at a time, files of both halves mixed, the
+// longest first (by the previous run's times, kept in test/.cache/test-times.json). Files that touch nothing a process
+// shares (no child processes, no writes to process.env, no mocks) run a few to a process (scripts/test-group.mjs), so
+// that loading the sources and PGlite is paid once per group; a group with a failure runs again file by file, and
+// --no-group (or PIK_TEST_GROUP=0) gives every file its own process. Each process's output is printed whole when it
+// finishes. PostgreSQL runs only the files that use the test database (they reach
 // test/support/database.ts); the others never open it and would only repeat their PGlite run.
 //
 // Environment: DATABASE_URL — the PostgreSQL server for the PostgreSQL half (each test file creates and drops its own
@@ -23,17 +26,19 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = path.join(root, 'test/.cache');
 const timesFile = path.join(cacheDir, 'test-times.json');
 const reporter = path.join(root, 'scripts/test-events-reporter.mjs');
+const groupEntry = path.join(root, 'scripts/test-group.mjs');
 const defaultPostgresUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 const halfNames = { pglite: 'PGlite', postgres: 'PostgreSQL' };
 
 // ---------------------------------------------------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const options = { halves: { pglite: true, postgres: true }, only: [], concurrency: Number(process.env.PIK_TEST_CONCURRENCY) || defaultConcurrency() };
+  const options = { halves: { pglite: true, postgres: true }, only: [], group: process.env.PIK_TEST_GROUP !== '0', concurrency: Number(process.env.PIK_TEST_CONCURRENCY) || defaultConcurrency() };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--pglite') options.halves.postgres = false;
     else if (arg === '--postgres') options.halves.pglite = false;
+    else if (arg === '--no-group') options.group = false;
     else if (arg === '--concurrency' || arg === '-j') options.concurrency = Number(argv[++i]);
     else if (arg.startsWith('--concurrency=')) options.concurrency = Number(arg.slice('--concurrency='.length));
     else if (arg.startsWith('-')) usage(`unknown option ${arg}`);
@@ -45,7 +50,7 @@ function parseArgs(argv) {
 }
 
 function usage(problem) {
-  console.error(`${problem}\nusage: node scripts/run-tests.mjs [--pglite | --postgres] [--concurrency N] [path substring …]`);
+  console.error(`${problem}\nusage: node scripts/run-tests.mjs [--pglite | --postgres] [--concurrency N] [--no-group] [path substring …]`);
   process.exit(2);
 }
 
@@ -75,12 +80,14 @@ function findTestFiles(only) {
  * erased at run time and does not count):
  * - usesTestDatabase: whether PostgreSQL can change its outcome — its imports reach test/support/database.ts, where
  *   the test database is chosen, or it reads DATABASE_URL itself;
- * - esmPackages: the ES-module packages it imports (kysely, typebox, PGlite, …), to load before tsx (see runJob).
+ * - esmPackages: the ES-module packages it imports (kysely, typebox, PGlite, …), to load before tsx (see runJob);
+ * - runsAlone: whether it must have a process of its own (see scripts/test-group.mjs for what may share one).
  */
 function importGraph(file) {
   const seen = new Set();
   const packages = new Set();
   let usesTestDatabase = false;
+  let runsAlone = false;
   const visit = (rel) => {
     if (seen.has(rel)) return;
     seen.add(rel);
@@ -92,6 +99,9 @@ function importGraph(file) {
       return;
     }
     if (/process\.env\.DATABASE_URL|process\.env\[['"]DATABASE_URL['"]\]/.test(text)) usesTestDatabase = true;
+    // Child processes (servers, the CLI, a browser), the environment, mocks and process hooks are shared by everything
+    // in a process: a file that touches them runs in a process of its own.
+    if ((rel === file || rel.startsWith('test/')) && /node:child_process|process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|delete process\.env|process\.on\(|\bmock\.|playwright/.test(text)) runsAlone = true;
     const specifiers = [];
     for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?[^'";]*?\bfrom\s+['"]([^'"]+)['"]/gm)) if (!m[1]) specifiers.push(m[2]);
     for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) specifiers.push(m[1]);
@@ -102,7 +112,7 @@ function importGraph(file) {
     }
   };
   visit(file);
-  return { usesTestDatabase, esmPackages: [...packages].sort() };
+  return { usesTestDatabase, runsAlone, esmPackages: [...packages].sort() };
 }
 
 const esmPackageCache = new Map();
@@ -189,7 +199,10 @@ function runJob(job, env, timeoutSeconds) {
   // hooks on a separate thread, a round trip for every module, and kysely, typebox and PGlite are hundreds of
   // modules — about a second of CPU per test file. They are the same modules either way (node resolves them).
   const preload = job.esmPackages.flatMap((specifier) => ['--import', specifier]);
-  const args = [...preload, '--import', 'tsx', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${reporter}`, `--test-reporter-destination=${eventsFile}`, job.file];
+  // --liftoff-only: V8 compiles PGlite's WebAssembly (9 MB) with its baseline compiler only. The optimising tier
+  // costs more CPU than it wins back in a test file's life — measured on the slowest PGlite file too.
+  const entry = job.files.length === 1 ? job.files : [groupEntry, ...job.files];
+  const args = ['--liftoff-only', ...preload, '--import', 'tsx', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${reporter}`, `--test-reporter-destination=${eventsFile}`, ...entry];
   const started = Date.now();
   return new Promise((resolve) => {
     // Its own process group, so that a timeout or Ctrl-C also ends the servers and browsers the file started.
@@ -228,6 +241,48 @@ function killGroup(child) {
   } catch {
     // already gone
   }
+}
+
+/**
+ * Test files that may share a process (see scripts/test-group.mjs) are packed into groups of about `budget` seconds
+ * by the previous run's times (a file never timed counts as 15 s); a file as long as that, or one that must run alone,
+ * is a job of its own.
+ */
+function packJobs(jobs, estimate, runsAlone, budget = 60, maxFiles = 8) {
+  const packed = [];
+  const open = new Map(); // half → the group being filled
+  for (const job of jobs) {
+    const seconds = estimate(job);
+    if (runsAlone(job.file) || seconds >= budget) {
+      packed.push({ half: job.half, files: [job.file], esmPackages: job.esmPackages, estimate: seconds });
+      continue;
+    }
+    let group = open.get(job.half);
+    if (!group || group.estimate + seconds > budget || group.files.length >= maxFiles) {
+      group = { half: job.half, files: [], esmPackages: [], estimate: 0 };
+      open.set(job.half, group);
+      packed.push(group);
+    }
+    group.files.push(job.file);
+    group.esmPackages = [...new Set([...group.esmPackages, ...job.esmPackages])].sort();
+    group.estimate += seconds;
+  }
+  return packed.sort((a, b) => b.estimate - a.estimate);
+}
+
+/** One result per file of a group's run: its events (the group entry marks where each file's begin), its time. */
+function splitGroup(result) {
+  const byFile = new Map(result.files.map((file) => [file, []]));
+  let current;
+  for (const event of result.events) {
+    if (event.type === 'file') current = byFile.get(event.file);
+    else if (event.type !== 'test:diagnostic') current?.push(event);
+  }
+  return result.files.map((file) => {
+    const events = byFile.get(file);
+    const seconds = events.filter((e) => e.nesting === 0).reduce((n, e) => n + (e.durationMs ?? 0) / 1000, 0);
+    return { ...result, file, events, output: '', seconds, group: result.files };
+  });
 }
 
 async function runPool(jobs, concurrency, start, onDone) {
@@ -285,7 +340,7 @@ function summarize(result) {
         ? `exited with code ${result.code} although no test failed (an error outside the tests, or a crash)`
         : !fromNode && outcomes.length === 0 && result.code === 0
           ? 'registers no tests'
-          : !fromNode
+          : !fromNode && !result.group
           ? 'no closing counts from node:test (did the process end early?)'
           : counts.tests === 0
             ? 'registers no tests'
@@ -298,7 +353,7 @@ function summarize(result) {
   return { counts, skips, failures, failed: counts.fail + counts.cancelled > 0 };
 }
 
-const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n, word, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
 const fmtSeconds = (s) => {
   const whole = Math.round(s);
   return s >= 59.5 ? `${Math.floor(whole / 60)}m ${String(whole % 60).padStart(2, '0')}s` : `${s.toFixed(1)} s`;
@@ -348,8 +403,10 @@ async function main() {
     // first run: no history
   }
   // Longest first, so that the slow files do not start last and leave the other workers idle; new files early.
-  const estimate = (job) => times[`${job.half} ${job.file}`] ?? 30;
+  // Files that start servers or a browser are the slow ones when there is no history yet.
+  const estimate = (job) => times[`${job.half} ${job.file}`] ?? (graphs.get(job.file).runsAlone ? 60 : 15);
   jobs.sort((a, b) => estimate(b) - estimate(a));
+  const processes = options.group ? packJobs(jobs, estimate, (file) => graphs.get(file).runsAlone) : jobs.map((job) => ({ ...job, files: [job.file] }));
 
   const baseEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' };
   delete baseEnv.NODE_TEST_CONTEXT;
@@ -357,7 +414,7 @@ async function main() {
   const envFor = (half) => (half === 'postgres' ? { ...baseEnv, DATABASE_URL: postgresUrl, PIK_TEST_RUN: runId } : baseEnv);
 
   console.log(
-    `Running ${plural(files.length, 'test file')}, ${options.concurrency} at a time:` +
+    `Running ${plural(files.length, 'test file')} in ${plural(processes.length, 'process', 'processes')}, ${options.concurrency} at a time:` +
       `\n  PGlite half:     ${options.halves.pglite ? `${plural(files.length, 'file')} on embedded PGlite` : 'not asked for (--postgres)'}` +
       `\n  PostgreSQL half: ${postgresNotRun ? `NOT RUN — ${postgresNotRun}` : `${plural(postgresFiles.length, 'file')} on ${redact(postgresUrl)} (a fresh database per file)`}\n`,
   );
@@ -376,26 +433,43 @@ async function main() {
   const started = Date.now();
   const results = [];
   let cpuBefore = childrenCpuSeconds();
-  await runPool(
-    jobs,
-    options.concurrency,
-    (job) => runJob(job, envFor(job.half), timeoutSeconds),
-    (result) => {
-      const cpuNow = childrenCpuSeconds();
-      result.cpu = cpuNow === undefined || cpuBefore === undefined ? undefined : cpuNow - cpuBefore;
-      cpuBefore = cpuNow;
+  // A group whose files all passed is reported from its one run; otherwise each of its files runs again alone, and
+  // those runs are reported — a failure is never blamed on a neighbour, nor hidden by one.
+  const runProcess = async (job) => {
+    const env = envFor(job.half);
+    const result = await runJob(job, env, timeoutSeconds * job.files.length);
+    if (job.files.length === 1) return { results: [{ ...result, file: job.files[0] }] };
+    const perFile = splitGroup(result);
+    const clean = result.code === 0 && !result.signal && !result.timedOut && perFile.every((r) => !summarize(r).failed);
+    if (clean) return { results: perFile, group: result };
+    const alone = [];
+    for (const file of job.files) alone.push({ ...(await runJob({ ...job, files: [file] }, env, timeoutSeconds)), file, rerunAlone: true });
+    return { results: alone, failedGroup: result };
+  };
+  await runPool(processes, options.concurrency, runProcess, ({ results: done, group, failedGroup }) => {
+    const cpuNow = childrenCpuSeconds();
+    const cpu = cpuNow === undefined || cpuBefore === undefined ? undefined : cpuNow - cpuBefore;
+    cpuBefore = cpuNow;
+    const seconds = done.reduce((n, r) => n + r.seconds, 0) || 1;
+    const lines = [];
+    if (group) lines.push(`\n── ${halfNames[group.half]}: ${plural(group.files.length, 'file')} in one process (${group.seconds.toFixed(1)} s${cpu === undefined ? '' : `, cpu ${cpu.toFixed(1)} s`})`);
+    if (failedGroup) lines.push(`\n── ${halfNames[failedGroup.half]}: a group of ${plural(failedGroup.files.length, 'file')} failed in one process; each ran again alone, and those runs count:\n${failedGroup.output.replace(/\s+$/, '')}`);
+    for (const result of done) {
+      result.cpu = cpu === undefined ? undefined : (cpu * result.seconds) / seconds; // a group's CPU, shared by time
       result.summary = summarize(result);
       results.push(result);
       const c = result.summary.counts;
       const mark = result.summary.failed ? '✖' : '✔';
-      const cpu = result.cpu === undefined ? '' : `, cpu ${result.cpu.toFixed(1)} s`;
-      process.stdout.write(
+      const cpuNote = result.cpu === undefined ? '' : `, cpu ${result.cpu.toFixed(1)} s`;
+      lines.push(
         `\n${mark} [${String(results.length).padStart(String(jobs.length).length)}/${jobs.length}] ${halfNames[result.half].padEnd(10)} ${result.file} — ` +
-          `${c.pass} passed, ${c.fail + c.cancelled} failed, ${c.skipped} skipped (${result.seconds.toFixed(1)} s${cpu})\n` +
-          `${result.output.replace(/\s+$/, '')}\n`,
+          `${c.pass} passed, ${c.fail + c.cancelled} failed, ${c.skipped} skipped (${result.seconds.toFixed(1)} s${cpuNote}${result.group ? ', in a group' : ''}${result.rerunAlone ? ', run again alone' : ''})`,
       );
-    },
-  );
+      if (result.output) lines.push(result.output.replace(/\s+$/, ''));
+    }
+    if (group) lines.push(group.output.replace(/\s+$/, ''));
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
   const wall = (Date.now() - started) / 1000;
   await cleanup();
 

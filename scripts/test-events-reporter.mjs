@@ -17,11 +17,16 @@ function describeError(error) {
   return { failureType: error.failureType, message: cause?.name && cause.name !== 'Error' ? `${cause.name}: ${message}` : message };
 }
 
+/** The name of the test scripts/test-group.mjs runs before each file of a group: the events after it are that file's. */
+export const groupFileMarker = '── test file: ';
+
 export default async function* testEventsReporter(source) {
   // The names of the suites a test sits in, from test:start (reported parents first).
   const path = [];
   for await (const { type, data } of source) {
-    if (type === 'test:start') {
+    if (type === 'test:pass' && data.nesting === 0 && data.name.startsWith(groupFileMarker)) {
+      yield `${JSON.stringify({ type: 'file', file: data.name.slice(groupFileMarker.length) })}\n`;
+    } else if (type === 'test:start') {
       path.length = data.nesting;
       path[data.nesting] = data.name;
     } else if (type === 'test:pass' || type === 'test:fail') {

@@ -1,4 +1,5 @@
 // Opens the database — embedded PGlite or PostgreSQL — behind one pg.Pool, one Kysely and one notify channel.
+import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
@@ -86,8 +87,18 @@ function wrap(
 }
 
 /** The embedded database. `dataDir` undefined means in memory; `loadDataDir` clones a dump (tests). */
+/**
+ * PGlite's WebAssembly (9 MB), compiled once per process and shared by every PGlite it opens: PGlite would otherwise
+ * compile it again for each — most of the cost of opening one, which tests and tools that open several pay each time.
+ */
+let pgliteModule: Promise<WebAssembly.Module> | undefined;
+function compiledPglite(): Promise<WebAssembly.Module> {
+  pgliteModule ??= fs.promises.readFile(new URL('./pglite.wasm', import.meta.resolve('@electric-sql/pglite'))).then((bytes) => WebAssembly.compile(bytes));
+  return pgliteModule;
+}
+
 export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob } = {}): Promise<Database> {
-  const pglite = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
+  const pglite = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir, pgliteWasmModule: await compiledPglite() });
   const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
   const listen: Database['listen'] = async (channel, onMessage) => pglite.listen(channel, onMessage);
   const database = wrap('pglite', pool, listen, () => pglite.close());
