@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHook
 import {
   claimIdempotencyKey,
   hashRequest,
+  type IdempotencyOwner,
   parseIdempotencyKey,
   releaseIdempotencyKey,
   storeIdempotentErrorResponse,
@@ -44,8 +45,17 @@ function keyOf(request: FastifyRequest, option: IdempotencyOption): string | und
   return value === undefined ? undefined : parseIdempotencyKey(value);
 }
 
-/** Registers the mechanism on an /api/v1 instance; must run before the routes that use it are declared. */
-export function registerIdempotency(app: FastifyInstance, services: Services): void {
+/** Who owns the keys of a request, and the account its request identity names. */
+export type IdempotencyOwnerOf = (request: FastifyRequest) => IdempotencyOwner & { accountId: string };
+
+/** /api/v1: the API key's platform in its environment; the request's identity includes the account in scope. */
+const apiKeyOwner: IdempotencyOwnerOf = (request) => scopeOf(request);
+
+/**
+ * Registers the mechanism on an instance (/api/v1, /admin/v1); must run before the routes that use it are declared.
+ * `ownerOf` names whose keys a request's key is one of (default: the API key's platform).
+ */
+export function registerIdempotency(app: FastifyInstance, services: Services, ownerOf: IdempotencyOwnerOf = apiKeyOwner): void {
   const recordErrorAnswer = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
     const claim = request.idempotencyClaim;
     if (!claim) return payload;
@@ -70,9 +80,9 @@ export function registerIdempotency(app: FastifyInstance, services: Services): v
     const claimKey: preHandlerAsyncHookHandler = async (request, reply) => {
       const key = keyOf(request, option);
       if (key === undefined) return;
-      const scope = scopeOf(request);
-      const requestHash = hashRequest({ method: request.method, path: request.url.split('?')[0] ?? '', accountId: scope.accountId, body: request.body });
-      const outcome = await claimIdempotencyKey(services, scope, key, requestHash);
+      const owner = ownerOf(request);
+      const requestHash = hashRequest({ method: request.method, path: request.url.split('?')[0] ?? '', accountId: owner.accountId, body: request.body });
+      const outcome = await claimIdempotencyKey(services, { environment: owner.environment, platformId: owner.platformId }, key, requestHash);
       if (outcome.kind === 'replay') {
         await reply.code(outcome.status).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(outcome.body);
         return;

@@ -73,7 +73,7 @@ export async function sandboxMoneyRoutes(fastify: FastifyInstance, services: Ser
   app.post(
     '/sandbox/payouts/:id/simulate',
     {
-      config: { scope: 'any', rateLimitGroup: 'payouts' },
+      config: { scope: 'any', idempotent: true, rateLimitGroup: 'payouts' },
       preValidation: requireSandbox,
       schema: {
         summary: "Sandbox: the rail's answer to a pending payout",
