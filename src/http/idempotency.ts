@@ -1,5 +1,6 @@
 // Idempotency for creating POSTs (spec §2), declared in the route: `config: { idempotent: true }` (or
 // `{ bodyField: 'idempotency_key' }` to also accept the key in the body). Replays carry `idempotent-replayed: true`.
+// A route that moves money declares `movesMoney: true` as well, and cannot be registered without `idempotent`.
 //
 // The key is claimed before the handler runs (preHandler). A success is stored by the route's unit of work, in the
 // same transaction as the change (see reply-from-work.ts), so no crash can leave a change applied without the answer
@@ -24,6 +25,11 @@ export type IdempotencyOption = true | { bodyField: string };
 declare module 'fastify' {
   interface FastifyContextConfig {
     idempotent?: IdempotencyOption;
+    /**
+     * The route moves money (posts ledger entries): a retry must never move it twice, so it must be `idempotent`
+     * (checked when it is registered) and is in the "every money writer replayed" test (test/money-writers-replay.test.ts).
+     */
+    movesMoney?: boolean;
   }
   interface FastifyRequest {
     /** The claimed Idempotency-Key while its answer is not yet recorded; cleared once it is. */
@@ -76,6 +82,9 @@ export function registerIdempotency(app: FastifyInstance, services: Services, ow
 
   app.addHook('onRoute', (route) => {
     const option = route.config?.idempotent;
+    if (route.config?.movesMoney && !option) {
+      throw new Error(`${String(route.method)} ${route.url} moves money but is not idempotent: declare config.idempotent, so a retry cannot move it twice.`);
+    }
     if (!option) return;
     const claimKey: preHandlerAsyncHookHandler = async (request, reply) => {
       const key = keyOf(request, option);

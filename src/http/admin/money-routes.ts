@@ -21,7 +21,7 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
 
   // Money writes: idempotent (Idempotency-Key, the operator's own keys) so that a retry after a timeout replays the
   // first answer instead of moving the money again; see docs/ledger.md.
-  const moneyWrite = { idempotent: true } as const;
+  const moneyWrite = { idempotent: true, movesMoney: true } as const;
 
   app.post(
     '/deposits',
