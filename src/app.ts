@@ -7,7 +7,7 @@ import { ApiError } from './lib/errors.ts';
 import { newId } from './lib/ids.ts';
 import type { Services } from './services.ts';
 import { dashboard } from './dashboard/index.ts';
-import { registerOperatorAuth } from './http/admin/operator-auth.ts';
+import { operatorIdempotencyOwner, registerOperatorAuth } from './http/admin/operator-auth.ts';
 import { adminOnboardingRoutes } from './http/admin/onboarding-routes.ts';
 import { adminMoneyRoutes } from './http/admin/money-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
@@ -147,6 +147,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(
     async (admin) => {
       registerOperatorAuth(admin, services);
+      registerIdempotency(admin, services, operatorIdempotencyOwner); // the operator's money writes replay like /api/v1's
       await adminPlatformRoutes(admin, services);
       await adminOnboardingRoutes(admin, services);
       await adminMoneyRoutes(admin, services);

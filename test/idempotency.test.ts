@@ -181,6 +181,55 @@ describe('Idempotency-Key', () => {
   });
 });
 
+describe('Idempotency-Key on the operator API (/admin/v1 money writes)', () => {
+  const operatorCall = (url: string, body: unknown, idempotencyKey?: string) =>
+    ctx.call('POST', url, { body, headers: { authorization: `Bearer ${ctx.operatorToken}`, ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) } });
+
+  it('same key and body → the first answer replayed and the money moved once; another body → 422; 4xx replayed too', async () => {
+    const receiver = await createTestConnectedAccount(ctx, platform, 'production');
+    const body = { environment: 'production', account_id: receiver, currency: 'AUD', amount: '7.00', reference: 'op-stmt-1' };
+    const first = await operatorCall('/admin/v1/deposits', body, 'op-dep-1');
+    assert.equal(first.status, 201, first.raw);
+    const replay = await operatorCall('/admin/v1/deposits', body, 'op-dep-1');
+    assert.deepEqual([replay.status, replay.headers['idempotent-replayed'], replay.raw], [201, 'true', first.raw]);
+    const balances = await ctx.call('GET', `/api/v1/accounts/${receiver}/wallet/balances`, { key: platform.keys.production });
+    assert.equal(balances.body.data[0].available, '7.00');
+    const reused = await operatorCall('/admin/v1/deposits', { ...body, amount: '8.00' }, 'op-dep-1');
+    assert.deepEqual([reused.status, reused.body.error.code], [422, 'IDEMPOTENCY_KEY_REUSED']);
+    // without the key, the reference still stops the second credit
+    assert.equal((await operatorCall('/admin/v1/deposits', body)).body.error.code, 'DUPLICATE_REFERENCE');
+
+    const unknown = { ...body, account_id: 'acct_unknown', reference: 'op-stmt-2' };
+    assert.equal((await operatorCall('/admin/v1/deposits', unknown, 'op-dep-404')).status, 404);
+    const unknownAgain = await operatorCall('/admin/v1/deposits', unknown, 'op-dep-404');
+    assert.deepEqual([unknownAgain.status, unknownAgain.headers['idempotent-replayed']], [404, 'true']);
+  });
+
+  it("the operator's keys are its own, per environment: a platform's key or the other environment's is another key", async () => {
+    const key = 'op-shared-key';
+    const receiver = await createTestConnectedAccount(ctx, platform, 'production');
+    const production = await operatorCall('/admin/v1/deposits', { environment: 'production', account_id: receiver, currency: 'AUD', amount: '1.00', reference: 'op-scope' }, key);
+    assert.equal(production.status, 201, production.raw);
+    const sandbox = await operatorCall('/admin/v1/deposits', { environment: 'sandbox', account_id: account, currency: 'AUD', amount: '1.00', reference: 'op-scope' }, key);
+    assert.deepEqual([sandbox.status, sandbox.headers['idempotent-replayed']], [201, undefined]);
+    const byPlatform = await ctx.call('POST', '/api/v1/transfers', { key: platform.keys.sandbox, body: { destination_account_id: account, currency: 'AUD', amount: '0.01' }, headers: { 'idempotency-key': key } });
+    assert.deepEqual([byPlatform.status, byPlatform.headers['idempotent-replayed']], [201, undefined]);
+    const owners = await ctx.services.db.env('production').selectFrom('idempotency_keys').select('platform_id').where('key', '=', key).execute();
+    assert.deepEqual(owners, [{ platform_id: 'operator' }]);
+  });
+
+  it('payout answers take a key as well (their retries are safe without one too: see ledger-payouts)', async () => {
+    await ctx.call('POST', '/api/v1/transfers', { key: platform.keys.sandbox, body: { destination_account_id: account, currency: 'AUD', amount: '2.00' } });
+    const payout = await ctx.call('POST', '/api/v1/payouts', { key: platform.keys.sandbox, onBehalfOf: account, body: { currency: 'AUD', amount: '1.00', destination_type: 'bank_account', destination: bankDestination } });
+    assert.equal(payout.status, 201, payout.raw);
+    const url = `/admin/v1/payouts/${payout.body.id}/fail`;
+    const first = await operatorCall(url, { environment: 'sandbox', reason: 'Closed' }, 'op-fail-1');
+    const replay = await operatorCall(url, { environment: 'sandbox', reason: 'Closed' }, 'op-fail-1');
+    assert.deepEqual([first.status, replay.status, replay.headers['idempotent-replayed'], replay.raw], [200, 200, 'true', first.raw]);
+    assert.equal((await operatorCall(url, { environment: 'sandbox', reason: 'Other' }, 'op-fail-1')).body.error.code, 'IDEMPOTENCY_KEY_REUSED');
+  });
+});
+
 describe('expiry', () => {
   it('the sweeper deletes records past their 24 hours and keeps the others', async () => {
     const { IdempotencySweeper } = await import('../src/domain/idempotency/sweeper.ts');

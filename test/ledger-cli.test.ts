@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { seedPikDataDir } from './support/pglite-template.ts';
 
@@ -21,6 +23,18 @@ function pik(...args: string[]): { status: number | null; stdout: string; stderr
     encoding: 'utf8',
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Like pik(), without blocking this process: for tests whose other end (a proxy) runs here. */
+function pikAsync(env: Record<string, string>, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/pik.ts', ...args], { cwd: root, env: { ...process.env, PIK_URL: base, PIK_OPERATOR_TOKEN: operatorToken, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += String(c)));
+    child.stderr.on('data', (c: Buffer) => (stderr += String(c)));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 async function api(method: string, url: string, token: string, body?: unknown) {
@@ -88,6 +102,85 @@ describe('pik deposits and pik payouts', () => {
     const again = pik('payouts', 'complete', two.id, '--environment', 'sandbox');
     assert.equal(again.status, 1);
     assert.match(again.stderr, /PAYOUT_NOT_PENDING/);
+    // completing it again (a retry after a timeout, with a new key) is the same success, and moves nothing
+    const retried = pik('payouts', 'complete', one.id, '--environment', 'sandbox', '--json');
+    assert.equal(retried.status, 0, retried.stderr);
+    assert.deepEqual(JSON.parse(retried.stdout), JSON.parse(completed.stdout));
     assert.match(pik('payouts', 'list', '--environment', 'production').stdout, /\(none\)/);
+  });
+});
+
+describe('money commands are applied once, however they are retried', () => {
+  const record = (platformId: string, reference: string, ...extra: string[]) =>
+    ['deposits', 'record', '--environment', 'production', '--account', platformId, '--currency', 'AUD', '--amount', '10.00', '--reference', reference, ...extra];
+  const available = async (platformId: string, key: string) => (await api('GET', `/api/v1/accounts/${platformId}/wallet/balances`, key)).data[0].available as string;
+
+  it('run twice with the same reference → the second fails with DUPLICATE_REFERENCE, naming its key; credited once', async () => {
+    const platform = await api('POST', '/admin/v1/platforms', operatorToken, { name: 'Twice', owner_email: 'twice@example.test' });
+    const key = await api('POST', `/admin/v1/platforms/${platform.id}/keys`, operatorToken, { environment: 'production' });
+    const first = pik(...record(platform.id, 'R1', '--json'));
+    assert.equal(first.status, 0, first.stderr);
+    const second = pik(...record(platform.id, 'R1'));
+    assert.equal(second.status, 1);
+    assert.match(second.stderr, /DUPLICATE_REFERENCE/);
+    assert.match(second.stderr, new RegExp(`"deposit_id":"${JSON.parse(first.stdout).id}"`));
+    assert.match(second.stderr, /Idempotency-Key: pik-cli-[0-9a-f-]{36}/);
+    assert.equal(await available(platform.id, key.secret), '10.00');
+
+    // --idempotency-key: the same run again (another invocation) prints the first answer
+    const keyed = pik(...record(platform.id, 'R2', '--json', '--idempotency-key', 'stmt-R2'));
+    const keyedAgain = pik(...record(platform.id, 'R2', '--json', '--idempotency-key', 'stmt-R2'));
+    assert.equal(keyedAgain.status, 0, keyedAgain.stderr);
+    assert.equal(keyedAgain.stdout, keyed.stdout);
+    assert.equal(await available(platform.id, key.secret), '20.00');
+  });
+
+  it('the answer lost on the way back: the CLI retries with the same key and the deposit is credited once', async () => {
+    const platform = await api('POST', '/admin/v1/platforms', operatorToken, { name: 'Lost answer', owner_email: 'lost@example.test' });
+    const key = await api('POST', `/admin/v1/platforms/${platform.id}/keys`, operatorToken, { environment: 'production' });
+    // A proxy that forwards every request but drops the connection instead of returning the first answer: the
+    // deposit is recorded, the CLI sees a broken connection.
+    const seenKeys: (string | undefined)[] = [];
+    const proxy = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const idempotencyKey = req.headers['idempotency-key'];
+        seenKeys.push(Array.isArray(idempotencyKey) ? idempotencyKey[0] : idempotencyKey);
+        const upstream = await fetch(`${base}${req.url}`, {
+          method: req.method,
+          headers: Object.fromEntries(Object.entries(req.headers).filter(([h]) => ['authorization', 'content-type', 'idempotency-key'].includes(h))) as Record<string, string>,
+          body: Buffer.concat(chunks),
+        });
+        const text = await upstream.text();
+        if (seenKeys.length === 1) return res.socket?.destroy();
+        res.writeHead(upstream.status, { 'content-type': 'application/json', 'idempotent-replayed': upstream.headers.get('idempotent-replayed') ?? 'false' });
+        res.end(text);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const viaProxy = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const run = await pikAsync({ PIK_URL: viaProxy }, ...record(platform.id, 'LOST-1', '--json'));
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(JSON.parse(run.stdout).reference, 'LOST-1');
+      assert.equal(seenKeys.length, 2, 'the CLI retried once');
+      assert.match(seenKeys[0] ?? '', /^pik-cli-/);
+      assert.equal(seenKeys[1], seenKeys[0], 'with the same key');
+      assert.equal(await available(platform.id, key.secret), '10.00');
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  it('no server to answer: after its retries the CLI says the outcome is unknown and how to retry safely', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const run = await pikAsync({ PIK_URL: `http://127.0.0.1:${port}` }, 'payouts', 'fail', 'po_x', '--reason', 'r', '--idempotency-key', 'retry-me');
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /Cannot reach the PIK server/);
+    assert.match(run.stderr, /not known whether this was applied.*--idempotency-key retry-me/s);
   });
 });

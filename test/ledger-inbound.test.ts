@@ -1,8 +1,11 @@
 // Spec §5: inbound funds — virtual account numbers, sandbox deposits and their settlement, operator-recorded deposits.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql, type Kysely } from 'kysely';
+import { up as migration0006 } from '../src/db/migrations/0006_deposit_references.ts';
 import { getVirtualAccountDetails } from '../src/domain/ledger/virtual-accounts.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
+import { createTestDatabase } from './support/database.ts';
 import { approveAccount, checkLedgerInvariants } from './support/ledger.ts';
 import { createSecurityFixture, type SecurityFixture } from './support/route-security.ts';
 
@@ -149,5 +152,77 @@ describe('operator deposits (production inbound)', () => {
     const bad = await ctx.admin('POST', '/admin/v1/deposits', { environment: 'production', account_id: account, currency: 'AUD', amount: 10, reference: 'x' });
     assert.equal(bad.body.error.code, 'INVALID_AMOUNT');
     await checkLedgerInvariants(ctx.services.db, 'production');
+  });
+
+  it('409 DUPLICATE_REFERENCE for a reference already recorded for the account, even sent at once: credited once', async () => {
+    const account = await createTestConnectedAccount(ctx, f.platform, 'production');
+    const body = { environment: 'production', account_id: account, currency: 'AUD', amount: '10.00', reference: 'STMT-2024-001' };
+    // an operator re-running the command after a timeout, three times at once: the unique index lets one through
+    const results = await Promise.all([0, 1, 2].map(() => ctx.admin('POST', '/admin/v1/deposits', body)));
+    assert.deepEqual(results.map((r) => r.status).sort(), [201, 409, 409], results.map((r) => r.raw).join('\n'));
+    const created = results.find((r) => r.status === 201)?.body;
+    for (const dup of results.filter((r) => r.status === 409)) {
+      assert.equal(dup.body.error.code, 'DUPLICATE_REFERENCE');
+      assert.match(dup.body.error.message, /deposit with this reference was already recorded/);
+      assert.deepEqual(dup.body.error.detail, { field: 'reference', reference: 'STMT-2024-001', account_id: account, deposit_id: created.id });
+    }
+    // a reference is one deposit to the account, whatever the amount or currency (trimmed like every reference)
+    const other = await ctx.admin('POST', '/admin/v1/deposits', { ...body, currency: 'USD', amount: '1.00', reference: ' STMT-2024-001 ' });
+    assert.equal(other.body.error?.code, 'DUPLICATE_REFERENCE');
+    const balances = await ctx.call('GET', `/api/v1/accounts/${account}/wallet/balances`, { key: f.platform.keys.production });
+    assert.deepEqual(balances.body.data.slice(0, 2).map((b: { available: string }) => b.available), ['10.00', '0.00']);
+    const deposits = await ctx.services.db.env('production').selectFrom('deposits').select('id').where('account_id', '=', account).execute();
+    assert.deepEqual(deposits.map((d) => d.id), [created.id]);
+
+    // another account, or the other environment, has references of its own; so has the account's own outbound side
+    const neighbour = await createTestConnectedAccount(ctx, f.platform, 'production');
+    assert.equal((await ctx.admin('POST', '/admin/v1/deposits', { ...body, account_id: neighbour })).status, 201);
+    const sandboxAccount = await createTestConnectedAccount(ctx, f.platform, 'sandbox');
+    assert.equal((await ctx.admin('POST', '/admin/v1/deposits', { ...body, environment: 'sandbox', account_id: sandboxAccount })).status, 201);
+    await checkLedgerInvariants(ctx.services.db, 'production');
+  });
+
+  it('sandbox deposits follow the same rule: a reference names one deposit to the account', async () => {
+    const account = await createTestConnectedAccount(ctx, f.platform);
+    await approveAccount(ctx, 'sandbox', account);
+    const key = f.platform.keys.sandbox;
+    const body = { account_id: account, currency: 'AUD', amount: '5.00', reference: 'INV-9', settle: 'immediately' };
+    assert.equal((await ctx.call('POST', '/api/v1/sandbox/deposits', { key, body })).status, 201);
+    const again = await ctx.call('POST', '/api/v1/sandbox/deposits', { key, body });
+    assert.equal(again.status, 409, again.raw);
+    assert.equal(again.body.error.code, 'DUPLICATE_REFERENCE');
+    // without a reference nothing identifies a deposit: two are two
+    const { reference: _unused, ...unreferenced } = body;
+    assert.equal((await ctx.call('POST', '/api/v1/sandbox/deposits', { key, body: unreferenced })).status, 201);
+    assert.equal((await ctx.call('POST', '/api/v1/sandbox/deposits', { key, body: unreferenced })).status, 201);
+    const balances = await ctx.call('GET', `/api/v1/accounts/${account}/wallet/balances`, { key });
+    assert.equal(balances.body.data[0].available, '15.00');
+    await checkLedgerInvariants(ctx.services.db, 'sandbox');
+  });
+});
+
+describe('migration 0006', () => {
+  it('a database that already holds a reference twice (the double credit) migrates: the oldest deposit keeps the reference', async () => {
+    // A migrated database taken back to before 0006 (cheaper than migrating a fresh one up to 0005).
+    const { db, drop } = await createTestDatabase();
+    try {
+      await sql`drop table sandbox.deposit_references; drop table production.deposit_references`.execute(db.core);
+      const insert = (id: string, account: string, reference: string | null, at: string) => sql`
+        insert into production.deposits (id, platform_id, account_id, currency, amount, reference, source, status, transaction_id, created_at)
+        values (${id}, 'acct_p', ${account}, 'AUD', 100, ${reference}, 'operator', 'settled', ${`tx_${id}`}, ${new Date(at)})`.execute(db.core);
+      await insert('dep_b', 'acct_1', 'R1', '2024-01-02T00:00:00Z');
+      await insert('dep_a', 'acct_1', 'R1', '2024-01-01T00:00:00Z');
+      await insert('dep_c', 'acct_2', 'R1', '2024-01-03T00:00:00Z');
+      await insert('dep_d', 'acct_1', null, '2024-01-04T00:00:00Z');
+      await migration0006(db.core as unknown as Kysely<unknown>);
+      const claimed = await db.env('production').selectFrom('deposit_references').select(['account_id', 'reference', 'deposit_id']).orderBy('account_id').execute();
+      assert.deepEqual(claimed, [
+        { account_id: 'acct_1', reference: 'R1', deposit_id: 'dep_a' },
+        { account_id: 'acct_2', reference: 'R1', deposit_id: 'dep_c' },
+      ]);
+      assert.equal((await db.env('production').selectFrom('deposits').select('id').execute()).length, 4, 'history is kept as it is');
+    } finally {
+      await drop();
+    }
   });
 });

@@ -129,6 +129,88 @@ describe('POST /api/v1/payouts', () => {
   });
 });
 
+/** The ledger entries a payout has posted: 2 for its hold, 2 more once decided (completion or release). */
+const entriesOf = async (payoutId: string, environment: 'sandbox' | 'production' = 'sandbox') =>
+  Number((await ctx.services.db.env(environment).selectFrom('ledger_entries').select((eb) => eb.fn.countAll().as('n')).where('movement_id', '=', payoutId).executeTakeFirstOrThrow()).n);
+
+describe('a payout is decided once: the same answer again returns it, the other answer is 409', () => {
+  const complete = (id: string) => ctx.admin('POST', `/admin/v1/payouts/${id}/complete`, { environment: 'sandbox' });
+  const fail = (id: string, reason: string) => ctx.admin('POST', `/admin/v1/payouts/${id}/fail`, { environment: 'sandbox', reason });
+
+  async function pendingPayouts(count: number): Promise<{ platform: TestPlatform; account: string; ids: string[] }> {
+    const platform = await createTestPlatform(ctx);
+    const account = await fundedAccount(platform);
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const created = await ctx.call('POST', '/api/v1/payouts', { key: platform.keys.sandbox, onBehalfOf: account, body: payoutBody({ amount: '1.00' }) });
+      assert.equal(created.status, 201, created.raw);
+      ids.push(created.body.id);
+    }
+    return { platform, account, ids };
+  }
+
+  it('operator: completing a completed payout → 200, same body, nothing moves; failing it → 409; likewise for a failed one', async () => {
+    const { platform, account, ids } = await pendingPayouts(2);
+    const [done, rejected] = ids as [string, string];
+    const first = await complete(done);
+    assert.equal(first.status, 200, first.raw);
+    const retried = await complete(done); // the operator's retry after a timeout, without an Idempotency-Key
+    assert.equal(retried.status, 200, retried.raw);
+    assert.equal(retried.raw, first.raw);
+    const flip = await fail(done, 'Account closed');
+    assert.equal(flip.status, 409);
+    assert.equal(flip.body.error.code, 'PAYOUT_NOT_PENDING');
+    assert.deepEqual(flip.body.error.detail, { payout_id: done, status: 'completed', failure_reason: null });
+
+    const failed = await fail(rejected, 'Account closed');
+    assert.equal(failed.status, 200, failed.raw);
+    const again = await fail(rejected, ' Account closed ');
+    assert.deepEqual([again.status, again.raw], [200, failed.raw]);
+    assert.equal((await fail(rejected, 'Another reason')).body.error.code, 'PAYOUT_NOT_PENDING', 'a different reason is another decision');
+    assert.equal((await complete(rejected)).body.error.code, 'PAYOUT_NOT_PENDING');
+
+    assert.deepEqual([await entriesOf(done), await entriesOf(rejected)], [4, 4]);
+    assert.equal(await available(platform, account), '99.00');
+    const events = await ctx.services.db.env('sandbox').selectFrom('events').select('type').where('account_id', '=', account).where('type', 'like', 'payout.%').orderBy('id').execute();
+    assert.deepEqual(events.map((e) => e.type), ['payout.completed', 'payout.failed']);
+    await checkLedgerInvariants(ctx.services.db, 'sandbox');
+  });
+
+  it('sandbox simulate follows the same rule', async () => {
+    const { platform, ids } = await pendingPayouts(1);
+    const url = `/api/v1/sandbox/payouts/${ids[0]}/simulate`;
+    const first = await ctx.call('POST', url, { key: platform.keys.sandbox, body: { status: 'completed' } });
+    const second = await ctx.call('POST', url, { key: platform.keys.sandbox, body: { status: 'completed' } });
+    assert.deepEqual([first.status, second.status, second.raw], [200, 200, first.raw]);
+    assert.equal((await ctx.call('POST', url, { key: platform.keys.sandbox, body: { status: 'failed' } })).body.error.code, 'PAYOUT_NOT_PENDING');
+    assert.equal(await entriesOf(ids[0] as string), 4);
+  });
+
+  it('answers sent at once: the guarded UPDATE lets exactly one apply; the same answer replays it, the other is 409', async () => {
+    const { platform, account, ids } = await pendingPayouts(6);
+    const sameAnswer = ids.slice(0, 3);
+    const mixed = ids.slice(3);
+    const results = await Promise.all([
+      ...sameAnswer.flatMap((id) => [complete(id), complete(id), complete(id), complete(id)]),
+      ...mixed.flatMap((id) => [complete(id), fail(id, 'race'), complete(id), fail(id, 'race')]),
+    ]);
+    for (let i = 0; i < ids.length; i++) {
+      const four = results.slice(4 * i, 4 * i + 4);
+      assert.ok(four.every((r) => r.status === 200 || r.body.error?.code === 'PAYOUT_NOT_PENDING'), four.map((r) => r.raw).join('\n'));
+      const applied = four.filter((r) => r.status === 200);
+      assert.ok(applied.length >= 1);
+      assert.ok(applied.every((r) => r.raw === applied[0]?.raw), 'every 200 is the one decision');
+      if (i < sameAnswer.length) assert.equal(applied.length, 4, 'the same answer four times: all get the payout');
+      else assert.equal(applied.length, 2, 'complete and fail at once: the two of the winning kind get it, the others 409');
+      assert.equal(await entriesOf(ids[i] as string), 4, `payout ${i} moved money once`);
+    }
+    const decided = await ctx.services.db.env('sandbox').selectFrom('payouts').select('status').where('account_id', '=', account).execute();
+    assert.ok(decided.every((p) => p.status !== 'pending'));
+    assert.equal(await available(platform, account), String(94 + decided.filter((p) => p.status === 'failed').length) + '.00');
+    await checkLedgerInvariants(ctx.services.db, 'sandbox');
+  });
+});
+
 describe('GET /api/v1/payouts', () => {
   it("lists the scope's payouts newest first; another account or platform cannot read them", async () => {
     const platform = await createTestPlatform(ctx);

@@ -201,6 +201,13 @@ export interface MovementReferenceTable {
   created_at: Timestamp;
 }
 
+export interface DepositReferenceTable {
+  account_id: string;
+  reference: string;
+  deposit_id: string;
+  created_at: Timestamp;
+}
+
 export interface TransferTable {
   id: string;
   platform_id: string;
@@ -281,6 +288,7 @@ export interface EnvTables {
   movement_references: MovementReferenceTable;
   transfers: TransferTable;
   deposits: DepositTable;
+  deposit_references: DepositReferenceTable;
   payouts: PayoutTable;
   virtual_accounts: VirtualAccountTable;
   idempotency_keys: IdempotencyKeyTable;

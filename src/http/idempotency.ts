@@ -1,5 +1,6 @@
 // Idempotency for creating POSTs (spec §2), declared in the route: `config: { idempotent: true }` (or
 // `{ bodyField: 'idempotency_key' }` to also accept the key in the body). Replays carry `idempotent-replayed: true`.
+// A route that moves money declares `movesMoney: true` as well, and cannot be registered without `idempotent`.
 //
 // The key is claimed before the handler runs (preHandler). A success is stored by the route's unit of work, in the
 // same transaction as the change (see reply-from-work.ts), so no crash can leave a change applied without the answer
@@ -9,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHook
 import {
   claimIdempotencyKey,
   hashRequest,
+  type IdempotencyOwner,
   parseIdempotencyKey,
   releaseIdempotencyKey,
   storeIdempotentErrorResponse,
@@ -23,6 +25,11 @@ export type IdempotencyOption = true | { bodyField: string };
 declare module 'fastify' {
   interface FastifyContextConfig {
     idempotent?: IdempotencyOption;
+    /**
+     * The route moves money (posts ledger entries): a retry must never move it twice, so it must be `idempotent`
+     * (checked when it is registered) and is in the "every money writer replayed" test (test/money-writers-replay.test.ts).
+     */
+    movesMoney?: boolean;
   }
   interface FastifyRequest {
     /** The claimed Idempotency-Key while its answer is not yet recorded; cleared once it is. */
@@ -44,8 +51,17 @@ function keyOf(request: FastifyRequest, option: IdempotencyOption): string | und
   return value === undefined ? undefined : parseIdempotencyKey(value);
 }
 
-/** Registers the mechanism on an /api/v1 instance; must run before the routes that use it are declared. */
-export function registerIdempotency(app: FastifyInstance, services: Services): void {
+/** Who owns the keys of a request, and the account its request identity names. */
+export type IdempotencyOwnerOf = (request: FastifyRequest) => IdempotencyOwner & { accountId: string };
+
+/** /api/v1: the API key's platform in its environment; the request's identity includes the account in scope. */
+const apiKeyOwner: IdempotencyOwnerOf = (request) => scopeOf(request);
+
+/**
+ * Registers the mechanism on an instance (/api/v1, /admin/v1); must run before the routes that use it are declared.
+ * `ownerOf` names whose keys a request's key is one of (default: the API key's platform).
+ */
+export function registerIdempotency(app: FastifyInstance, services: Services, ownerOf: IdempotencyOwnerOf = apiKeyOwner): void {
   const recordErrorAnswer = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
     const claim = request.idempotencyClaim;
     if (!claim) return payload;
@@ -66,13 +82,16 @@ export function registerIdempotency(app: FastifyInstance, services: Services): v
 
   app.addHook('onRoute', (route) => {
     const option = route.config?.idempotent;
+    if (route.config?.movesMoney && !option) {
+      throw new Error(`${String(route.method)} ${route.url} moves money but is not idempotent: declare config.idempotent, so a retry cannot move it twice.`);
+    }
     if (!option) return;
     const claimKey: preHandlerAsyncHookHandler = async (request, reply) => {
       const key = keyOf(request, option);
       if (key === undefined) return;
-      const scope = scopeOf(request);
-      const requestHash = hashRequest({ method: request.method, path: request.url.split('?')[0] ?? '', accountId: scope.accountId, body: request.body });
-      const outcome = await claimIdempotencyKey(services, scope, key, requestHash);
+      const owner = ownerOf(request);
+      const requestHash = hashRequest({ method: request.method, path: request.url.split('?')[0] ?? '', accountId: owner.accountId, body: request.body });
+      const outcome = await claimIdempotencyKey(services, { environment: owner.environment, platformId: owner.platformId }, key, requestHash);
       if (outcome.kind === 'replay') {
         await reply.code(outcome.status).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(outcome.body);
         return;

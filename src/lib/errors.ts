@@ -68,9 +68,12 @@ const catalogue = {
   // 422 — business rule
   KYC_REQUIRES_INDIVIDUAL: { status: 422, message: 'KYC is for individual accounts; submit business identity with POST /accounts/{id}/kyb.' },
   KYB_REQUIRES_BUSINESS: { status: 422, message: 'KYB is for business accounts; submit individual identity with POST /accounts/{id}/kyc.' },
-  DUPLICATE_REFERENCE: { status: 409, message: 'A transfer or payout with this reference was already made from this account; use a new reference.' },
+  DUPLICATE_REFERENCE: { status: 409, message: 'This reference was already used for a movement of this account; a reference names one movement, forever.' },
   IDEMPOTENCY_KEY_IN_USE: { status: 409, message: 'A request with this Idempotency-Key is still being processed; retry shortly.' },
-  PAYOUT_NOT_PENDING: { status: 409, message: 'The payout is no longer pending; it has already completed or failed.' },
+  PAYOUT_NOT_PENDING: {
+    status: 409,
+    message: 'The payout was already decided otherwise (see detail.status); a completed or failed payout cannot change. Repeating the same decision returns the payout.',
+  },
   VIRTUAL_ACCOUNT_EXISTS: { status: 409, message: 'This account already has an active virtual account; read it with GET or release it with DELETE.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   CANNOT_REMOVE_USER: { status: 422, message: 'The owner cannot be removed, and nobody can remove themselves.' },

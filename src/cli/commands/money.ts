@@ -2,9 +2,28 @@
 import type { Command } from 'commander';
 import { isEnvironment } from '../../lib/environments.ts';
 import { describeCurrencies } from '../../lib/currencies.ts';
-import type { OperatorClient } from '../client.ts';
+import { newIdempotencyKey, type OperatorClient } from '../client.ts';
 import { printJson, printLines, printTable } from '../output.ts';
 
+// Every command here moves money. Each sends an Idempotency-Key — a new one per run, or the one given with
+// --idempotency-key to retry an earlier run whose outcome is unknown — and the client reuses it on its own retries,
+// so a command is applied at most once however often it is retried (docs/ledger.md).
+const idempotencyKeyOption = ['--idempotency-key <key>', 'retry an earlier run: the key its failure printed (default: a new key)'] as const;
+
+function keyOf(options: { idempotencyKey?: string }): { idempotencyKey: string } {
+  return { idempotencyKey: options.idempotencyKey ?? newIdempotencyKey() };
+}
+
+interface DepositOptions {
+  environment: string;
+  account: string;
+  currency: string;
+  amount: string;
+  reference: string;
+  senderName?: string;
+  idempotencyKey?: string;
+  json?: boolean;
+}
 
 function checkEnvironment(value: string): string {
   if (!isEnvironment(value)) throw new Error('--environment must be sandbox or production');
@@ -23,16 +42,18 @@ export function registerMoneyCommands(program: Command, client: OperatorClient):
     .requiredOption('--amount <decimal>', 'the amount as on the statement, e.g. 10.00')
     .requiredOption('--reference <text>', "the statement line's reference")
     .option('--sender-name <name>', 'who paid')
+    .option(...idempotencyKeyOption)
     .option('--json', 'print only JSON')
-    .action(async (options: { environment: string; account: string; currency: string; amount: string; reference: string; senderName?: string; json?: boolean }) => {
-      const deposit = await client.call('POST', '/admin/v1/deposits', {
+    .action(async (options: DepositOptions) => {
+      const body = {
         environment: checkEnvironment(options.environment),
         account_id: options.account,
         currency: options.currency,
         amount: options.amount,
         reference: options.reference,
         ...(options.senderName === undefined ? {} : { sender_name: options.senderName }),
-      });
+      };
+      const deposit = await client.call('POST', '/admin/v1/deposits', body, keyOf(options));
       if (options.json) return printJson(deposit);
       printLines([`Recorded ${deposit.id}: ${deposit.amount} ${deposit.currency} to ${deposit.account_id} (${deposit.status}, transaction ${deposit.transaction_id}).`]);
     });
@@ -63,9 +84,11 @@ export function registerMoneyCommands(program: Command, client: OperatorClient):
     .description('the rail paid the payout out: it becomes completed and the money leaves for good')
     .argument('<payout_id>', 'po_…')
     .option('--environment <env>', 'sandbox or production', 'production')
+    .option(...idempotencyKeyOption)
     .option('--json', 'print only JSON')
-    .action(async (payoutId: string, options: { environment: string; json?: boolean }) => {
-      const payout = await client.call('POST', `/admin/v1/payouts/${encodeURIComponent(payoutId)}/complete`, { environment: checkEnvironment(options.environment) });
+    .action(async (payoutId: string, options: { environment: string; idempotencyKey?: string; json?: boolean }) => {
+      const path = `/admin/v1/payouts/${encodeURIComponent(payoutId)}/complete`;
+      const payout = await client.call('POST', path, { environment: checkEnvironment(options.environment) }, keyOf(options));
       if (options.json) return printJson(payout);
       printLines([`Payout ${payout.id} completed: ${payout.amount} ${payout.currency} from ${payout.account_id}.`]);
     });
@@ -76,12 +99,11 @@ export function registerMoneyCommands(program: Command, client: OperatorClient):
     .argument('<payout_id>', 'po_…')
     .requiredOption('--reason <text>', 'why, as the platform will see it in failure_reason')
     .option('--environment <env>', 'sandbox or production', 'production')
+    .option(...idempotencyKeyOption)
     .option('--json', 'print only JSON')
-    .action(async (payoutId: string, options: { environment: string; reason: string; json?: boolean }) => {
-      const payout = await client.call('POST', `/admin/v1/payouts/${encodeURIComponent(payoutId)}/fail`, {
-        environment: checkEnvironment(options.environment),
-        reason: options.reason,
-      });
+    .action(async (payoutId: string, options: { environment: string; reason: string; idempotencyKey?: string; json?: boolean }) => {
+      const path = `/admin/v1/payouts/${encodeURIComponent(payoutId)}/fail`;
+      const payout = await client.call('POST', path, { environment: checkEnvironment(options.environment), reason: options.reason }, keyOf(options));
       if (options.json) return printJson(payout);
       printLines([`Payout ${payout.id} failed (${payout.failure_reason}); ${payout.amount} ${payout.currency} released to ${payout.account_id}.`]);
     });

@@ -1,5 +1,6 @@
 // Idempotency-Key records (spec §2): claim a key before running a request, then record the answer — with the change,
-// in the request's own commit — for replay. Scoped to the key's platform and environment; kept 24 hours.
+// in the request's own commit — for replay. Scoped to an owner in one environment — an API key's platform, or the
+// operator — and kept 24 hours.
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Tx } from '../../db/database.ts';
@@ -33,6 +34,18 @@ export function hashRequest(parts: { method: string; path: string; accountId: st
   return createHash('sha256').update(`${parts.method} ${parts.path} ${parts.accountId}\n${canonical(parts.body ?? null)}`).digest('hex');
 }
 
+/**
+ * Whose keys a key is looked up among, and in which environment's schema the record lives (next to the change it
+ * guards, so both commit together). `platformId` is the column's name; for the operator it holds `operator`, which no
+ * platform id (acct_…) can equal.
+ */
+export interface IdempotencyOwner {
+  environment: Scope['environment'];
+  platformId: string;
+}
+
+export const operatorIdempotencyOwnerId = 'operator';
+
 export interface Claim {
   environment: Scope['environment'];
   platformId: string;
@@ -42,8 +55,8 @@ export interface Claim {
 
 export type ClaimOutcome = { kind: 'proceed'; claim: Claim } | { kind: 'replay'; status: number; body: string };
 
-export async function claimIdempotencyKey(deps: Deps, scope: Scope, key: string, requestHash: string): Promise<ClaimOutcome> {
-  const table = sql.table(`${scope.environment}.idempotency_keys`);
+export async function claimIdempotencyKey(deps: Deps, owner: IdempotencyOwner, key: string, requestHash: string): Promise<ClaimOutcome> {
+  const table = sql.table(`${owner.environment}.idempotency_keys`);
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = deps.now();
     const token = randomBase62(22);
@@ -52,7 +65,7 @@ export async function claimIdempotencyKey(deps: Deps, scope: Scope, key: string,
     // of two concurrent first uses exactly one gets its token back.
     const taken = await sql<{ claim_token: string }>`
       insert into ${table} as k (platform_id, key, request_hash, claim_token, locked_until, created_at, expires_at)
-      values (${scope.platformId}, ${key}, ${requestHash}, ${token}, ${new Date(now.getTime() + deps.config.idempotencyClaimTtlMs)}, ${now}, ${new Date(now.getTime() + idempotencyTtlMs)})
+      values (${owner.platformId}, ${key}, ${requestHash}, ${token}, ${new Date(now.getTime() + deps.config.idempotencyClaimTtlMs)}, ${now}, ${new Date(now.getTime() + idempotencyTtlMs)})
       on conflict (platform_id, key) do update set
         request_hash = excluded.request_hash, claim_token = excluded.claim_token, locked_until = excluded.locked_until,
         created_at = excluded.created_at, expires_at = excluded.expires_at,
@@ -60,14 +73,14 @@ export async function claimIdempotencyKey(deps: Deps, scope: Scope, key: string,
       where k.expires_at <= ${now} or (k.committed_at is null and k.response_status is null and k.locked_until <= ${now})
       returning claim_token
     `.execute(deps.db.core);
-    const claim: Claim = { environment: scope.environment, platformId: scope.platformId, key, token };
+    const claim: Claim = { environment: owner.environment, platformId: owner.platformId, key, token };
     if (taken.rows[0]?.claim_token === token) return { kind: 'proceed', claim };
 
     const existing = await deps.db
-      .env(scope.environment)
+      .env(owner.environment)
       .selectFrom('idempotency_keys')
       .selectAll()
-      .where('platform_id', '=', scope.platformId)
+      .where('platform_id', '=', owner.platformId)
       .where('key', '=', key)
       .executeTakeFirst();
     if (!existing) continue; // released between our insert and our read: try again

@@ -15,7 +15,7 @@ import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
 import { clearing, decideInbound, decideSettle } from './decisions.ts';
 import { insertTransactions, postMovement } from './ledger.ts';
-import { parseReference } from './references.ts';
+import { claimDepositReference, parseReference } from './references.ts';
 
 export interface DepositInput {
   accountId?: string | undefined;
@@ -47,6 +47,8 @@ interface NewDeposit {
 async function insertDeposit(tx: Tx, environment: Environment, d: NewDeposit, now: Date): Promise<DepositRow> {
   const id = newId('deposit');
   const settled = d.settleAt === null;
+  // First, before any money moves: a reference already recorded for this account refuses the whole deposit.
+  await claimDepositReference(tx, environment, d.accountId, d.reference, id, now);
   await postMovement(
     tx,
     environment,

@@ -132,9 +132,16 @@ export async function listPayouts(deps: Deps, scope: Scope, page: PageRequest, f
 
 export type PayoutOutcome = { status: 'completed' } | { status: 'failed'; failureReason: string };
 
+/** A retry of the answer already applied: completed again, or failed again for the same reason. */
+function isSameDecision(payout: PayoutRow, status: PayoutOutcome['status'], failureReason: string | null): boolean {
+  return payout.status === status && (status === 'completed' || payout.failure_reason === failureReason);
+}
+
 /**
  * The rail's answer for a pending payout (the sandbox simulator or, in production, the operator). The guarded
- * status transition means that of two concurrent answers (complete and fail) exactly one posts entries.
+ * status transition means that of two concurrent answers exactly one posts entries. The answer is idempotent: a
+ * payout already decided the same way (a retry after a timeout) is returned as it is, moving nothing; a payout
+ * decided the other way is a 409 — a decision once made is never flipped.
  */
 export async function decidePayout(deps: Deps, work: UnitOfWork, environment: Environment, payoutId: string, outcome: PayoutOutcome, restrict?: Scope): Promise<PayoutRow> {
   const failureReason = outcome.status === 'failed' ? outcome.failureReason.trim() : null;
@@ -151,9 +158,12 @@ export async function decidePayout(deps: Deps, work: UnitOfWork, environment: En
     .returningAll()
     .executeTakeFirst();
   if (!row) {
-    const exists = await db.selectFrom('payouts').select('status').where('id', '=', payoutId).executeTakeFirst();
-    if (!exists) throw new ApiError('PAYOUT_NOT_FOUND', undefined, { payout_id: payoutId });
-    throw new ApiError('PAYOUT_NOT_PENDING', undefined, { payout_id: payoutId, status: exists.status });
+    // Read after the guarded UPDATE found nothing pending: a concurrent answer that won has committed by now (the
+    // UPDATE waited for its row lock), so this sees the decision that was made.
+    const decided = await db.selectFrom('payouts').selectAll().where('id', '=', payoutId).executeTakeFirst();
+    if (!decided) throw new ApiError('PAYOUT_NOT_FOUND', undefined, { payout_id: payoutId });
+    if (isSameDecision(decided, outcome.status, failureReason)) return decided;
+    throw new ApiError('PAYOUT_NOT_PENDING', undefined, { payout_id: payoutId, status: decided.status, failure_reason: decided.failure_reason });
   }
   const currency = row.currency as Currency;
   const move = { accountId: row.account_id, currency, amount: row.amount };

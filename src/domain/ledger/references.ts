@@ -1,4 +1,4 @@
-// Movement references: a reference names one transfer or payout from an account, forever.
+// Movement references: a reference names one transfer or payout from an account, or one deposit to it, forever.
 import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
@@ -23,7 +23,38 @@ export async function claimReference(tx: Tx, environment: Environment, accountId
   try {
     await tx.env(environment).insertInto('movement_references').values({ account_id: accountId, reference, movement_id: movementId, created_at: now }).execute();
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ApiError('DUPLICATE_REFERENCE', undefined, { field: 'reference', reference, account_id: accountId });
+    if (isUniqueViolation(error)) {
+      throw new ApiError('DUPLICATE_REFERENCE', 'A transfer or payout with this reference was already made from this account; use a new reference.', {
+        field: 'reference',
+        reference,
+        account_id: accountId,
+      });
+    }
     throw error;
   }
+}
+
+/**
+ * Claims (account, reference) for a deposit to the account: a retried deposit (an operator re-running `pik deposits
+ * record` after a timeout) must not credit the account twice. As for claimReference, the primary key decides: of two
+ * concurrent deposits with one reference the second waits for the first to commit and then finds it. ON CONFLICT
+ * keeps the transaction usable, so the answer can name the deposit that already holds the reference.
+ */
+export async function claimDepositReference(tx: Tx, environment: Environment, accountId: string, reference: string | null, depositId: string, now: Date): Promise<void> {
+  if (reference === null) return;
+  const db = tx.env(environment);
+  const claimed = await db
+    .insertInto('deposit_references')
+    .values({ account_id: accountId, reference, deposit_id: depositId, created_at: now })
+    .onConflict((oc) => oc.columns(['account_id', 'reference']).doNothing())
+    .returning('deposit_id')
+    .executeTakeFirst();
+  if (claimed) return;
+  const existing = await db.selectFrom('deposit_references').select('deposit_id').where('account_id', '=', accountId).where('reference', '=', reference).executeTakeFirst();
+  throw new ApiError('DUPLICATE_REFERENCE', 'A deposit with this reference was already recorded for this account; it is not recorded twice.', {
+    field: 'reference',
+    reference,
+    account_id: accountId,
+    deposit_id: existing?.deposit_id ?? null,
+  });
 }

@@ -9,6 +9,7 @@ import type { Services } from '../../services.ts';
 import { currencies } from '../../lib/currencies.ts';
 import { domainChecked, EnvironmentSchema, operatorSecurity } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
+import { operatorEnvironmentOf } from './operator-auth.ts';
 import { DepositSchema, PayoutSchema, serializeDeposit, serializePayout } from '../serializers/money.ts';
 
 const PayoutStatus = Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')]);
@@ -18,9 +19,14 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['Operator'];
 
+  // Money writes: idempotent (Idempotency-Key, the operator's own keys) so that a retry after a timeout replays the
+  // first answer instead of moving the money again; see docs/ledger.md.
+  const moneyWrite = { idempotent: true, movesMoney: true } as const;
+
   app.post(
     '/deposits',
     {
+      config: moneyWrite,
       schema: {
         summary: 'Record inbound funds for an account (settled at once)',
         tags,
@@ -83,19 +89,30 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
 
   app.post(
     '/payouts/:id/complete',
-    { schema: { summary: 'The rail paid the payout out', tags, security: operatorSecurity, params: IdParams, body: Type.Optional(EnvironmentBody), response: { 200: PayoutSchema } } },
+    {
+      config: moneyWrite,
+      schema: {
+        summary: 'The rail paid the payout out (repeating it returns the completed payout; a failed one is a 409)',
+        tags,
+        security: operatorSecurity,
+        params: IdParams,
+        body: Type.Optional(EnvironmentBody),
+        response: { 200: PayoutSchema },
+      },
+    },
     async (request, reply) =>
       replyFromWork(services, request, reply, async (work) => ({
         status: 200,
-        body: serializePayout(await decidePayout(services, work, request.body?.environment ?? 'production', request.params.id, { status: 'completed' })),
+        body: serializePayout(await decidePayout(services, work, operatorEnvironmentOf(request.body), request.params.id, { status: 'completed' })),
       })),
   );
 
   app.post(
     '/payouts/:id/fail',
     {
+      config: moneyWrite,
       schema: {
-        summary: 'The rail rejected the payout: the hold is released to the account',
+        summary: 'The rail rejected the payout: the hold is released to the account (repeating it returns the failed payout)',
         tags,
         security: operatorSecurity,
         params: IdParams,
@@ -110,7 +127,7 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
       replyFromWork(services, request, reply, async (work) => ({
         status: 200,
         body: serializePayout(
-          await decidePayout(services, work, request.body.environment ?? 'production', request.params.id, { status: 'failed', failureReason: request.body.reason }),
+          await decidePayout(services, work, operatorEnvironmentOf(request.body), request.params.id, { status: 'failed', failureReason: request.body.reason }),
         ),
       })),
   );

@@ -37,7 +37,7 @@ export async function payoutRoutes(fastify: FastifyInstance, services: Services)
   app.post(
     '/payouts',
     {
-      config: { scope: 'any', idempotent: { bodyField: 'idempotency_key' }, rateLimitGroup: 'payouts' },
+      config: { scope: 'any', idempotent: { bodyField: 'idempotency_key' }, movesMoney: true, rateLimitGroup: 'payouts' },
       schema: {
         summary: 'Create a payout from the account in scope',
         description: 'The amount is held (out of available) while the payout is pending; a failed payout releases it.',
