@@ -1,4 +1,5 @@
-// Behaviour that needs real server processes: revocation across nodes (PostgreSQL) and the PGlite data-directory lock.
+// Behaviour that needs real server processes: revocation and the sign-in throttle across nodes (PostgreSQL), and the
+// PGlite data-directory lock.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,6 +46,32 @@ describeOrSkip(needsPostgres, 'two server processes on one PostgreSQL database',
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     assert.ok(refusedAfterMs >= 0, 'node B still accepted the key one second after it was deleted');
+  });
+
+  it('the sign-in throttle is one count for both nodes: 25 wrong passwords at once, split over them, check exactly 5', async () => {
+    const [a, b] = nodes as [ServerProcess, ServerProcess];
+    const email = 'throttle-multi@example.test';
+    const created = await call(`${a.url}/admin/v1/platforms`, testOperatorToken, 'POST', { name: 'Throttle', owner_email: email, owner_password: 'correct horse battery staple' });
+    assert.equal(created.status, 201);
+    // One pre-session cookie and its CSRF token serve both nodes: the token is an HMAC of the cookie, nothing per node.
+    const page = await fetch(`${a.url}/dashboard/sign-in`);
+    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+    const statuses = await Promise.all(
+      Array.from({ length: 25 }, async (_, i) => {
+        const response = await fetch(`${(i % 2 === 0 ? a : b).url}/dashboard/sign-in`, {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrf, email, password: `wrong password ${i}` }).toString(),
+          redirect: 'manual',
+        });
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    const counts: Record<number, number> = {};
+    for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1;
+    assert.deepEqual(counts, { 401: 5, 429: 20 }, `answers by status: ${JSON.stringify(counts)}`);
   });
 });
 

@@ -61,9 +61,11 @@ export interface SessionTable {
   revoked_at: NullableTimestamp;
 }
 
-export interface LoginFailureTable {
+export interface LoginAttemptTable {
   subject_hash: string;
-  failed_at: Timestamp;
+  window_started_at: Timestamp;
+  failures: ColumnType<number, number | undefined, number>;
+  in_flight: ColumnType<number, number | undefined, number>;
 }
 
 export interface VirtualAccountNumberTable {
@@ -81,7 +83,7 @@ export interface CoreTables {
   'core.password_tokens': PasswordTokenTable;
   'core.api_keys': ApiKeyTable;
   'core.sessions': SessionTable;
-  'core.login_failures': LoginFailureTable;
+  'core.login_attempts': LoginAttemptTable;
 }
 
 export const verificationStatuses = ['unverified', 'pending', 'approved', 'rejected', 'action_required'] as const;

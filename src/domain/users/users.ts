@@ -1,5 +1,5 @@
 // Dashboard users: sign-in, password changes, one-time set-password and invite links, and the team an owner manages.
-import { hashPassword, passwordProblem, verifyPassword } from '../../lib/passwords.ts';
+import { hashPassword, passwordProblem } from '../../lib/passwords.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import type { UserRow } from '../../db/schema.ts';
 import type { Tx } from '../../db/database.ts';
@@ -10,17 +10,10 @@ import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { isEmailAddress } from '../../lib/email.ts';
 import { sha256Hex } from '../../lib/hash.ts';
-import { checkSignInThrottle, clearAccountFailures, recordSignInFailure } from './login-throttle.ts';
+import { verifyPasswordThrottled } from './login-throttle.ts';
 import { createSession, endUserSessions, pruneSessions, type DashboardUser } from './sessions.ts';
 
 export const inviteTtlMs = 7 * 24 * 3600 * 1000;
-
-// Verifying against this when the email is unknown makes "no such user" cost the same time as "wrong password".
-let dummyHash: Promise<string> | undefined;
-function timingDummy(): Promise<string> {
-  dummyHash ??= hashPassword('pik-timing-equaliser-not-a-password');
-  return dummyHash;
-}
 
 export interface SignInInput {
   email: string;
@@ -33,40 +26,33 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<{ token: s
   if (email.length === 0 || email.length > 254 || input.password.length === 0 || input.password.length > 256) {
     throw new ApiError('SIGN_IN_FAILED');
   }
-  const subjects = { email, ip: input.ip };
-  const throttled = await checkSignInThrottle(deps, subjects);
-  if (throttled === 'account') {
-    throw new ApiError('SIGN_IN_THROTTLED', 'Too many failed sign-in attempts for this email. Wait 15 minutes, then try again, or ask your platform owner to check your account.');
-  }
-  if (throttled === 'ip') throw new ApiError('SIGN_IN_THROTTLED', 'Too many failed sign-in attempts from your network. Wait 15 minutes, then try again.');
-
-  const user = await deps.db.core
-    .selectFrom('core.users')
-    .selectAll()
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
-    .where('removed_at', 'is', null)
-    .executeTakeFirst();
-  const isValid = user?.password_hash ? await verifyPassword(user.password_hash, input.password) : (await verifyPassword(await timingDummy(), input.password), false);
-  if (!user || !isValid) {
-    await recordSignInFailure(deps, subjects);
-    throw new ApiError('SIGN_IN_FAILED');
-  }
-  await clearAccountFailures(deps, email);
+  let user: UserRow | undefined;
+  const isValid = await verifyPasswordThrottled(deps, { email, ip: input.ip }, input.password, async () => {
+    user = await deps.db.core
+      .selectFrom('core.users')
+      .selectAll()
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
+    return user?.password_hash;
+  });
+  if (!user || !isValid) throw new ApiError('SIGN_IN_FAILED');
   // Sign-ins are rare enough to carry the cleanup of long-dead sessions, so no background job is needed.
   await pruneSessions(deps);
   const session = await createSession(deps, user.id, user.platform_id, input.ip);
   return { ...session, userId: user.id };
 }
 
-/** Asks for the password again before a sensitive step (a production key); failures count towards the sign-in throttle. */
+/**
+ * Asks for the password again before a sensitive step (a production key, a password change); it is one attempt of
+ * the sign-in throttle, so a stolen session cannot guess the password faster than the sign-in form can.
+ */
 export async function confirmPassword(deps: Deps, user: DashboardUser, password: string, ip: string): Promise<void> {
-  const subjects = { email: user.email, ip };
-  if (await checkSignInThrottle(deps, subjects)) throw new ApiError('SIGN_IN_THROTTLED');
-  const row = await deps.db.core.selectFrom('core.users').select('password_hash').where('id', '=', user.userId).executeTakeFirst();
-  if (!row?.password_hash || password.length === 0 || password.length > 256 || !(await verifyPassword(row.password_hash, password))) {
-    await recordSignInFailure(deps, subjects);
-    throw new ApiError('PASSWORD_INCORRECT', 'The password is not correct. Enter the password you sign in with.', { field: 'password' });
-  }
+  const isValid = await verifyPasswordThrottled(deps, { email: user.email, ip }, password, async () => {
+    const row = await deps.db.core.selectFrom('core.users').select('password_hash').where('id', '=', user.userId).executeTakeFirst();
+    return row?.password_hash;
+  });
+  if (!isValid) throw new ApiError('PASSWORD_INCORRECT', 'The password is not correct. Enter the password you sign in with.', { field: 'password' });
 }
 
 export interface ChangePasswordInput {
@@ -77,6 +63,7 @@ export interface ChangePasswordInput {
 
 /** Changes the password and ends the user's other sessions (a stolen session must not outlive the change). */
 export async function changePassword(deps: Deps, work: UnitOfWork, user: DashboardUser, input: ChangePasswordInput): Promise<void> {
+  // Before work.transaction(): the throttle reserves the attempt in a short transaction of its own.
   await confirmPassword(deps, user, input.currentPassword, input.ip).catch((error: unknown) => {
     if (error instanceof ApiError && error.code === 'PASSWORD_INCORRECT') {
       throw new ApiError('PASSWORD_INCORRECT', 'The current password is not correct.', { field: 'current_password' });
