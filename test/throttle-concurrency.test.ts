@@ -134,7 +134,7 @@ describe('every password check goes through the throttle', () => {
   });
 });
 
-describe('migration 0006', () => {
+describe('migration 0007', () => {
   it('carries the last 15 minutes of failures over into counters that the next attempts settle against', async () => {
     const db = await openPglite();
     try {
