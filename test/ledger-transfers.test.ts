@@ -200,6 +200,54 @@ describe('GET /api/v1/accounts/{id}/transactions', () => {
       assert.equal(result.body.error.code, code, query);
     }
   });
+
+  it('reads a date-time the same whatever the server time zone: without an offset it is UTC; an impossible one is refused', async () => {
+    const platform = await createTestPlatform(ctx);
+    const a = await createTestConnectedAccount(ctx, platform);
+    const key = platform.keys.sandbox;
+    const t = await ctx.call('POST', '/api/v1/transfers', { key, body: { destination_account_id: a, currency: 'AUD', amount: '1.00' } });
+    assert.equal(t.status, 201, t.raw);
+    const at = t.body.created_at as string; // e.g. 2026-12-01T18:56:57.360Z
+    const count = async (query: string) => {
+      const r = await ctx.call('GET', `/api/v1/accounts/${a}/transactions?${query}`, { key });
+      assert.equal(r.status, 200, `${query}: ${r.raw}`);
+      return r.body.data.length as number;
+    };
+    const sydney = new Date(Date.parse(at) + 11 * 3_600_000).toISOString().slice(0, -1); // the same instant at +11:00
+    const zone = process.env.TZ;
+    process.env.TZ = 'Australia/Sydney'; // a server there read a date-time without an offset as its own local time
+    try {
+      for (const [query, expected] of [
+        [`to_date=${at.slice(0, -1)}`, 1],
+        [`from_date=${at.slice(0, -1)}`, 1],
+        [`to_date=${at}`, 1],
+        [`to_date=${sydney}%2B11:00`, 1],
+        [`from_date=${sydney}%2B11:00`, 1],
+        [`to_date=${at.slice(0, -1)}000Z`, 1],
+        [`from_date=${at.slice(0, -1)}001Z`, 0], // a lower bound a microsecond after the row excludes it
+        [`from_date=${at.slice(0, 10)}`, 1],
+        [`from_date=${at}&to_date=${at}`, 1], // both bounds are inclusive: one millisecond is a range
+      ] as const) {
+        assert.equal(await count(query), expected, query);
+      }
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+    for (const query of [
+      'from_date=2024-02-30T00:00:00Z',
+      'from_date=2024-01-01T24:00:00Z',
+      'from_date=2024-01-01T10:60:00Z',
+      'from_date=2024-01-01T10:00:00%2B24:00',
+      'from_date=2024-01-01T10:00:00.1234567890Z',
+      'from_date=2024-01-01T10:00:00 GMT',
+      'from_date=2024-01-01T10Z',
+    ]) {
+      const result = await ctx.call('GET', `/api/v1/accounts/${a}/transactions?${query}`, { key });
+      assert.equal(result.status, 400, query);
+      assert.equal(result.body.error.code, 'INVALID_REQUEST', query);
+    }
+  });
 });
 
 describe('isolation', () => {

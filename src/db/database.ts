@@ -9,6 +9,9 @@ import type { CoreDb, CoreTables, EnvDb } from './schema.ts';
 
 // int8 columns hold money in minor units; never let them become floats.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => BigInt(value));
+// numeric(38,0) holds running balances (ledger_balances), integer minor units beyond int8's range: bigint too. A
+// numeric with a fraction has no place in this schema, and BigInt() refuses one rather than round it.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => BigInt(value));
 
 export type Notification = (payload: string) => void;
 

@@ -165,6 +165,7 @@ export interface LedgerBalanceTable {
   ledger_account: string;
   currency: Currency;
   is_clearing: boolean;
+  /** numeric(38,0) in the database: a running total may pass int8's range (migration 0006); read as bigint. */
   available: ColumnType<bigint, bigint | undefined, bigint>;
   pending: ColumnType<bigint, bigint | undefined, bigint>;
   updated_at: Timestamp;

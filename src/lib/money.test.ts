@@ -14,6 +14,15 @@ const codeOf = (fn: () => unknown): string | undefined => {
   }
 };
 
+const messageOf = (fn: () => unknown): string => {
+  try {
+    fn();
+    return '';
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+};
+
 describe('parseAmount', () => {
   for (const currency of currencies) {
     const d = decimalsOf(currency);
@@ -72,6 +81,28 @@ describe('parseAmount', () => {
         assert.equal(parseAmount(text, currency), minor);
       }),
     );
+  });
+
+  it('refuses a plain decimal for its real reason, however many digits it has: too many decimals or too large, never "format"', () => {
+    const digits = (min: number, max: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max, size: 'max' }).map((d) => d.join(''));
+    const wholePart = fc.oneof(fc.constant('0'), fc.tuple(fc.constantFrom(...'123456789'), digits(0, 40)).map(([first, rest]) => first + rest));
+    fc.assert(
+      fc.property(fc.constantFrom(...currencies), wholePart, fc.option(digits(1, 40), { nil: undefined }), (currency: Currency, whole, fraction) => {
+        const value = fraction === undefined ? whole : `${whole}.${fraction}`;
+        const result = parseAmountValue(value, currency);
+        if (result.ok) return;
+        if ((fraction ?? '').length > decimalsOf(currency)) assert.equal(result.problem, 'too_many_decimals', value);
+        else if (BigInt(whole) >= 10n ** 9n) assert.equal(result.problem, 'too_large', value);
+        else assert.ok(['not_positive', 'too_small'].includes(result.problem), `${value}: ${result.problem}`);
+      }),
+    );
+    assert.match(messageOf(() => parseAmount('99999999999999999', 'AUD')), /at most 1000000000\.00 AUD/);
+    assert.match(messageOf(() => parseAmount(`1.${'0'.repeat(19)}`, 'AUD')), /at most 2 decimal places/);
+  });
+
+  it('says "not a JSON number" only to a JSON number', () => {
+    for (const value of [5, 5.5, 0]) assert.match(messageOf(() => parseAmount(value, 'AUD')), /not a JSON number/);
+    for (const value of [null, true, ['1'], { value: '1' }]) assert.doesNotMatch(messageOf(() => parseAmount(value, 'AUD')), /number/, JSON.stringify(value));
   });
 
   it('never throws anything but INVALID_AMOUNT on arbitrary input', () => {

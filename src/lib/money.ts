@@ -5,7 +5,8 @@ import { ApiError } from './errors.ts';
 
 /**
  * The largest amount one movement may carry: one billion major units. Far below int8 (9.2e18) even for
- * 6-decimal currencies (1e15 minor units), so sums of many movements can never overflow a column.
+ * 6-decimal currencies (1e15 minor units), so one movement's entries and history rows fit a bigint column. Running
+ * balances add up movements without end and are numeric(38,0) (migration 0006), not bigint.
  */
 export const maxMajorUnits = 1_000_000_000n;
 
@@ -23,13 +24,18 @@ export function maxMinorUnits(currency: Currency): bigint {
   return maxMajorUnits * 10n ** BigInt(decimalsOf(currency));
 }
 
-// Digits only: no sign, no exponent, no spaces, no leading zeros ("007"), no bare "." on either side.
-const decimalPattern = /^(0|[1-9][0-9]{0,15})(?:\.([0-9]{1,18}))?$/;
+// Digits only: no sign, no exponent, no spaces, no leading zeros ("007"), no bare "." on either side. Any number of
+// digits: a plain decimal that is too long is refused for what is wrong with it (too large, too many decimals).
+const decimalPattern = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
 
-export type AmountProblem = 'not_a_string' | 'format' | 'too_many_decimals' | 'not_positive' | 'too_small' | 'too_large';
+/** Digits of the largest whole part an amount can have: a longer one is too large whatever its digits. */
+const maxWholeDigits = maxMajorUnits.toString().length;
+
+export type AmountProblem = 'number' | 'not_a_string' | 'format' | 'too_many_decimals' | 'not_positive' | 'too_small' | 'too_large';
 
 /** Pure parse: a positive decimal string in the currency's precision → minor units, or the reason it is not one. */
 export function parseAmountValue(value: unknown, currency: Currency): { ok: true; minor: bigint } | { ok: false; problem: AmountProblem } {
+  if (typeof value === 'number') return { ok: false, problem: 'number' };
   if (typeof value !== 'string') return { ok: false, problem: 'not_a_string' };
   const match = decimalPattern.exec(value);
   if (!match) return { ok: false, problem: 'format' };
@@ -37,6 +43,8 @@ export function parseAmountValue(value: unknown, currency: Currency): { ok: true
   const whole = match[1] ?? '0';
   const fraction = match[2] ?? '';
   if (fraction.length > decimals) return { ok: false, problem: 'too_many_decimals' };
+  // Decided on length first, so a megabyte of digits never becomes a BigInt.
+  if (whole.length > maxWholeDigits) return { ok: false, problem: 'too_large' };
   const minor = BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
   if (minor <= 0n) return { ok: false, problem: 'not_positive' };
   if (minor < currencyCatalogue[currency].minimumMinorUnits) return { ok: false, problem: 'too_small' };
@@ -45,7 +53,8 @@ export function parseAmountValue(value: unknown, currency: Currency): { ok: true
 }
 
 const problemMessages: Record<AmountProblem, (currency: Currency) => string> = {
-  not_a_string: () => 'The amount must be a decimal string such as "500.00", not a JSON number.',
+  number: () => 'The amount must be a decimal string such as "500.00", not a JSON number.',
+  not_a_string: () => 'The amount must be a decimal string such as "500.00".',
   format: () => 'The amount must be a plain decimal string such as "500.00": digits, an optional point, no sign, spaces or exponent.',
   too_many_decimals: (c) => `${c} amounts have at most ${decimalsOf(c)} decimal places.`,
   not_positive: () => 'The amount must be greater than zero.',

@@ -56,8 +56,9 @@ export async function checkLedgerInvariants(db: Database, environment: Environme
     where coalesce(b.available, 0) <> coalesce(e.available, 0) or coalesce(b.pending, 0) <> coalesce(e.pending, 0)`.execute(db.core);
   assert.deepEqual(drift.rows, [], 'stored balances differ from the sum of their entries');
 
-  const totals = await sql<{ currency: string; total: bigint }>`
-    select currency, sum(available + pending)::bigint as total from ${s('ledger_balances')} group by currency`.execute(db.core);
+  // As text: balances are numeric(38,0), so a broken total may not fit a bigint; the assertion should show it.
+  const totals = await sql<{ currency: string; total: string }>`
+    select currency, sum(available + pending)::text as total from ${s('ledger_balances')} group by currency`.execute(db.core);
   const perCurrencyTotal = new Map(totals.rows.map((r) => [r.currency, BigInt(r.total)]));
   for (const [currency, total] of perCurrencyTotal) assert.equal(total, 0n, `${currency} does not sum to zero`);
 

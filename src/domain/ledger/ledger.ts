@@ -71,7 +71,7 @@ export async function applyBalanceDeltas(tx: Tx, environment: Environment, posti
     deltas.set(key, d);
   }
   const balances = sql.table(`${environment}.ledger_balances`);
-  const values = sql.join([...deltas.values()].map((d) => sql`(${d.ledgerAccount}, ${d.currency}, ${d.available}::bigint, ${d.pending}::bigint)`));
+  const values = sql.join([...deltas.values()].map((d) => sql`(${d.ledgerAccount}, ${d.currency}, ${d.available}::numeric, ${d.pending}::numeric)`));
   const stays = sql`(b.is_clearing or (b.available + v.da >= 0 and b.pending + v.dp >= 0))`;
   const result = await sql<{ updated: number; account: string | null; currency: string | null }>`
     with v(account, currency, da, dp) as (values ${values}),

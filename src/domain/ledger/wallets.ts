@@ -5,6 +5,7 @@ import { resolvePathAccount } from '../accounts/accounts.ts';
 import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { invalidField } from '../../lib/errors.ts';
+import { parseInstant, type Instant } from '../../lib/instants.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
 import { readWalletBalances, type WalletBalance } from './ledger.ts';
 
@@ -20,17 +21,13 @@ export interface TransactionFilter {
   toDate?: string | undefined;
 }
 
-const datePattern = /^\d{4}-\d{2}-\d{2}$/;
-
-/** A date (whole UTC day) or an ISO date-time. `end` turns a date into the start of the next day (exclusive bound). */
-function parseDateBound(value: string, field: string, end: boolean): Date {
-  const isDate = datePattern.test(value);
-  const parsed = new Date(isDate ? `${value}T00:00:00.000Z` : value);
-  if (Number.isNaN(parsed.getTime()) || (!isDate && !/^\d{4}-\d{2}-\d{2}T/.test(value))) {
-    throw invalidField(field, `${field} must be a date (YYYY-MM-DD) or an ISO 8601 date-time.`);
+/** A date (whole UTC day) or an ISO 8601 date-time (UTC when it has no offset), read by lib/instants.ts. */
+function parseDateBound(value: string, field: string): Instant {
+  const instant = parseInstant(value);
+  if (!instant) {
+    throw invalidField(field, `${field} must be a real date (YYYY-MM-DD) or an ISO 8601 date-time such as 2024-05-01T09:30:00Z (UTC when it has no offset).`);
   }
-  if (isDate && parsed.toISOString().slice(0, 10) !== value) throw invalidField(field, `${field} is not a calendar date.`);
-  return isDate && end ? new Date(parsed.getTime() + 86_400_000) : parsed;
+  return instant;
 }
 
 /** What a transaction nets the account: its signed amount less the fee (shown as net_amount). */
@@ -53,11 +50,12 @@ export async function readTransactions(db: EnvDb, accountId: string, page: PageR
   let query = db.selectFrom('transactions').selectAll().where('account_id', '=', accountId);
   if (filter.currency !== undefined) query = query.where('currency', '=', parseCurrency(filter.currency));
   if (filter.type !== undefined) query = query.where('type', '=', filter.type);
-  const from = filter.fromDate === undefined ? undefined : parseDateBound(filter.fromDate, 'from_date', false);
-  const to = filter.toDate === undefined ? undefined : parseDateBound(filter.toDate, 'to_date', true);
+  const from = filter.fromDate === undefined ? undefined : parseDateBound(filter.fromDate, 'from_date').start;
+  // Both bounds are inclusive: to_date's whole day, or its millisecond, is in the range, so it ends (exclusive) after it.
+  const to = filter.toDate === undefined ? undefined : parseDateBound(filter.toDate, 'to_date').end;
   if (from && to && from >= to) throw invalidField('to_date', 'to_date must not be before from_date.');
   if (from) query = query.where('created_at', '>=', from);
-  if (to) query = query.where('created_at', filter.toDate !== undefined && datePattern.test(filter.toDate) ? '<' : '<=', to);
+  if (to) query = query.where('created_at', '<', to);
   if (after) query = query.where('id', '<', after);
   const rows = await query.orderBy('id', 'desc').limit(page.limit + 1).execute();
   return toPage(rows, page.limit);

@@ -45,8 +45,8 @@ export async function walletRoutes(fastify: FastifyInstance, services: Services)
         querystring: listQuery({
           currency: Type.Optional(domainCheckedString(currencies, { maxLength: 10 })),
           type: Type.Optional(Type.Union(transactionTypes.map((t) => Type.Literal(t)))),
-          from_date: Type.Optional(Type.String({ maxLength: 40, description: 'YYYY-MM-DD or ISO date-time, inclusive.' })),
-          to_date: Type.Optional(Type.String({ maxLength: 40, description: 'YYYY-MM-DD (whole day included) or ISO date-time, inclusive.' })),
+          from_date: Type.Optional(Type.String({ maxLength: 40, description: 'YYYY-MM-DD (UTC) or ISO 8601 date-time (UTC without an offset), inclusive.' })),
+          to_date: Type.Optional(Type.String({ maxLength: 40, description: 'YYYY-MM-DD (the whole UTC day) or ISO 8601 date-time (UTC without an offset), inclusive.' })),
         }),
         response: { 200: listOf(TransactionSchema), ...errorResponses },
       },
