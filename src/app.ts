@@ -17,6 +17,7 @@ import { registerInputHygiene } from './http/input-hygiene.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { registerRequestContext } from './http/request-context.ts';
 import { registerRequestLog } from './http/request-log-hook.ts';
+import { registerSingleHeaders } from './http/single-headers.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
 import { onboardingRoutes } from './http/routes/onboarding.ts';
 import { sandboxRoutes } from './http/routes/sandbox.ts';
@@ -100,6 +101,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerInputHygiene(app);
   registerErrorHandling(app, allowedMethods);
   registerRequestContext(app, services);
+  registerSingleHeaders(app);
   app.addSchema(ErrorResponse);
 
   await app.register(swagger, {

@@ -18,6 +18,7 @@ const catalogue = {
   UNKNOWN_CAPABILITY: { status: 400, message: 'Unknown capability.' },
   PASSWORD_TOKEN_INVALID: { status: 400, message: 'This link is not valid: it was already used, has expired, or was replaced. Ask for a new one.' },
   INVALID_IDEMPOTENCY_KEY: { status: 400, message: 'The Idempotency-Key must be 1 to 255 printable ASCII characters.' },
+  HEADER_REPEATED: { status: 400, message: 'A header that takes one value was sent more than once (see detail.header); send it once.' },
   // 401 — authentication
   API_KEY_MISSING: { status: 401, message: 'No API key. Send it as "Authorization: Bearer <api key>".' },
   AUTHORIZATION_MALFORMED: { status: 401, message: 'The Authorization header must be "Bearer <api key>".' },
