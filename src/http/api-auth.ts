@@ -1,5 +1,14 @@
 // Authentication and scoping for /api/v1: key → Principal → Scope, before any route looks at the request.
-import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler, RouteOptions } from 'fastify';
+import type {
+  FastifyContextConfig,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  onRequestHookHandler,
+  RouteHandlerMethod,
+  RouteOptions,
+} from 'fastify';
 import { authenticateBearer, onBehalfOfValue, resolveScope, type ConnectionMemos, type Outcome } from '../auth/authenticate.ts';
 import type { Principal, Scope } from '../lib/actor.ts';
 import { ApiError } from '../lib/errors.ts';
@@ -48,7 +57,12 @@ function requireDeclaration(route: RouteOptions): { scope: 'platform' | 'any'; r
 interface GuardedRoute {
   platformOnly: boolean;
   rateLimitGroup: RateLimitGroup;
+  /** false for a URL no route takes: authenticated and counted, then answered 404/405 without resolving a scope. */
+  resolvesScope: boolean;
 }
+
+/** Any URL under /api/v1 that no route takes (unknown path, unknown method, OPTIONS): the key first, like any request. */
+const unrouted: GuardedRoute = { platformOnly: false, rateLimitGroup: 'general', resolvesScope: false };
 
 /**
  * One hook for every /api/v1 route, in this order: the bearer key becomes a Principal (or a 401), the key's
@@ -58,7 +72,7 @@ interface GuardedRoute {
  * that has to wait (a cache miss, the rate limiter) continues from its promise. An early answer sends the reply and
  * does not call done, as Fastify expects of callback hooks.
  */
-export function registerApiKeyAuth(app: FastifyInstance, services: Services): void {
+export function registerApiKeyAuth(app: FastifyInstance, services: Services, notFound: RouteHandlerMethod): void {
   const limiter = services.config.rateLimitEnabled ? new RateLimiter(services) : undefined;
 
   // The steps are defined once, here, not as closures per request: besides the allocation, every function
@@ -94,26 +108,36 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services): vo
     const principal = auth.value;
     request.principal = principal;
     services.keyUsage.record(principal.keyId, request.ip);
-    if (!limiter) return scoped(request, reply, done, route, principal);
+    if (!limiter) return route.resolvesScope ? scoped(request, reply, done, route, principal) : done();
     applyRateLimit(limiter, reply, principal, route.rateLimitGroup)
-      .then((limited) => (limited ? fail(request, reply, limited) : scoped(request, reply, done, route, principal)))
+      .then((limited) => (limited ? fail(request, reply, limited) : route.resolvesScope ? scoped(request, reply, done, route, principal) : done()))
       .catch(done);
+  };
+
+  const guardOf = (route: GuardedRoute): onRequestHookHandler => (request, reply, done) => {
+    // The connection keeps memos: a kept-alive client repeating its header is not hashed again (see BearerMemo).
+    const connection = request.raw.socket as ConnectionMemos;
+    const auth = authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization, connection);
+    if (auth instanceof Promise) auth.then((outcome) => authenticated(request, reply, done, route, outcome)).catch(done);
+    else authenticated(request, reply, done, route, auth);
   };
 
   // The hook is attached to each route as it is registered, with what it needs of that route's config: reading
   // request.routeOptions per request would build and freeze a new options object every time.
   app.addHook('onRoute', (routeOptions) => {
     const config = requireDeclaration(routeOptions);
-    const route: GuardedRoute = { platformOnly: config.scope === 'platform', rateLimitGroup: config.rateLimitGroup };
-    const guard: onRequestHookHandler = (request, reply, done) => {
-      // The connection keeps memos: a kept-alive client repeating its header is not hashed again (see BearerMemo).
-      const connection = request.raw.socket as ConnectionMemos;
-      const auth = authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization, connection);
-      if (auth instanceof Promise) auth.then((outcome) => authenticated(request, reply, done, route, outcome)).catch(done);
-      else authenticated(request, reply, done, route, auth);
-    };
+    const guard = guardOf({ platformOnly: config.scope === 'platform', rateLimitGroup: config.rateLimitGroup, resolvesScope: true });
     // First among the route's own hooks; Fastify runs the root's (request id, key-in-URL guard) before it.
     const existing = routeOptions.onRequest;
     routeOptions.onRequest = existing === undefined ? [guard] : [guard, ...(Array.isArray(existing) ? existing : [existing])];
+  });
+
+  // The prefix's own not-found handler, in a child context that has the guard as its only hook (the routes above have
+  // it attached, so it would run twice on them as an instance hook): an unknown path or method answers 401 without a
+  // key, like any /api/v1 request, and 404/405 only to a caller who has one. Not awaited, so the child is loaded after
+  // the routes and inherits every hook of the prefix (the request log).
+  void app.register(async (unknown) => {
+    unknown.addHook('onRequest', guardOf(unrouted));
+    unknown.setNotFoundHandler(notFound);
   });
 }
