@@ -9,12 +9,13 @@ import type {
   RouteHandlerMethod,
   RouteOptions,
 } from 'fastify';
-import { authenticateBearer, onBehalfOfValue, resolveScope, type ConnectionMemos, type Outcome } from '../auth/authenticate.ts';
+import { authenticateBearer, lookUpKey, onBehalfOfValue, resolveScope, type ConnectionMemos, type Failure, type Outcome } from '../auth/authenticate.ts';
 import type { Principal, Scope } from '../lib/actor.ts';
 import { ApiError } from '../lib/errors.ts';
 import { isId } from '../lib/ids.ts';
 import type { Services } from '../services.ts';
 import type { RateLimitGroup } from '../lib/rate-limit-groups.ts';
+import { sendAuthenticationThrottled } from './auth-throttle.ts';
 import { sendError } from './errors.ts';
 import { applyRateLimit, RateLimiter } from './rate-limit.ts';
 
@@ -65,15 +66,18 @@ interface GuardedRoute {
 const unrouted: GuardedRoute = { platformOnly: false, rateLimitGroup: 'general', resolvesScope: false };
 
 /**
- * One hook for every /api/v1 route, in this order: the bearer key becomes a Principal (or a 401), the key's
- * rate limit is counted (or a 429), then x-on-behalf-of becomes the Scope (400/403/404). One hook rather than
- * three keeps the hot path to a single hop through Fastify's hook runner, and it is callback-style: on a key-cache
- * and directory hit with the rate limit off every step is synchronous, so the request costs no promise here; a step
- * that has to wait (a cache miss, the rate limiter) continues from its promise. An early answer sends the reply and
- * does not call done, as Fastify expects of callback hooks.
+ * One hook for every /api/v1 route, in this order: the bearer key becomes a Principal (or a 401, or a 429 for an
+ * address over its failed-authentication limit), the key's rate limit is counted (or a 429), then x-on-behalf-of
+ * becomes the Scope (400/403/404). One hook rather than three keeps the hot path to a single hop through Fastify's
+ * hook runner, and it is callback-style: on a key-cache and directory hit with the rate limit off every step is
+ * synchronous, so the request costs no promise here; a step that has to wait (a cache miss, the rate limiter)
+ * continues from its promise. An early answer sends the reply and does not call done, as Fastify expects of callback
+ * hooks. An accepted key never touches the failed-authentication limit: only refusals and cache misses consult it.
  */
 export function registerApiKeyAuth(app: FastifyInstance, services: Services, notFound: RouteHandlerMethod): void {
   const limiter = services.config.rateLimitEnabled ? new RateLimiter(services) : undefined;
+  const failures = services.authFailures;
+  const environments = services.config.environments;
 
   // The steps are defined once, here, not as closures per request: besides the allocation, every function
   // expression created at run time gets its name set by the TypeScript loader (Object.defineProperty, a slow call).
@@ -103,9 +107,7 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services, not
     else withScope(request, reply, done, scope);
   };
 
-  const authenticated = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, auth: Outcome<Principal>): void => {
-    if (!auth.ok) return fail(request, reply, new ApiError(auth.code, undefined, auth.detail));
-    const principal = auth.value;
+  const authenticated = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, principal: Principal): void => {
     request.principal = principal;
     services.keyUsage.record(principal.keyId, request.ip);
     if (!limiter) return route.resolvesScope ? scoped(request, reply, done, route, principal) : done();
@@ -114,12 +116,40 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services, not
       .catch(done);
   };
 
+  const unauthenticated = (request: FastifyRequest, reply: FastifyReply, failure: Failure): void => {
+    failures?.recordFailure(request.ip);
+    fail(request, reply, new ApiError(failure.code, undefined, failure.detail));
+  };
+
+  const looked = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, outcome: Outcome<Principal>): void => {
+    if (outcome.ok) authenticated(request, reply, done, route, outcome.value);
+    else unauthenticated(request, reply, outcome);
+  };
+
+  // Every refusal, and every key the cache does not hold, passes here: an address over its limit gets 429 and costs
+  // no query. Except a key this process has seen active (its cache entry only expired): its holder is not the one
+  // failing, and re-checking it is not a guess, so a client that shares an address with a failing one keeps working.
+  const refused = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, auth: Failure & { lookupHash?: string }): void => {
+    const lookupHash = auth.lookupHash;
+    if (failures !== undefined) {
+      const blockedFor = failures.blockedForSeconds(request.ip);
+      if (blockedFor > 0 && !(lookupHash !== undefined && services.keyCache.isKnownActive(lookupHash))) {
+        sendAuthenticationThrottled(request, reply, failures, blockedFor);
+        return;
+      }
+    }
+    if (lookupHash === undefined) return unauthenticated(request, reply, auth);
+    lookUpKey(services.keyCache, environments, lookupHash)
+      .then((outcome) => looked(request, reply, done, route, outcome))
+      .catch(done);
+  };
+
   const guardOf = (route: GuardedRoute): onRequestHookHandler => (request, reply, done) => {
     // The connection keeps memos: a kept-alive client repeating its header is not hashed again (see BearerMemo).
     const connection = request.raw.socket as ConnectionMemos;
-    const auth = authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization, connection);
-    if (auth instanceof Promise) auth.then((outcome) => authenticated(request, reply, done, route, outcome)).catch(done);
-    else authenticated(request, reply, done, route, auth);
+    const auth = authenticateBearer(services.keyCache, environments, request.headers.authorization, connection);
+    if (auth.ok) authenticated(request, reply, done, route, auth.value);
+    else refused(request, reply, done, route, auth);
   };
 
   // The hook is attached to each route as it is registered, with what it needs of that route's config: reading

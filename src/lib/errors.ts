@@ -81,6 +81,10 @@ const catalogue = {
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was already used with a different request; use a new key.' },
   // 429, 5xx
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the number of seconds in Retry-After.' },
+  AUTHENTICATION_THROTTLED: {
+    status: 429,
+    message: 'Too many requests from this address failed authentication; check your API key, then retry after the number of seconds in Retry-After.',
+  },
   SIGN_IN_THROTTLED: { status: 429, message: 'Too many failed sign-in attempts. Wait 15 minutes, then try again.' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side. Retry later; quote the request_id if it persists.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is starting or stopping; retry shortly.' },
