@@ -25,18 +25,37 @@ export const singleHeaders = {
 export type SingleHeader = keyof typeof singleHeaders;
 
 const names = Object.keys(singleHeaders) as SingleHeader[];
-const indexOf = new Map<string, number>(names.map((name, i) => [name, i]));
-// Most header names of a request have none of these lengths, so most are skipped without being lower-cased.
-const isCandidateLength: boolean[] = [];
-for (const name of names) isCandidateLength[name.length] = true;
+/** For each name length, the entries of that length: most header names of a request match none and cost one lookup. */
+const candidatesByLength: number[][] = [];
+names.forEach((name, index) => (candidatesByLength[name.length] ??= []).push(index));
+/** The spellings clients send (lower case, and Capitalised-Words), found with one lookup; any other case is compared. */
+const indexOfSpelling = new Map<string, number>();
+names.forEach((name, index) => {
+  indexOfSpelling.set(name, index);
+  indexOfSpelling.set(name.replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase()), index);
+});
+
+/**
+ * Whether `name` is `lower` in any letter case, without allocating a lower-cased copy (this runs on every header of
+ * every request). Setting bit 0x20 lower-cases an ASCII letter and leaves '-' and digits as they are; the characters
+ * it would confuse with them are not allowed in a header name.
+ */
+function isSameName(name: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) if ((name.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
+}
 
 /** The first single-valued header that occurs more than once in Node's rawHeaders ([name, value, name, value, …]). */
 export function findRepeatedHeader(rawHeaders: readonly string[]): SingleHeader | undefined {
   let seen = 0; // one bit per entry of singleHeaders
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
-    if (isCandidateLength[name.length] !== true) continue;
-    const index = indexOf.get(name) ?? indexOf.get(name.toLowerCase());
+    const candidates = candidatesByLength[name.length];
+    if (candidates === undefined) continue;
+    let index = indexOfSpelling.get(name);
+    for (let c = 0; index === undefined && c < candidates.length; c++) {
+      if (isSameName(name, names[candidates[c] as number] as string)) index = candidates[c];
+    }
     if (index === undefined) continue;
     const bit = 1 << index;
     if ((seen & bit) !== 0) return names[index];
