@@ -1,6 +1,4 @@
 // buildApp: the HTTP server — plugins in order, then one route module per resource.
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyContextConfig, type FastifyInstance } from 'fastify';
 import findMyWay, { type HTTPMethod } from 'find-my-way';
 import { ApiError } from './lib/errors.ts';
@@ -12,11 +10,12 @@ import { adminOnboardingRoutes } from './http/admin/onboarding-routes.ts';
 import { adminMoneyRoutes } from './http/admin/money-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
-import { registerErrorHandling, sendError } from './http/errors.ts';
+import { notFoundHandler, registerErrorHandling, sendError } from './http/errors.ts';
 import { registerInputHygiene } from './http/input-hygiene.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { registerRequestContext } from './http/request-context.ts';
 import { registerRequestLog } from './http/request-log-hook.ts';
+import { registerSingleHeaders } from './http/single-headers.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
 import { onboardingRoutes } from './http/routes/onboarding.ts';
 import { sandboxRoutes } from './http/routes/sandbox.ts';
@@ -25,7 +24,7 @@ import { sandboxMoneyRoutes } from './http/routes/sandbox-money.ts';
 import { transferRoutes } from './http/routes/transfers.ts';
 import { virtualAccountRoutes } from './http/routes/virtual-accounts.ts';
 import { walletRoutes } from './http/routes/wallets.ts';
-import { documentDomainEnums, noteCapabilities } from './http/openapi.ts';
+import { registerOpenApiDocuments, serveOperatorDocument } from './http/openapi.ts';
 import { ErrorResponse } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
 
@@ -100,36 +99,18 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerInputHygiene(app);
   registerErrorHandling(app, allowedMethods);
   registerRequestContext(app, services);
+  registerSingleHeaders(app);
   app.addSchema(ErrorResponse);
 
-  await app.register(swagger, {
-    // Shared schemas keep their $id as their name in components.schemas (ErrorResponse, Account, …).
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'PIK platform API',
-        version: '1.0.0',
-        description: 'Connected accounts, verification, capabilities, wallets and money movement for platforms.',
-      },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'A pik_test_… (sandbox) or pik_live_… (production) API key.' },
-          operatorToken: { type: 'http', scheme: 'bearer', description: 'The operator token (operator API only).' },
-        },
-      },
-    },
-    transform: noteCapabilities,
-    transformObject: (documents) => ('openapiObject' in documents ? documentDomainEnums(documents.openapiObject) : documents.swaggerObject),
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await registerOpenApiDocuments(app);
+  // /api/v1 and /admin/v1 answer 404/405 themselves, after their credential check (see registerApiKeyAuth).
+  const notFound = notFoundHandler(allowedMethods);
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(
     async (api) => {
-      registerApiKeyAuth(api, services);
+      registerApiKeyAuth(api, services, notFound);
       registerRequestLog(api, services);
       registerIdempotency(api, services); // before the routes: it wraps the handlers of `idempotent` routes
       await accountRoutes(api, services);
@@ -146,7 +127,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
 
   await app.register(
     async (admin) => {
-      registerOperatorAuth(admin, services);
+      registerOperatorAuth(admin, services, notFound);
+      serveOperatorDocument(admin);
       registerIdempotency(admin, services, operatorIdempotencyOwner); // the operator's money writes replay like /api/v1's
       await adminPlatformRoutes(admin, services);
       await adminOnboardingRoutes(admin, services);

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config.environments, ['sandbox', 'production']);
     assert.equal(config.databaseUrl, undefined);
     assert.equal(config.rateLimitEnabled, true);
+    assert.equal(config.authFailuresPerMinute, 30);
     assert.equal(config.publicUrl, 'http://127.0.0.1:4000');
   });
 
@@ -23,6 +24,11 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ PIK_TRUST_PROXY: '1' }).trustProxy, 1);
     assert.equal(loadConfig({ PIK_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, '10.0.0.0/8,127.0.0.1');
     assert.throws(() => loadConfig({ PIK_TRUST_PROXY: 'everyone' }), ConfigError);
+  });
+
+  it('reads PIK_AUTH_FAILURES_PER_MINUTE as a whole number from 1', () => {
+    assert.equal(loadConfig({ PIK_AUTH_FAILURES_PER_MINUTE: '5' }).authFailuresPerMinute, 5);
+    for (const value of ['0', '-1', '2.5', 'lots']) assert.throws(() => loadConfig({ PIK_AUTH_FAILURES_PER_MINUTE: value }), ConfigError, value);
   });
 
   it('names every bad variable in one error', () => {

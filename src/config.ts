@@ -12,6 +12,8 @@ export interface Config {
   logLevel: string;
   publicUrl: string;
   rateLimitEnabled: boolean;
+  /** 401s one client address may receive per minute before it is answered 429 (when rate limiting is on). */
+  authFailuresPerMinute: number;
   keyUsageFlushSeconds: number;
   bodyLimitBytes: number;
   /** Sandbox deposits settle (pending → available) this long after they arrive. */
@@ -79,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const publicUrl = (env.PIK_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   if (!/^https?:\/\//.test(publicUrl)) problems.push('PIK_PUBLIC_URL must start with http:// or https://');
 
+  const authFailuresPerMinute = integer('PIK_AUTH_FAILURES_PER_MINUTE', 30, 1, 100_000);
   const keyUsageFlushSeconds = integer('PIK_KEY_USAGE_FLUSH_SECONDS', 15, 1, 60);
   const bodyLimitBytes = integer('PIK_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 50 * 1024 * 1024);
   const sandboxSettleDelayMs = integer('PIK_SANDBOX_SETTLE_MS', 5000, 0, 3_600_000);
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     publicUrl,
     rateLimitEnabled: rateLimit === 'on',
+    authFailuresPerMinute,
     keyUsageFlushSeconds,
     bodyLimitBytes,
     sandboxSettleDelayMs,

@@ -1,5 +1,6 @@
 // Wires the long-lived parts — database, caches, invalidation, usage batching — once, for the server and for tests.
 import type { Logger } from 'pino';
+import { AuthFailureLimiter } from './auth/auth-failure-limiter.ts';
 import { ApiKeyCache } from './auth/key-cache.ts';
 import { KeyUsageRecorder } from './auth/key-usage.ts';
 import type { Config } from './config.ts';
@@ -15,18 +16,27 @@ export interface Services extends Deps {
   config: Config;
   logger: Logger;
   keyCache: ApiKeyCache;
+  /** Failed authentications per client address (API keys and the operator token); undefined when PIK_RATE_LIMIT=off. */
+  authFailures: AuthFailureLimiter | undefined;
   keyUsage: KeyUsageRecorder;
   requestLog: RequestLogRecorder;
   operatorToken: string;
   close(): Promise<void>;
 }
 
-export async function createServices(config: Config, db: Database, logger: Logger, operatorToken: string): Promise<Services> {
+export interface ServiceOptions {
+  /** The clock of the domain and of the failed-authentication windows; tests move it. */
+  now?: () => Date;
+}
+
+export async function createServices(config: Config, db: Database, logger: Logger, operatorToken: string, options: ServiceOptions = {}): Promise<Services> {
   const invalidation = new InvalidationBus();
   await invalidation.start(db);
   const directory = new AccountDirectory(db, invalidation);
   const keyCache = new ApiKeyCache(db, invalidation);
-  const deps: Deps = { db, invalidation, directory, config, now: () => new Date() };
+  const now = options.now ?? (() => new Date());
+  const deps: Deps = { db, invalidation, directory, config, now };
+  const authFailures = config.rateLimitEnabled ? new AuthFailureLimiter(config.authFailuresPerMinute, () => now().getTime()) : undefined;
   const keyUsage = new KeyUsageRecorder(db, config.keyUsageFlushSeconds * 1000, (error) =>
     logger.warn({ err: error }, 'could not record API key usage; will retry'),
   );
@@ -44,6 +54,7 @@ export async function createServices(config: Config, db: Database, logger: Logge
     config,
     logger,
     keyCache,
+    authFailures,
     keyUsage,
     requestLog,
     operatorToken,

@@ -20,8 +20,10 @@ function assertError(result: { status: number; body: any; headers: Record<string
 }
 
 describe('error shape', () => {
-  it('404 ROUTE_NOT_FOUND for an unknown route, with or without a key', async () => {
-    assertError(await ctx.call('GET', '/api/v1/nothing-here'), 404, 'ROUTE_NOT_FOUND');
+  it('404 ROUTE_NOT_FOUND for an unknown route; under /api/v1 only with a key (401 first, see protected-prefixes.test.ts)', async () => {
+    assertError(await ctx.call('GET', '/api/v1/nothing-here'), 401, 'API_KEY_MISSING');
+    assertError(await ctx.call('GET', '/api/v1/nothing-here', { key: platform.keys.sandbox }), 404, 'ROUTE_NOT_FOUND');
+    assertError(await ctx.call('GET', '/nothing'), 404, 'ROUTE_NOT_FOUND');
     assertError(await ctx.call('GET', '/nothing', { key: platform.keys.sandbox }), 404, 'ROUTE_NOT_FOUND');
   });
 

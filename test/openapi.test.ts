@@ -1,4 +1,5 @@
-// The OpenAPI document is generated from the route schemas, and the reference page is served without a key.
+// The OpenAPI documents are generated from the route schemas: the public one and the reference page are served without
+// a key and hold only /api/v1; the operator API's is served behind the operator token.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { capabilities, capabilityCatalogue } from '../src/lib/capabilities.ts';
@@ -63,6 +64,39 @@ describe('OpenAPI and health', () => {
     }
     const listed = capabilities.flatMap((c) => capabilityCatalogue[c].routes.map((route) => `${c} ${route}`));
     assert.deepEqual(noted.sort(), listed.sort());
+  });
+
+  it('the public document (and /docs) holds the /api/v1 routes only: nothing of the operator API', async () => {
+    const expected = ctx.app.declaredRoutes
+      .filter((r) => r.url.startsWith('/api/v1/') && r.url !== '/api/v1/openapi.json')
+      .map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`);
+    for (const url of ['/api/v1/openapi.json', '/docs/json']) {
+      const result = await ctx.call('GET', url);
+      assert.equal(result.status, 200, url);
+      const listed = Object.entries(result.body.paths as Record<string, object>).flatMap(([path, operations]) => Object.keys(operations).map((m) => `${m.toUpperCase()} ${path}`));
+      assert.deepEqual(listed.sort(), [...expected].sort(), url);
+      assert.deepEqual(Object.keys(result.body.components.securitySchemes), ['apiKey'], url);
+      assert.doesNotMatch(result.raw, /admin|operator/i, url);
+    }
+    assert.doesNotMatch((await ctx.call('GET', '/docs/yaml')).raw, /admin|operator/i);
+  });
+
+  it('the operator document: GET /admin/v1/openapi.json, behind the operator token, with every /admin/v1 route', async () => {
+    for (const headers of [{}, { authorization: 'Bearer nope' }] as Record<string, string>[]) {
+      const refused = await ctx.call('GET', '/admin/v1/openapi.json', { headers });
+      assert.equal(refused.status, 401);
+      assert.equal(refused.body.error.code, 'OPERATOR_TOKEN_INVALID');
+    }
+    const result = await ctx.admin('GET', '/admin/v1/openapi.json');
+    assert.equal(result.status, 200);
+    assert.equal(result.body.openapi, '3.1.0');
+    const expected = ctx.app.declaredRoutes
+      .filter((r) => r.url.startsWith('/admin/v1/') && r.url !== '/admin/v1/openapi.json')
+      .map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`);
+    const listed = Object.entries(result.body.paths as Record<string, object>).flatMap(([path, operations]) => Object.keys(operations).map((m) => `${m.toUpperCase()} ${path}`));
+    assert.deepEqual(listed.sort(), [...expected].sort());
+    assert.deepEqual(result.body.paths['/admin/v1/platforms'].get.security, [{ operatorToken: [] }]);
+    assert.deepEqual(Object.keys(result.body.components.securitySchemes), ['operatorToken']);
   });
 
   it('GET /docs serves the readable reference', async () => {

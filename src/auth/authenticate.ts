@@ -8,10 +8,23 @@ import { isId } from '../lib/ids.ts';
 import { hashApiKey, parseApiKey } from '../lib/api-key.ts';
 import type { ApiKeyCache, KeyRecord } from './key-cache.ts';
 
-export type Outcome<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; detail?: Record<string, unknown> };
+export interface Failure {
+  ok: false;
+  code: ErrorCode;
+  detail?: Record<string, unknown>;
+}
+export type Outcome<T> = { ok: true; value: T } | Failure;
 
-const fail = (code: ErrorCode, detail?: Record<string, unknown>): { ok: false; code: ErrorCode; detail?: Record<string, unknown> } =>
-  detail ? { ok: false, code, detail } : { ok: false, code };
+/**
+ * A well-formed key that is not in the cache: refused as INVALID_API_KEY unless the caller chooses to spend a query on
+ * it (lookUpKey). A caller that ignores lookupHash therefore refuses it, never lets it through.
+ */
+export interface PendingLookup extends Failure {
+  code: 'INVALID_API_KEY';
+  lookupHash: string;
+}
+
+const fail = (code: ErrorCode, detail?: Record<string, unknown>): Failure => (detail ? { ok: false, code, detail } : { ok: false, code });
 const bearerPattern = /^bearer +([^\s]+) *$/i;
 
 /** The token of an `Authorization: Bearer <token>` header (scheme word in any case), or undefined. */
@@ -39,17 +52,18 @@ export interface ConnectionMemos {
 }
 
 /**
- * Synchronous on a cache hit (the usual case), a promise only when the key must be loaded: the hot path of every
- * /api/v1 request costs no promise. The hash is looked up before the format and checksum are checked: only keys
- * that passed that check are ever loaded into the cache, so a hit is a well-formed key, and a miss is checked first.
- * With a `holder`, an accepted key's header and hash are remembered on it, and used while the header repeats.
+ * Synchronous, and costs no query: the answer from the cache, or a PendingLookup when the key must be loaded, which
+ * the caller may do with lookUpKey (the HTTP layer first asks the failed-authentication limit). The hash is looked up
+ * before the format and checksum are checked: only keys that passed that check are ever loaded into the cache, so a
+ * hit is a well-formed key, and a miss is checked first. With a `holder`, an accepted key's header and hash are
+ * remembered on it, and used while the header repeats.
  */
 export function authenticateBearer(
   cache: ApiKeyCache,
   servedEnvironments: readonly Environment[],
   authorization: string | undefined,
   holder?: ConnectionMemos,
-): Outcome<Principal> | Promise<Outcome<Principal>> {
+): Outcome<Principal> | PendingLookup {
   const memo = holder?.[bearerMemoKey];
   if (memo !== undefined && authorization === memo.authorization) {
     const hit = cache.cached(memo.hash);
@@ -65,7 +79,12 @@ export function authenticateBearer(
     return principalOf(hit, servedEnvironments);
   }
   if (!parseApiKey(token).ok) return fail('INVALID_API_KEY');
-  return cache.load(hash).then((record) => principalOf(record, servedEnvironments));
+  return { ok: false, code: 'INVALID_API_KEY', lookupHash: hash };
+}
+
+/** The second half of authenticateBearer for a PendingLookup: one query, whose answer the cache keeps. */
+export function lookUpKey(cache: ApiKeyCache, servedEnvironments: readonly Environment[], keyHash: string): Promise<Outcome<Principal>> {
+  return cache.load(keyHash).then((record) => principalOf(record, servedEnvironments));
 }
 
 function principalOf(record: KeyRecord | null, servedEnvironments: readonly Environment[]): Outcome<Principal> {

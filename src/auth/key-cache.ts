@@ -10,8 +10,8 @@ export interface KeyRecord {
   isRevoked: boolean;
 }
 
-interface Entry {
-  record: KeyRecord | null; // null: no such key
+interface KnownEntry {
+  record: KeyRecord;
   loadedAt: number;
 }
 
@@ -19,10 +19,22 @@ interface Entry {
 const positiveTtlMs = 60_000;
 // Unknown hashes are remembered briefly so a flood of well-formed fake keys does not become a flood of queries.
 const negativeTtlMs = 10_000;
-const maxEntries = 100_000;
+
+/**
+ * Keys that exist (active or deleted). Only the database can add to them, so nobody outside can fill this.
+ * Beyond it, the least recently loaded key is dropped and costs one query on its next use.
+ */
+export const maxKnownKeys = 100_000;
+/**
+ * Hashes found to belong to no key. Anyone can mint well-formed keys that pass the checksum, so these are kept apart
+ * with a bound of their own: a flood of them evicts only older unknown hashes, never a key that exists.
+ */
+export const maxUnknownKeys = 10_000;
 
 export class ApiKeyCache {
-  private readonly byHash = new Map<string, Entry>();
+  private readonly known = new Map<string, KnownEntry>();
+  /** hash → when it was found to belong to no key */
+  private readonly unknown = new Map<string, number>();
   private readonly hashById = new Map<string, string>();
   private generation = 0;
 
@@ -34,21 +46,40 @@ export class ApiKeyCache {
     bus.subscribe((message) => {
       this.generation++;
       if (message === null) {
-        this.byHash.clear();
+        this.known.clear();
+        this.unknown.clear();
         this.hashById.clear();
       } else if (message.kind === 'api_key') {
         const hash = this.hashById.get(message.keyId);
-        if (hash) this.byHash.delete(hash);
+        if (hash) this.known.delete(hash);
         this.hashById.delete(message.keyId);
       }
     });
   }
 
-  /** The cached answer, or undefined when the key must be loaded. Synchronous: the hot path awaits nothing on a hit. */
+  /**
+   * The cached answer (a record, or null for "no such key"), or undefined when the key must be loaded.
+   * Synchronous: the hot path awaits nothing on a hit.
+   */
   cached(keyHash: string): KeyRecord | null | undefined {
-    const cached = this.byHash.get(keyHash);
-    if (cached && this.clock() - cached.loadedAt < (cached.record ? positiveTtlMs : negativeTtlMs)) return cached.record;
+    const known = this.known.get(keyHash);
+    if (known !== undefined) return this.clock() - known.loadedAt < positiveTtlMs ? known.record : undefined;
+    const missingSince = this.unknown.get(keyHash);
+    if (missingSince !== undefined && this.clock() - missingSince < negativeTtlMs) return null;
     return undefined;
+  }
+
+  /**
+   * Whether this hash was an active key when last loaded, however long ago: loading it again is a re-check of a key
+   * someone really holds, not a guess (the failed-authentication limit lets it through).
+   */
+  isKnownActive(keyHash: string): boolean {
+    return this.known.get(keyHash)?.record.isRevoked === false;
+  }
+
+  /** How many keys and unknown hashes are held (for tests and diagnostics). */
+  size(): { known: number; unknown: number } {
+    return { known: this.known.size, unknown: this.unknown.size };
   }
 
   async load(keyHash: string): Promise<KeyRecord | null> {
@@ -64,17 +95,37 @@ export class ApiKeyCache {
       : null;
     // A revocation that landed while we were reading must win over what we read.
     if (generation === this.generation) {
-      if (this.byHash.size >= maxEntries) this.evictOldest();
-      this.byHash.set(keyHash, { record, loadedAt: now });
-      if (record) this.hashById.set(record.keyId, keyHash);
+      if (record) this.rememberKnown(keyHash, record, now);
+      else this.rememberUnknown(keyHash, now);
     }
     return record;
   }
 
-  private evictOldest(): void {
-    const oldest = this.byHash.entries().next().value;
-    if (!oldest) return;
-    this.byHash.delete(oldest[0]);
-    if (oldest[1].record) this.hashById.delete(oldest[1].record.keyId);
+  // Each map is kept in load order (an entry is moved to the end when reloaded), so the first entry is the one that
+  // has gone longest without a load, and each bound evicts within its own map only.
+  private rememberKnown(keyHash: string, record: KeyRecord, now: number): void {
+    this.unknown.delete(keyHash);
+    if (!this.known.delete(keyHash) && this.known.size >= maxKnownKeys) {
+      const oldest = this.known.entries().next().value;
+      if (oldest) {
+        this.known.delete(oldest[0]);
+        this.hashById.delete(oldest[1].record.keyId);
+      }
+    }
+    this.known.set(keyHash, { record, loadedAt: now });
+    this.hashById.set(record.keyId, keyHash);
+  }
+
+  private rememberUnknown(keyHash: string, now: number): void {
+    const known = this.known.get(keyHash);
+    if (known) {
+      this.known.delete(keyHash);
+      this.hashById.delete(known.record.keyId);
+    }
+    if (!this.unknown.delete(keyHash) && this.unknown.size >= maxUnknownKeys) {
+      const oldest = this.unknown.keys().next().value;
+      if (oldest !== undefined) this.unknown.delete(oldest);
+    }
+    this.unknown.set(keyHash, now);
   }
 }

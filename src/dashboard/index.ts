@@ -91,7 +91,11 @@ export async function dashboard(app: FastifyInstance, services: Services): Promi
     return sendPage(reply, errorView(status, 'Not valid', message), status);
   });
 
-  app.setNotFoundHandler((_request, reply) => sendPage(reply, errorView(404, 'Not found', 'There is no such page in the dashboard.'), 404));
+  // Which pages exist is for signed-in users: signed out, an unknown page (or method) is sent to sign in like a known one.
+  app.setNotFoundHandler((request, reply) => {
+    if (!request.dashboardUser) throw new ApiError('SESSION_REQUIRED');
+    return sendPage(reply, errorView(404, 'Not found', 'There is no such page in the dashboard.'), 404);
+  });
 
   app.get('/assets/:name', async (request, reply) => {
     const asset = assets[(request.params as { name: string }).name as keyof typeof assets];

@@ -1,11 +1,21 @@
 // Authentication and scoping for /api/v1: key → Principal → Scope, before any route looks at the request.
-import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler, RouteOptions } from 'fastify';
-import { authenticateBearer, onBehalfOfValue, resolveScope, type ConnectionMemos, type Outcome } from '../auth/authenticate.ts';
+import type {
+  FastifyContextConfig,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  onRequestHookHandler,
+  RouteHandlerMethod,
+  RouteOptions,
+} from 'fastify';
+import { authenticateBearer, lookUpKey, onBehalfOfValue, resolveScope, type ConnectionMemos, type Failure, type Outcome } from '../auth/authenticate.ts';
 import type { Principal, Scope } from '../lib/actor.ts';
 import { ApiError } from '../lib/errors.ts';
 import { isId } from '../lib/ids.ts';
 import type { Services } from '../services.ts';
 import type { RateLimitGroup } from '../lib/rate-limit-groups.ts';
+import { sendAuthenticationThrottled } from './auth-throttle.ts';
 import { sendError } from './errors.ts';
 import { applyRateLimit, RateLimiter } from './rate-limit.ts';
 
@@ -48,18 +58,26 @@ function requireDeclaration(route: RouteOptions): { scope: 'platform' | 'any'; r
 interface GuardedRoute {
   platformOnly: boolean;
   rateLimitGroup: RateLimitGroup;
+  /** false for a URL no route takes: authenticated and counted, then answered 404/405 without resolving a scope. */
+  resolvesScope: boolean;
 }
 
+/** Any URL under /api/v1 that no route takes (unknown path, unknown method, OPTIONS): the key first, like any request. */
+const unrouted: GuardedRoute = { platformOnly: false, rateLimitGroup: 'general', resolvesScope: false };
+
 /**
- * One hook for every /api/v1 route, in this order: the bearer key becomes a Principal (or a 401), the key's
- * rate limit is counted (or a 429), then x-on-behalf-of becomes the Scope (400/403/404). One hook rather than
- * three keeps the hot path to a single hop through Fastify's hook runner, and it is callback-style: on a key-cache
- * and directory hit with the rate limit off every step is synchronous, so the request costs no promise here; a step
- * that has to wait (a cache miss, the rate limiter) continues from its promise. An early answer sends the reply and
- * does not call done, as Fastify expects of callback hooks.
+ * One hook for every /api/v1 route, in this order: the bearer key becomes a Principal (or a 401, or a 429 for an
+ * address over its failed-authentication limit), the key's rate limit is counted (or a 429), then x-on-behalf-of
+ * becomes the Scope (400/403/404). One hook rather than three keeps the hot path to a single hop through Fastify's
+ * hook runner, and it is callback-style: on a key-cache and directory hit with the rate limit off every step is
+ * synchronous, so the request costs no promise here; a step that has to wait (a cache miss, the rate limiter)
+ * continues from its promise. An early answer sends the reply and does not call done, as Fastify expects of callback
+ * hooks. An accepted key never touches the failed-authentication limit: only refusals and cache misses consult it.
  */
-export function registerApiKeyAuth(app: FastifyInstance, services: Services): void {
+export function registerApiKeyAuth(app: FastifyInstance, services: Services, notFound: RouteHandlerMethod): void {
   const limiter = services.config.rateLimitEnabled ? new RateLimiter(services) : undefined;
+  const failures = services.authFailures;
+  const environments = services.config.environments;
 
   // The steps are defined once, here, not as closures per request: besides the allocation, every function
   // expression created at run time gets its name set by the TypeScript loader (Object.defineProperty, a slow call).
@@ -89,31 +107,67 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services): vo
     else withScope(request, reply, done, scope);
   };
 
-  const authenticated = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, auth: Outcome<Principal>): void => {
-    if (!auth.ok) return fail(request, reply, new ApiError(auth.code, undefined, auth.detail));
-    const principal = auth.value;
+  const authenticated = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, principal: Principal): void => {
     request.principal = principal;
     services.keyUsage.record(principal.keyId, request.ip);
-    if (!limiter) return scoped(request, reply, done, route, principal);
+    if (!limiter) return route.resolvesScope ? scoped(request, reply, done, route, principal) : done();
     applyRateLimit(limiter, reply, principal, route.rateLimitGroup)
-      .then((limited) => (limited ? fail(request, reply, limited) : scoped(request, reply, done, route, principal)))
+      .then((limited) => (limited ? fail(request, reply, limited) : route.resolvesScope ? scoped(request, reply, done, route, principal) : done()))
       .catch(done);
+  };
+
+  const unauthenticated = (request: FastifyRequest, reply: FastifyReply, failure: Failure): void => {
+    failures?.recordFailure(request.ip);
+    fail(request, reply, new ApiError(failure.code, undefined, failure.detail));
+  };
+
+  const looked = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, outcome: Outcome<Principal>): void => {
+    if (outcome.ok) authenticated(request, reply, done, route, outcome.value);
+    else unauthenticated(request, reply, outcome);
+  };
+
+  // Every refusal, and every key the cache does not hold, passes here: an address over its limit gets 429 and costs
+  // no query. Except a key this process has seen active (its cache entry only expired): its holder is not the one
+  // failing, and re-checking it is not a guess, so a client that shares an address with a failing one keeps working.
+  const refused = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, auth: Failure & { lookupHash?: string }): void => {
+    const lookupHash = auth.lookupHash;
+    if (failures !== undefined) {
+      const blockedFor = failures.blockedForSeconds(request.ip);
+      if (blockedFor > 0 && !(lookupHash !== undefined && services.keyCache.isKnownActive(lookupHash))) {
+        sendAuthenticationThrottled(request, reply, failures, blockedFor);
+        return;
+      }
+    }
+    if (lookupHash === undefined) return unauthenticated(request, reply, auth);
+    lookUpKey(services.keyCache, environments, lookupHash)
+      .then((outcome) => looked(request, reply, done, route, outcome))
+      .catch(done);
+  };
+
+  const guardOf = (route: GuardedRoute): onRequestHookHandler => (request, reply, done) => {
+    // The connection keeps memos: a kept-alive client repeating its header is not hashed again (see BearerMemo).
+    const connection = request.raw.socket as ConnectionMemos;
+    const auth = authenticateBearer(services.keyCache, environments, request.headers.authorization, connection);
+    if (auth.ok) authenticated(request, reply, done, route, auth.value);
+    else refused(request, reply, done, route, auth);
   };
 
   // The hook is attached to each route as it is registered, with what it needs of that route's config: reading
   // request.routeOptions per request would build and freeze a new options object every time.
   app.addHook('onRoute', (routeOptions) => {
     const config = requireDeclaration(routeOptions);
-    const route: GuardedRoute = { platformOnly: config.scope === 'platform', rateLimitGroup: config.rateLimitGroup };
-    const guard: onRequestHookHandler = (request, reply, done) => {
-      // The connection keeps memos: a kept-alive client repeating its header is not hashed again (see BearerMemo).
-      const connection = request.raw.socket as ConnectionMemos;
-      const auth = authenticateBearer(services.keyCache, services.config.environments, request.headers.authorization, connection);
-      if (auth instanceof Promise) auth.then((outcome) => authenticated(request, reply, done, route, outcome)).catch(done);
-      else authenticated(request, reply, done, route, auth);
-    };
+    const guard = guardOf({ platformOnly: config.scope === 'platform', rateLimitGroup: config.rateLimitGroup, resolvesScope: true });
     // First among the route's own hooks; Fastify runs the root's (request id, key-in-URL guard) before it.
     const existing = routeOptions.onRequest;
     routeOptions.onRequest = existing === undefined ? [guard] : [guard, ...(Array.isArray(existing) ? existing : [existing])];
+  });
+
+  // The prefix's own not-found handler, in a child context that has the guard as its only hook (the routes above have
+  // it attached, so it would run twice on them as an instance hook): an unknown path or method answers 401 without a
+  // key, like any /api/v1 request, and 404/405 only to a caller who has one. Not awaited, so the child is loaded after
+  // the routes and inherits every hook of the prefix (the request log).
+  void app.register(async (unknown) => {
+    unknown.addHook('onRequest', guardOf(unrouted));
+    unknown.setNotFoundHandler(notFound);
   });
 }

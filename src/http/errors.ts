@@ -92,12 +92,21 @@ export function registerErrorHandling(app: FastifyInstance, allowedMethods: (url
     return sendError(request, reply, new ApiError('INTERNAL_ERROR'));
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(notFoundHandler(allowedMethods));
+}
+
+/**
+ * The answer when no route takes the request: 405 with Allow for a known path and another method, else 404. The
+ * protected prefixes (/api/v1, /admin/v1) set it as their own not-found handler behind their credential check, so
+ * neither answer is given before the caller has authenticated.
+ */
+export function notFoundHandler(allowedMethods: (url: string) => string[]): (request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  return (request, reply) => {
     const methods = allowedMethods(request.url);
     if (methods.length > 0) {
       reply.header('allow', methods.join(', '));
       return sendError(request, reply, new ApiError('METHOD_NOT_ALLOWED', `Use ${methods.join(' or ')} on this endpoint.`, { allowed_methods: methods }));
     }
     return sendError(request, reply, new ApiError('ROUTE_NOT_FOUND', `No endpoint ${request.method} ${request.url.split('?')[0]}.`));
-  });
+  };
 }

@@ -18,6 +18,7 @@ const catalogue = {
   UNKNOWN_CAPABILITY: { status: 400, message: 'Unknown capability.' },
   PASSWORD_TOKEN_INVALID: { status: 400, message: 'This link is not valid: it was already used, has expired, or was replaced. Ask for a new one.' },
   INVALID_IDEMPOTENCY_KEY: { status: 400, message: 'The Idempotency-Key must be 1 to 255 printable ASCII characters.' },
+  HEADER_REPEATED: { status: 400, message: 'A header that takes one value was sent more than once (see detail.header); send it once.' },
   // 401 — authentication
   API_KEY_MISSING: { status: 401, message: 'No API key. Send it as "Authorization: Bearer <api key>".' },
   AUTHORIZATION_MALFORMED: { status: 401, message: 'The Authorization header must be "Bearer <api key>".' },
@@ -83,6 +84,10 @@ const catalogue = {
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was already used with a different request; use a new key.' },
   // 429, 5xx
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the number of seconds in Retry-After.' },
+  AUTHENTICATION_THROTTLED: {
+    status: 429,
+    message: 'Too many requests from this address failed authentication; check your API key, then retry after the number of seconds in Retry-After.',
+  },
   SIGN_IN_THROTTLED: { status: 429, message: 'Too many failed sign-in attempts. Wait 15 minutes, then try again.' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side. Retry later; quote the request_id if it persists.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is starting or stopping; retry shortly.' },

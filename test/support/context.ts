@@ -5,7 +5,7 @@ import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Environment } from '../../src/lib/environments.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { createServices, type ServiceOptions, type Services } from '../../src/services.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface CallOptions {
@@ -36,7 +36,7 @@ export interface TestContext {
 
 export const testOperatorToken = `pikop_test_${'x'.repeat(30)}`;
 
-export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestContext> {
+export async function startTestApp(overrides: Partial<Config> = {}, options: ServiceOptions = {}): Promise<TestContext> {
   const database = await createTestDatabase();
   const config: Config = { ...loadConfig({}), rateLimitEnabled: false, ...overrides };
   const logLines: string[] = [];
@@ -47,7 +47,7 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
     },
   });
   const logger = createLogger('info', { secrets: [testOperatorToken], destination });
-  const services = await createServices(config, database.db, logger, testOperatorToken);
+  const services = await createServices(config, database.db, logger, testOperatorToken, options);
   const app = await buildApp(services);
   await app.ready();
 

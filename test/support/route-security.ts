@@ -88,6 +88,13 @@ export function describeRouteSecurity(name: string, fixture: () => SecurityFixtu
       }
     });
 
+    it('400 HEADER_REPEATED for two Authorization headers, even both the valid key', async () => {
+      const valid = `Bearer ${f.platform.keys.sandbox}`;
+      const result = await send({ headers: { authorization: [valid, valid] as unknown as string } });
+      expectError(result, 400, 'HEADER_REPEATED');
+      assert.deepEqual(result.body.error.detail, { header: 'authorization' });
+    });
+
     it('401 INVALID_API_KEY for a key with a bad checksum or unknown to PIK', async () => {
       const key = f.platform.keys.sandbox;
       const flipped = key.slice(0, 20) + (key[20] === 'a' ? 'b' : 'a') + key.slice(21);

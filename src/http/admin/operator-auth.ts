@@ -1,21 +1,43 @@
 // The operator API's gate: a bearer operator token, compared in constant time; and whose Idempotency-Keys its requests use.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
 import { bearerToken } from '../../auth/authenticate.ts';
 import { isOperatorToken } from '../../auth/operator-token.ts';
 import { operatorIdempotencyOwnerId } from '../../domain/idempotency/idempotency.ts';
 import { isEnvironment, type Environment } from '../../lib/environments.ts';
 import { ApiError } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
+import { sendAuthenticationThrottled } from '../auth-throttle.ts';
 import { sendError } from '../errors.ts';
 import type { IdempotencyOwnerOf } from '../idempotency.ts';
 
-export function registerOperatorAuth(app: FastifyInstance, services: Services): void {
-  app.addHook('onRequest', async (request, reply) => {
+/**
+ * The token is checked on every request under /admin/v1, routed or not: the prefix's not-found handler is set here, in
+ * the same context as the hook, so an unknown path, another method or OPTIONS answers 401 without the token and
+ * 404/405 only with it. Nothing about which operator routes exist is answered to anyone else.
+ *
+ * Failed attempts count against the client address's failed-authentication limit, shared with API keys. Unlike an
+ * API key, the operator token is one secret of one client, whose length is the operator's choice: an address over
+ * the limit is refused whatever it sends, the right token included, so the limit bounds guesses at the token too.
+ */
+export function registerOperatorAuth(app: FastifyInstance, services: Services, notFound: RouteHandlerMethod): void {
+  const failures = services.authFailures;
+  app.addHook('onRequest', (request, reply, done) => {
+    if (failures !== undefined) {
+      const blockedFor = failures.blockedForSeconds(request.ip);
+      if (blockedFor > 0) {
+        sendAuthenticationThrottled(request, reply, failures, blockedFor);
+        return;
+      }
+    }
     const token = bearerToken(request.headers.authorization);
     if (token === undefined || !isOperatorToken(services.operatorToken, token)) {
-      return sendError(request, reply, new ApiError('OPERATOR_TOKEN_INVALID'));
+      failures?.recordFailure(request.ip);
+      sendError(request, reply, new ApiError('OPERATOR_TOKEN_INVALID'));
+      return;
     }
+    done();
   });
+  app.setNotFoundHandler(notFound);
 }
 
 /** The environment an operator write acts on: its body's `environment` (validated by the route), else production. */

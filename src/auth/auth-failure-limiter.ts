@@ -1,0 +1,75 @@
+// Failed authentications per client address, over fixed one-minute windows, counted in this process's memory.
+
+const windowMs = 60_000;
+/** Addresses tracked at once; beyond it the address counted first in the window is forgotten (see the docs). */
+export const maxTrackedAddresses = 100_000;
+
+/**
+ * Counts the 401s answered to each client address. Once an address reaches the limit in the current window, the gates
+ * answer it 429 with Retry-After instead of doing the work a guess costs (a key lookup, a token comparison), until
+ * the window ends. Per process, like the per-key rate limits: n server processes let an address fail up to n times
+ * the limit, which still bounds the cost; nothing is written per failure.
+ */
+export class AuthFailureLimiter {
+  private windowStart = 0;
+  private failures = new Map<string, number>();
+
+  constructor(
+    /** 401s an address may receive per window; the next request is refused. */
+    readonly limit: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** 0 when the address may be answered as usual, else the seconds until its window ends (for Retry-After). */
+  blockedForSeconds(address: string): number {
+    const now = this.turnWindow();
+    const count = this.failures.get(addressGroup(address));
+    if (count === undefined || count < this.limit) return 0;
+    return Math.max(1, Math.ceil((this.windowStart + windowMs - now) / 1000));
+  }
+
+  recordFailure(address: string): void {
+    this.turnWindow();
+    const group = addressGroup(address);
+    const count = this.failures.get(group);
+    if (count === undefined && this.failures.size >= maxTrackedAddresses) {
+      const first = this.failures.keys().next().value;
+      if (first !== undefined) this.failures.delete(first);
+    }
+    this.failures.set(group, (count ?? 0) + 1);
+  }
+
+  /** How many addresses are counted in the current window (for tests). */
+  trackedAddresses(): number {
+    return this.failures.size;
+  }
+
+  private turnWindow(): number {
+    const now = this.now();
+    const start = now - (now % windowMs);
+    if (start !== this.windowStart) {
+      this.windowStart = start;
+      this.failures = new Map();
+    }
+    return now;
+  }
+}
+
+/**
+ * What one limit counts: an IPv4 address, or the /64 an IPv6 address lies in. One subscriber is usually given a whole
+ * /64, so counting single IPv6 addresses would let one client rotate through billions of fresh budgets.
+ */
+export function addressGroup(address: string): string {
+  if (!address.includes(':')) return address;
+  const ip = address.split('%')[0] ?? address; // a zone id (fe80::1%eth0) is not part of the address
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1] as string;
+  const [head = '', tail] = ip.split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill('0'), ...tailGroups];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => (Number.parseInt(group, 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
