@@ -10,6 +10,7 @@ import type { Deps } from './domain/deps.ts';
 import { RequestLogRecorder } from './domain/request-log/request-log-recorder.ts';
 import { IdempotencySweeper } from './domain/idempotency/sweeper.ts';
 import { DepositSettler } from './domain/ledger/deposits.ts';
+import type { DataKeyring } from './lib/sealed.ts';
 
 export interface Services extends Deps {
   config: Config;
@@ -21,12 +22,12 @@ export interface Services extends Deps {
   close(): Promise<void>;
 }
 
-export async function createServices(config: Config, db: Database, logger: Logger, operatorToken: string): Promise<Services> {
+export async function createServices(config: Config, db: Database, logger: Logger, operatorToken: string, dataKeys: DataKeyring): Promise<Services> {
   const invalidation = new InvalidationBus();
   await invalidation.start(db);
   const directory = new AccountDirectory(db, invalidation);
   const keyCache = new ApiKeyCache(db, invalidation);
-  const deps: Deps = { db, invalidation, directory, config, now: () => new Date() };
+  const deps: Deps = { db, invalidation, directory, config, now: () => new Date(), dataKeys };
   const keyUsage = new KeyUsageRecorder(db, config.keyUsageFlushSeconds * 1000, (error) =>
     logger.warn({ err: error }, 'could not record API key usage; will retry'),
   );

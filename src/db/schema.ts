@@ -120,8 +120,11 @@ export interface VerificationTable {
   account_id: string;
   platform_id: string;
   kind: VerificationKind;
-  /** The normalised KycIdentity or KybIdentity (src/domain/accounts/identity.ts). */
-  identity: ColumnType<Record<string, unknown>, string, string>;
+  /**
+   * The normalised KycIdentity or KybIdentity (src/domain/accounts/identity.ts) as JSON, sealed (src/lib/sealed.ts,
+   * identityContext in src/db/sealed-columns.ts); a CHECK refuses anything else. Only verification.ts opens it.
+   */
+  identity: string;
   submission_count: ColumnType<number, number | undefined, number>;
   submitted_at: Timestamp;
   reason: string | null;
