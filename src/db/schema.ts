@@ -15,19 +15,33 @@ export interface PlatformTable {
   created_at: Timestamp;
 }
 
+/** A person: one email (unique among live users), one password; platforms through MembershipTable. */
 export interface UserTable {
   id: string;
-  platform_id: string;
   email: string;
   password_hash: string | null;
-  role: 'owner' | 'member';
   created_at: Timestamp;
+  /** Set only on people removed before memberships existed (migration 0007); removal is per membership now. */
+  removed_at: NullableTimestamp;
+}
+
+export type MembershipRole = 'owner' | 'member';
+
+export interface MembershipTable {
+  user_id: string;
+  platform_id: string;
+  role: MembershipRole;
+  created_at: Timestamp;
+  /** Null while the invitation is unused: the person cannot enter this platform yet. */
+  accepted_at: NullableTimestamp;
   removed_at: NullableTimestamp;
 }
 
 export interface PasswordTokenTable {
   token_hash: string;
   user_id: string;
+  /** The platform the link lets the person into. */
+  platform_id: string;
   purpose: 'set_password' | 'invite';
   expires_at: Timestamp;
   used_at: NullableTimestamp;
@@ -78,6 +92,7 @@ export interface CoreTables {
   'core.platforms': PlatformTable;
   'core.virtual_account_numbers': VirtualAccountNumberTable;
   'core.users': UserTable;
+  'core.memberships': MembershipTable;
   'core.password_tokens': PasswordTokenTable;
   'core.api_keys': ApiKeyTable;
   'core.sessions': SessionTable;
