@@ -3,6 +3,7 @@
 // PostgreSQL-backed processes. Prints figures and ratios from this one run (BENCH_SECONDS, BENCH_ROUNDS,
 // BENCH_CONNECTIONS adjust it).
 import autocannon from 'autocannon';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { callJson, callJsonOk } from '../test/support/http-client.ts';
 import { startServerProcess, type ServerProcess } from '../test/support/server-process.ts';
 
 const operatorToken = `pikop_bench_${'b'.repeat(30)}`;
+const dataKey = randomBytes(32).toString('base64');
 const durationSeconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -57,7 +59,7 @@ const median = (values: number[]): number => {
  */
 async function throughput(label: string, databaseUrl: string): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-bench-'));
-  const server = await startServerProcess({ PIK_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'warn' }, 120_000);
+  const server = await startServerProcess({ PIK_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, PIK_DATA_KEY: dataKey, PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'warn' }, 120_000);
   const pid = server.child.pid!;
   try {
     const { key, accountId } = await setUpPlatform(server.url);
@@ -128,7 +130,7 @@ async function revocation(): Promise<void> {
     console.log('\nRevocation propagation: SKIPPED — PostgreSQL is not reachable (set DATABASE_URL).');
     return;
   }
-  const env = { DATABASE_URL: database.url, PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', PIK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pik-')) };
+  const env = { DATABASE_URL: database.url, PIK_DATA_KEY: dataKey, PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', PIK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pik-')) };
   let nodes: ServerProcess[] = [];
   try {
     const first = await startServerProcess(env);

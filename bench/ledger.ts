@@ -1,6 +1,7 @@
 // npm run bench:ledger — transfers per second and p50/p99: through the HTTP API (a server process, 50 autocannon
 // connections) against the same double-entry transaction (createTransfer) run directly through a pool of the same
 // size, in the same run, on PostgreSQL; then the HTTP API on the embedded PGlite default.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,12 +13,14 @@ import type { Scope } from '../src/lib/actor.ts';
 import { runUnitOfWork } from '../src/db/unit-of-work.ts';
 import { createTransfer } from '../src/domain/ledger/transfers.ts';
 import { createLogger } from '../src/logger.ts';
+import { DataKeyring } from '../src/lib/sealed.ts';
 import { createServices } from '../src/services.ts';
 import { callJsonOk } from '../test/support/http-client.ts';
 import { startServerProcess } from '../test/support/server-process.ts';
 
 
 const operatorToken = `pikop_bench_${'l'.repeat(30)}`;
+const dataKey = randomBytes(32);
 const durationSeconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const accountCount = Number(process.env.BENCH_ACCOUNTS ?? 200);
@@ -74,7 +77,7 @@ async function viaApi(run: string, base: string, key: string, accounts: string[]
 async function direct(run: string, databaseUrl: string, setup: { platformId: string; keyId: string; accounts: string[] }): Promise<Figures> {
   const db = await openPostgres(databaseUrl, poolSize);
   const config = { ...loadConfig({}), environments: ['sandbox'] as const, rateLimitEnabled: false };
-  const services = await createServices(config, db, createLogger('silent'), operatorToken);
+  const services = await createServices(config, db, createLogger('silent'), operatorToken, new DataKeyring(dataKey));
   const scope: Scope = { platformId: setup.platformId, environment: 'sandbox', keyId: setup.keyId, accountId: setup.platformId, isPlatformScope: true, viaOnBehalfOf: false };
   const latencies: number[] = [];
   let errors = 0;
@@ -118,7 +121,7 @@ async function postgres(): Promise<Figures[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-bench-'));
   try {
     console.log('PostgreSQL: setting up…');
-    const server = await startServerProcess({ PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'error', DATABASE_URL: url.toString(), PIK_DATA_DIR: dataDir }, 120_000);
+    const server = await startServerProcess({ PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'error', DATABASE_URL: url.toString(), PIK_DATA_KEY: dataKey.toString('base64'), PIK_DATA_DIR: dataDir }, 120_000);
     const setup = await setUp(server.url);
     await viaApi('warm-up', server.url, setup.key, setup.accounts, 3);
     const api = await viaApi('PostgreSQL: HTTP API (server process)', server.url, setup.key, setup.accounts);

@@ -43,4 +43,24 @@ describe('loadConfig', () => {
       },
     );
   });
+
+  it('reads PIK_DATA_KEY and PIK_DATA_KEYS_OLD, refuses malformed keys without repeating them, and requires a key with DATABASE_URL', () => {
+    const key = Buffer.alloc(32, 1).toString('base64');
+    const old = Buffer.alloc(32, 2).toString('hex');
+    const config = loadConfig({ PIK_DATA_KEY: key, PIK_DATA_KEYS_OLD: ` ${old} ,` });
+    assert.equal(config.dataKey, key);
+    assert.deepEqual(config.dataKeysOld, [old]);
+    assert.equal(loadConfig({}).dataKey, undefined);
+    assert.throws(
+      () => loadConfig({ PIK_DATA_KEY: 'hunter2-not-a-key', PIK_DATA_KEYS_OLD: `${old},also-not-a-key` }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, 2);
+        assert.ok(!error.message.includes('hunter2') && !error.message.includes('also-not-a-key') && !error.message.includes(old));
+        return true;
+      },
+    );
+    assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://db/pik' }), /PIK_DATA_KEY is required with DATABASE_URL/);
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://db/pik', PIK_DATA_KEY: key }).dataKey, key);
+  });
 });

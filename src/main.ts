@@ -1,9 +1,11 @@
-// Start: config → database → migrations → services → server; stop cleanly on SIGINT/SIGTERM.
+// Start: config → data key → database → migrations → sealing data at rest → services → server; stop cleanly on SIGINT/SIGTERM.
 import path from 'node:path';
 import { buildApp } from './app.ts';
 import { loadOrCreateOperatorToken } from './auth/operator-token.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
+import { loadDataKeyring } from './db/data-keys.ts';
+import { sealDataAtRest } from './db/sealed-columns.ts';
 import { openPglite, openPostgres, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { createLogger } from './logger.ts';
@@ -12,7 +14,8 @@ import { createServices } from './services.ts';
 async function main(): Promise<void> {
   const config = loadConfig();
   const operator = loadOrCreateOperatorToken(config.operatorToken, config.dataDir);
-  const logger = createLogger(config.logLevel, { secrets: [operator.token] });
+  const dataKeys = loadDataKeyring(config);
+  const logger = createLogger(config.logLevel, { secrets: [operator.token, ...dataKeys.secrets] });
 
   let releaseLock = (): void => undefined;
   let db: Database;
@@ -23,7 +26,11 @@ async function main(): Promise<void> {
     db = await openPglite({ dataDir: path.join(config.dataDir, 'pgdata') });
   }
   await migrate(db);
-  const services = await createServices(config, db, logger, operator.token);
+  // Before serving: plaintext left from before migration 0009 is sealed, rows of an old key move to the current one,
+  // and rows under a key not configured stop the start (UnknownDataKeyError) instead of failing request by request.
+  const sealing = await sealDataAtRest(db, dataKeys.keyring);
+  if (sealing.sealed + sealing.resealed > 0) logger.info(sealing, 'sealed identity data at rest under the current data key');
+  const services = await createServices(config, db, logger, operator.token, dataKeys.keyring);
   const app = await buildApp(services);
   await app.listen({ port: config.port, host: config.host });
 
@@ -40,6 +47,9 @@ async function main(): Promise<void> {
       operator.path
         ? `  Operator token:  ${operator.generated ? 'created in' : 'read from'} ${operator.path} (the CLI finds it there)`
         : '  Operator token:  from PIK_OPERATOR_TOKEN',
+      dataKeys.path
+        ? `  Data key:        ${dataKeys.source === 'created' ? 'created in' : 'read from'} ${dataKeys.path} (back it up with the database; key id ${dataKeys.keyring.currentKeyId})`
+        : `  Data key:        from PIK_DATA_KEY (key id ${dataKeys.keyring.currentKeyId})`,
       '  Next: npm run pik -- platforms create --name "Acme" --owner-email you@example.com',
       '',
     ].join('\n') + '\n',
@@ -64,7 +74,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || (error instanceof Error && error.name === 'DataDirLockedError')) {
+  const plain = ['DataDirLockedError', 'DataKeyFileError', 'UnknownDataKeyError'];
+  if (error instanceof ConfigError || (error instanceof Error && plain.includes(error.name))) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`PIK failed to start: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -11,6 +11,7 @@ import type { Deps } from './domain/deps.ts';
 import { RequestLogRecorder } from './domain/request-log/request-log-recorder.ts';
 import { IdempotencySweeper } from './domain/idempotency/sweeper.ts';
 import { DepositSettler } from './domain/ledger/deposits.ts';
+import type { DataKeyring } from './lib/sealed.ts';
 
 export interface Services extends Deps {
   config: Config;
@@ -29,13 +30,20 @@ export interface ServiceOptions {
   now?: () => Date;
 }
 
-export async function createServices(config: Config, db: Database, logger: Logger, operatorToken: string, options: ServiceOptions = {}): Promise<Services> {
+export async function createServices(
+  config: Config,
+  db: Database,
+  logger: Logger,
+  operatorToken: string,
+  dataKeys: DataKeyring,
+  options: ServiceOptions = {},
+): Promise<Services> {
   const invalidation = new InvalidationBus();
   await invalidation.start(db);
   const directory = new AccountDirectory(db, invalidation);
   const keyCache = new ApiKeyCache(db, invalidation);
   const now = options.now ?? (() => new Date());
-  const deps: Deps = { db, invalidation, directory, config, now };
+  const deps: Deps = { db, invalidation, directory, config, now, dataKeys };
   const authFailures = config.rateLimitEnabled ? new AuthFailureLimiter(config.authFailuresPerMinute, () => now().getTime()) : undefined;
   const keyUsage = new KeyUsageRecorder(db, config.keyUsageFlushSeconds * 1000, (error) =>
     logger.warn({ err: error }, 'could not record API key usage; will retry'),

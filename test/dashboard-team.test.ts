@@ -64,7 +64,7 @@ describe('Settings › Team', () => {
     assert.equal(bad.link, undefined);
     const taken = await invite(client, platform.email);
     assert.equal(taken.page.status, 409);
-    assert.match(taken.page.body, /already exists/);
+    assert.match(taken.page.body, /already in your team/);
   });
 
   it('removing a member ends their sessions at once and they cannot sign in again', async () => {
@@ -81,7 +81,7 @@ describe('Settings › Team', () => {
     const memberId = new RegExp(`/dashboard/settings/team/(usr_[0-9a-z]+)/remove`).exec(team.body)?.[1];
     assert.ok(memberId);
     const confirm = await client.get(`/dashboard/settings/team/${memberId}/remove`);
-    assert.match(confirm.body, /signed out everywhere at once/);
+    assert.match(confirm.body, /signed out of .* at once/);
     const removed = await client.post(`/dashboard/settings/team/${memberId}/remove`, {});
     assert.equal(removed.status, 303);
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { testOperatorToken } from './support/context.ts';
+import { testDataKey, testOperatorToken } from './support/context.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { callJsonOk } from './support/http-client.ts';
 import { seedPikDataDir } from './support/pglite-template.ts';
@@ -20,7 +20,7 @@ describe(`kill -9 after commit, before the response (${process.env.DATABASE_URL 
   before(async () => {
     if (process.env.DATABASE_URL) {
       database = await createTestDatabase();
-      env = { DATABASE_URL: database.url as string };
+      env = { DATABASE_URL: database.url as string, PIK_DATA_KEY: testDataKey };
     } else {
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-crash-'));
       await seedPikDataDir(dataDir); // the migrated template: the subject here is the crash, not the first start

@@ -23,7 +23,7 @@ describeOrSkip(needsPostgres, 'ledger under concurrency (PostgreSQL)', () => {
     ctx = await startTestApp({ sandboxSettleDelayMs: 50 });
     // a second server node on the same database, as in a deployment with several processes
     const db = await openPostgres(ctx.database.url as string, 10);
-    const services = await createServices(ctx.services.config, db, createLogger('silent'), testOperatorToken);
+    const services = await createServices(ctx.services.config, db, createLogger('silent'), testOperatorToken, ctx.services.dataKeys);
     second = { db, services, app: await buildApp(services) };
     await second.app.ready();
     for (let p = 0; p < 3; p++) {

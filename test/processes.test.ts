@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { createTestDatabase, needsPostgres, postgresUrl, type TestDatabase } from './support/database.ts';
 import { runServerToExit, startServerProcess, type ServerProcess } from './support/server-process.ts';
-import { testOperatorToken } from './support/context.ts';
+import { testDataKey, testOperatorToken } from './support/context.ts';
 import { callJson } from './support/http-client.ts';
 import { describeOrSkip } from './support/skip.ts';
 
@@ -19,7 +19,7 @@ describeOrSkip(needsPostgres, 'two server processes on one PostgreSQL database',
 
   before(async () => {
     database = await createTestDatabase();
-    const env = { DATABASE_URL: database.url!, PIK_OPERATOR_TOKEN: testOperatorToken, PIK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pik-')) };
+    const env = { DATABASE_URL: database.url!, PIK_DATA_KEY: testDataKey, PIK_OPERATOR_TOKEN: testOperatorToken, PIK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pik-')) };
     nodes = await Promise.all([startServerProcess(env), startServerProcess(env)]);
   });
   after(async () => {

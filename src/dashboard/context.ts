@@ -19,10 +19,19 @@ declare module 'fastify' {
 
 export type FormBody = Record<string, string>;
 
+/**
+ * What a signed-in form's CSRF token is derived from: the session token and the platform the session is in, so a
+ * form left open in another tab before a platform switch is refused (reload) instead of acting on the other platform.
+ */
+export function sessionCsrfSecret(request: FastifyRequest): string | undefined {
+  return request.sessionToken && request.dashboardUser ? `${request.sessionToken}:${request.dashboardUser.platformId}` : undefined;
+}
+
 /** The signed-in user, or SESSION_REQUIRED (the error handler sends a browser to the sign-in page). */
 export function requireUser(request: FastifyRequest): { user: DashboardUser; csrf: string } {
-  if (!request.dashboardUser || !request.sessionToken) throw new ApiError('SESSION_REQUIRED');
-  return { user: request.dashboardUser, csrf: csrfTokenFor(request.sessionToken) };
+  const secret = sessionCsrfSecret(request);
+  if (!request.dashboardUser || !secret) throw new ApiError('SESSION_REQUIRED');
+  return { user: request.dashboardUser, csrf: csrfTokenFor(secret) };
 }
 
 export function formOf(request: FastifyRequest): FormBody {

@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError } from '../lib/errors.ts';
 import { resolveSession } from '../domain/users/sessions.ts';
 import type { Services } from '../services.ts';
-import { safeNext, sendPage } from './context.ts';
+import { safeNext, sendPage, sessionCsrfSecret } from './context.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -66,7 +66,7 @@ export async function dashboard(app: FastifyInstance, services: Services): Promi
       return;
     }
     if (!request.dashboardUser) throw new ApiError('SESSION_REQUIRED');
-    if (!isCsrfTokenValid(request.sessionToken, submitted)) throw new ApiError('CSRF_TOKEN_INVALID');
+    if (!isCsrfTokenValid(sessionCsrfSecret(request), submitted)) throw new ApiError('CSRF_TOKEN_INVALID');
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

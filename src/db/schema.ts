@@ -15,19 +15,33 @@ export interface PlatformTable {
   created_at: Timestamp;
 }
 
+/** A person: one email (unique among live users), one password; platforms through MembershipTable. */
 export interface UserTable {
   id: string;
-  platform_id: string;
   email: string;
   password_hash: string | null;
-  role: 'owner' | 'member';
   created_at: Timestamp;
+  /** Set only on people removed before memberships existed (migration 0010); removal is per membership now. */
+  removed_at: NullableTimestamp;
+}
+
+export type MembershipRole = 'owner' | 'member';
+
+export interface MembershipTable {
+  user_id: string;
+  platform_id: string;
+  role: MembershipRole;
+  created_at: Timestamp;
+  /** Null while the invitation is unused: the person cannot enter this platform yet. */
+  accepted_at: NullableTimestamp;
   removed_at: NullableTimestamp;
 }
 
 export interface PasswordTokenTable {
   token_hash: string;
   user_id: string;
+  /** The platform the link lets the person into. */
+  platform_id: string;
   purpose: 'set_password' | 'invite';
   expires_at: Timestamp;
   used_at: NullableTimestamp;
@@ -80,6 +94,7 @@ export interface CoreTables {
   'core.platforms': PlatformTable;
   'core.virtual_account_numbers': VirtualAccountNumberTable;
   'core.users': UserTable;
+  'core.memberships': MembershipTable;
   'core.password_tokens': PasswordTokenTable;
   'core.api_keys': ApiKeyTable;
   'core.sessions': SessionTable;
@@ -122,8 +137,11 @@ export interface VerificationTable {
   account_id: string;
   platform_id: string;
   kind: VerificationKind;
-  /** The normalised KycIdentity or KybIdentity (src/domain/accounts/identity.ts). */
-  identity: ColumnType<Record<string, unknown>, string, string>;
+  /**
+   * The normalised KycIdentity or KybIdentity (src/domain/accounts/identity.ts) as JSON, sealed (src/lib/sealed.ts,
+   * identityContext in src/db/sealed-columns.ts); a CHECK refuses anything else. Only verification.ts opens it.
+   */
+  identity: string;
   submission_count: ColumnType<number, number | undefined, number>;
   submitted_at: Timestamp;
   reason: string | null;
@@ -165,7 +183,7 @@ export interface LedgerBalanceTable {
   ledger_account: string;
   currency: Currency;
   is_clearing: boolean;
-  /** numeric(38,0) in the database: a running total may pass int8's range (migration 0006); read as bigint. */
+  /** numeric(38,0) in the database: a running total may pass int8's range (migration 0008); read as bigint. */
   available: ColumnType<bigint, bigint | undefined, bigint>;
   pending: ColumnType<bigint, bigint | undefined, bigint>;
   updated_at: Timestamp;

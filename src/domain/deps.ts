@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { InvalidationBus } from '../db/invalidation.ts';
 import type { AccountDirectory } from '../db/account-directory.ts';
+import type { DataKeyring } from '../lib/sealed.ts';
 
 export interface Deps {
   db: Database;
@@ -10,4 +11,6 @@ export interface Deps {
   directory: AccountDirectory;
   config: Pick<Config, 'publicUrl' | 'environments' | 'sandboxSettleDelayMs' | 'idempotencyClaimTtlMs'>;
   now: () => Date;
+  /** Seals and opens identity data at rest (src/db/sealed-columns.ts lists the columns). */
+  dataKeys: DataKeyring;
 }

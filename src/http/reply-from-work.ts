@@ -15,7 +15,7 @@ export interface Answer {
  * change: a retry after any crash finds either nothing applied (and runs afresh) or the change with its answer.
  */
 export async function replyFromWork(
-  services: Pick<Services, 'db' | 'now'>,
+  services: Pick<Services, 'db' | 'now' | 'dataKeys'>,
   request: FastifyRequest,
   reply: FastifyReply,
   command: (work: UnitOfWork) => Promise<Answer>,
@@ -27,7 +27,7 @@ export async function replyFromWork(
       const { status, body } = await command(work);
       reply.code(status);
       const serialized = reply.serialize(body) as string;
-      if (claim) work.beforeCommit((tx) => recordIdempotentResponse(tx, claim, { status, body: serialized }, services.now()));
+      if (claim) work.beforeCommit((tx) => recordIdempotentResponse(services.dataKeys, tx, claim, { status, body: serialized }, services.now()));
       return serialized;
     },
     (error) => request.log.error({ err: error }, 'a step after commit failed'),

@@ -6,7 +6,7 @@ import { ApiError } from './errors.ts';
 /**
  * The largest amount one movement may carry: one billion major units. Far below int8 (9.2e18) even for
  * 6-decimal currencies (1e15 minor units), so one movement's entries and history rows fit a bigint column. Running
- * balances add up movements without end and are numeric(38,0) (migration 0006), not bigint.
+ * balances add up movements without end and are numeric(38,0) (migration 0008), not bigint.
  */
 export const maxMajorUnits = 1_000_000_000n;
 

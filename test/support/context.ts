@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import type { Environment } from '../../src/lib/environments.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createServices, type ServiceOptions, type Services } from '../../src/services.ts';
+import { DataKeyring, parseDataKey } from '../../src/lib/sealed.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface CallOptions {
@@ -35,6 +36,9 @@ export interface TestContext {
 }
 
 export const testOperatorToken = `pikop_test_${'x'.repeat(30)}`;
+/** The data key of test servers (PIK_DATA_KEY for server processes on PostgreSQL); tests of rotation make their own. */
+export const testDataKey = Buffer.alloc(32, 7).toString('base64');
+export const testDataKeyring = new DataKeyring(parseDataKey(testDataKey) as Buffer);
 
 export async function startTestApp(overrides: Partial<Config> = {}, options: ServiceOptions = {}): Promise<TestContext> {
   const database = await createTestDatabase();
@@ -47,7 +51,7 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: Ser
     },
   });
   const logger = createLogger('info', { secrets: [testOperatorToken], destination });
-  const services = await createServices(config, database.db, logger, testOperatorToken, options);
+  const services = await createServices(config, database.db, logger, testOperatorToken, testDataKeyring, options);
   const app = await buildApp(services);
   await app.ready();
 

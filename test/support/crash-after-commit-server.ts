@@ -5,6 +5,7 @@ import path from 'node:path';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { lockDataDir } from '../../src/db/data-dir-lock.ts';
+import { loadDataKeyring } from '../../src/db/data-keys.ts';
 import { openPglite, openPostgres, type Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -34,7 +35,9 @@ const crashAfterCommit: Database = {
   },
 };
 
-const services = await createServices(config, crashAfterCommit, createLogger(config.logLevel, { secrets: [operatorToken] }), operatorToken);
+const dataKeys = loadDataKeyring(config);
+const logger = createLogger(config.logLevel, { secrets: [operatorToken, ...dataKeys.secrets] });
+const services = await createServices(config, crashAfterCommit, logger, operatorToken, dataKeys.keyring);
 const app = await buildApp(services);
 app.server.prependListener('request', (request) => {
   if (request.headers['x-test-crash'] === 'after-commit') crashing.enterWith(true);

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../lib/errors.ts';
 import { runUnitOfWork } from '../../db/unit-of-work.ts';
-import { endSession, sessionAbsoluteTtlMs } from '../../domain/users/sessions.ts';
+import { endSession, sessionAbsoluteTtlMs, switchPlatform } from '../../domain/users/sessions.ts';
 import { changePassword, readPasswordToken, setPasswordWithToken, signIn } from '../../domain/users/users.ts';
 import type { Services } from '../../services.ts';
 import { field, formOf, requireUser, safeNext, sendPage } from '../context.ts';
@@ -24,7 +24,7 @@ export async function authRoutes(app: FastifyInstance, services: Services, names
     if (request.dashboardUser) return reply.redirect('/dashboard', 303);
     const query = request.query as Record<string, unknown>;
     const notice =
-      query.signed_out !== undefined ? 'You have signed out.' : query.password_set !== undefined ? 'Your password is set. Sign in with it.' : undefined;
+      query.signed_out !== undefined ? 'You have signed out.' : query.password_set !== undefined ? 'Done. Sign in with your password.' : undefined;
     return sendPage(reply, signInView({ csrf: publicCsrf(request, reply, names), next: safeNext(query.next), ...(notice ? { notice } : {}) }));
   });
 
@@ -50,6 +50,14 @@ export async function authRoutes(app: FastifyInstance, services: Services, names
     await endSession(services, user.sessionId);
     reply.clearCookie(names.session, cookieOptions(names));
     return reply.redirect('/dashboard/sign-in?signed_out=1', 303);
+  });
+
+  // The platform switcher: the session moves to another platform the person belongs to; any other id is a 404.
+  app.post('/switch-platform', async (request, reply) => {
+    const { user } = requireUser(request);
+    const platformId = field(formOf(request), 'platform_id', 100);
+    await runUnitOfWork(services.db, (work) => switchPlatform(work, user, platformId));
+    return reply.redirect('/dashboard', 303);
   });
 
   app.get('/set-password', async (request, reply) => {
@@ -78,12 +86,16 @@ export async function authRoutes(app: FastifyInstance, services: Services, names
       sendPage(reply, setPasswordView({ csrf: publicCsrf(request, reply, names), token, info, error: message }), status);
     if (password !== field(form, 'confirm_password', 256)) return again('The two passwords are not the same.');
     try {
-      await runUnitOfWork(services.db, (work) => setPasswordWithToken(services, work, token, password));
+      await runUnitOfWork(services.db, (work) => setPasswordWithToken(services, work, token, password, request.ip));
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'INVALID_REQUEST') return again(error.message);
+      if (error instanceof ApiError && ['INVALID_REQUEST', 'PASSWORD_INCORRECT', 'SIGN_IN_THROTTLED'].includes(error.code)) {
+        if (error.code === 'SIGN_IN_THROTTLED') reply.header('retry-after', '900');
+        return again(error.message, error.status);
+      }
       if (error instanceof ApiError && error.code === 'PASSWORD_TOKEN_INVALID') return sendPage(reply, invalidLinkView(error.message), 400);
       throw error;
     }
+    // One destination whether a password was chosen or an existing one confirmed.
     return reply.redirect('/dashboard/sign-in?password_set=1', 303);
   });
 

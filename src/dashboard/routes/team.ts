@@ -13,7 +13,7 @@ export async function teamRoutes(app: FastifyInstance, services: Services): Prom
   app.get('/settings/team', async (request, reply) => {
     const ctx = context(request);
     const removed = (request.query as Record<string, unknown>).removed;
-    const notice = removed !== undefined ? 'The member was removed and signed out everywhere.' : undefined;
+    const notice = removed !== undefined ? 'The member was removed and signed out of this platform.' : undefined;
     return sendPage(reply, teamView(ctx, { members: await listTeam(services, ctx.user), notice }));
   });
 

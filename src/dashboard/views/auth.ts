@@ -35,12 +35,12 @@ export function setPasswordView(input: { csrf: string; token: string; info: Pass
       <input type="hidden" name="csrf" value="${input.csrf}">
       <input type="hidden" name="token" value="${input.token}">
       <input type="text" name="username" value="${input.info.email}" autocomplete="username" hidden>
-      <label for="new_password">New password</label>
+      <label for="new_password">Password</label>
       <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength="${minPasswordLength}" maxlength="256" aria-describedby="password-help">
-      <p id="password-help" class="help">At least ${minPasswordLength} characters. A passphrase of several words is easiest.</p>
+      <p id="password-help" class="help">New to the PIK Dashboard? Choose a password of at least ${minPasswordLength} characters; a passphrase of several words is easiest. Already signing in to another platform with ${input.info.email}? Enter that password: it stays as it is, and you can switch between your platforms.</p>
       <label for="confirm_password">Repeat the password</label>
       <input id="confirm_password" name="confirm_password" type="password" autocomplete="new-password" required maxlength="256">
-      <button type="submit" class="button button-primary button-block">Set password</button>
+      <button type="submit" class="button button-primary button-block">${isInvite ? 'Accept invitation' : 'Set password'}</button>
     </form>`,
   );
 }

@@ -27,6 +27,19 @@ function navLink(href: string, label: string, isCurrent: boolean): Html {
   return html`<li><a href="${href}"${isCurrent ? html` aria-current="page"` : ''}>${label}</a></li>`;
 }
 
+/** The current platform's name; with several memberships, a form to switch (a plain POST: it works without script). */
+function platformSwitcher(ctx: PageContext): Html {
+  if (ctx.user.platforms.length < 2) return html`<span class="platform-name" title="${ctx.user.platformId}">${ctx.user.platformName}</span>`;
+  return html`<form method="post" action="/dashboard/switch-platform" class="platform-name platform-switcher">
+    <input type="hidden" name="csrf" value="${ctx.csrf}">
+    <label for="platform-switch" class="visually-hidden">Platform</label>
+    <select id="platform-switch" name="platform_id">
+      ${ctx.user.platforms.map((p) => html`<option value="${p.id}"${p.id === ctx.user.platformId ? html` selected` : ''}>${p.name}</option>`)}
+    </select>
+    <button type="submit" class="button button-quiet">Switch</button>
+  </form>`;
+}
+
 export function page(ctx: PageContext, title: string, body: Html): string {
   // Without an environment in view, the bare paths redirect to one this deployment serves.
   const env = ctx.environment ? `/${ctx.environment}` : '';
@@ -36,7 +49,7 @@ ${head(title)}
 <a class="skip-link" href="#main">Skip to content</a>
 <header class="topbar">
   <a class="brand" href="/dashboard"><span class="brand-mark" aria-hidden="true">P</span> PIK Dashboard</a>
-  <span class="platform-name" title="${ctx.user.platformId}">${ctx.user.platformName}</span>
+  ${platformSwitcher(ctx)}
   <div class="topbar-user">
     <span class="user-email">${ctx.user.email}</span>
     <form method="post" action="/dashboard/sign-out">

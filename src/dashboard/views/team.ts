@@ -65,7 +65,7 @@ export function confirmRemoveView(ctx: PageContext, member: TeamMember): string 
     'Remove member',
     html`<header class="page-header"><p class="breadcrumb"><a href="/dashboard/settings/team">Team</a></p><h1>Remove member</h1></header>
     <section class="card narrow danger-zone" aria-labelledby="confirm-title"><h2 id="confirm-title">Remove ${member.email}?</h2>
-      <p>They are signed out everywhere at once and can no longer sign in. API keys they generated keep working until you delete them.</p>
+      <p>They are signed out of ${ctx.user.platformName} at once and can no longer enter it (other platforms they belong to are not affected). API keys they generated keep working until you delete them.</p>
       <form method="post" action="/dashboard/settings/team/${member.id}/remove" class="button-row">
         <input type="hidden" name="csrf" value="${ctx.csrf}">
         <button type="submit" class="button button-danger">Remove ${member.email}</button>

@@ -10,15 +10,32 @@ import { recordEvent } from '../events.ts';
 import { recordCapabilityEvent } from './capability-events.ts';
 import { resolvePathAccount } from './accounts.ts';
 import { validateKyb, validateKyc, type KybIdentity, type KybInput, type KycIdentity, type KycInput } from './identity.ts';
+import { identityContext } from '../../db/sealed-columns.ts';
 
 export const decisionStatuses = ['approved', 'rejected', 'action_required'] as const;
 export type DecisionStatus = (typeof decisionStatuses)[number];
 
 export type Submission = { kind: 'kyc'; input: KycInput } | { kind: 'kyb'; input: KybInput };
 
+/** A verification with its identity opened: what the domain hands out. The stored row holds it sealed. */
+export type Verification = Omit<VerificationRow, 'identity'> & { identity: KycIdentity | KybIdentity };
+
 export interface VerificationView {
   account: AccountRow;
-  verification: VerificationRow | undefined;
+  verification: Verification | undefined;
+}
+
+/**
+ * Identity is sealed here and opened here, nowhere else: the envelope is bound to the environment and account, so a
+ * ciphertext copied onto another account's row fails to open (a 500 and a logged SealedDataError, never the data).
+ */
+function sealIdentity(deps: Deps, environment: Environment, accountId: string, identity: KycIdentity | KybIdentity): string {
+  return deps.dataKeys.seal(JSON.stringify(identity), identityContext(environment, accountId));
+}
+
+function openVerification(deps: Deps, environment: Environment, row: VerificationRow): Verification {
+  const identity = JSON.parse(deps.dataKeys.open(row.identity, identityContext(environment, row.account_id))) as KycIdentity | KybIdentity;
+  return { ...row, identity };
 }
 
 /** Pure: may identity be submitted now? unverified and action_required accept it; everything else is a 409. */
@@ -87,20 +104,21 @@ export async function submitIdentity(deps: Deps, work: UnitOfWork, scope: Scope,
   if (refusal) throw new ApiError(refusal, undefined, { account_id: accountId, verification_status: account.verification_status });
   const previous = account.verification_status;
   const env = tx.env(environment);
-  const verification = await env
+  const sealed = sealIdentity(deps, environment, accountId, identity);
+  const row = await env
     .insertInto('verifications')
     .values({
       account_id: accountId,
       platform_id: account.platform_id,
       kind: submission.kind,
-      identity: JSON.stringify(identity),
+      identity: sealed,
       submitted_at: now,
       updated_at: now,
     })
     .onConflict((oc) =>
       oc.column('account_id').doUpdateSet((eb) => ({
         kind: submission.kind,
-        identity: JSON.stringify(identity),
+        identity: sealed,
         submission_count: eb('verifications.submission_count', '+', 1),
         submitted_at: now,
         reason: null,
@@ -111,6 +129,7 @@ export async function submitIdentity(deps: Deps, work: UnitOfWork, scope: Scope,
     )
     .returningAll()
     .executeTakeFirstOrThrow();
+  const verification: Verification = { ...row, identity };
   const updated = await env
     .updateTable('accounts')
     .set({ verification_status: 'pending', updated_at: now })
@@ -132,8 +151,8 @@ async function readVerification(deps: Deps, environment: Environment, accountId:
   const env = deps.db.env(environment);
   const account = await env.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
   if (!account) throw new ApiError('ACCOUNT_NOT_FOUND', undefined, { account_id: accountId });
-  const verification = await env.selectFrom('verifications').selectAll().where('account_id', '=', accountId).executeTakeFirst();
-  return { account, verification };
+  const row = await env.selectFrom('verifications').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+  return { account, verification: row && openVerification(deps, environment, row) };
 }
 
 export interface DecisionInput {
@@ -179,12 +198,16 @@ export async function decideVerification(deps: Deps, work: UnitOfWork, decider: 
     .where('id', '=', accountId)
     .returningAll()
     .executeTakeFirstOrThrow();
-  const verification = await env
-    .updateTable('verifications')
-    .set({ reason, decided_at: now, decided_by: decidedBy, updated_at: now })
-    .where('account_id', '=', accountId)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const verification = openVerification(
+    deps,
+    environment,
+    await env
+      .updateTable('verifications')
+      .set({ reason, decided_at: now, decided_by: decidedBy, updated_at: now })
+      .where('account_id', '=', accountId)
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
   await recordVerificationEvent(tx, environment, updated, verification, previous);
   for (const capability of withdrawn) await recordCapabilityEvent(tx, environment, updated, capability, 'inactive', 'verification_withdrawn');
   await deps.invalidation.publish(work, { kind: 'account', environment, accountId });
@@ -195,7 +218,7 @@ async function recordVerificationEvent(
   tx: Tx,
   environment: Environment,
   account: AccountRow,
-  verification: VerificationRow,
+  verification: Pick<VerificationRow, 'kind' | 'reason' | 'submitted_at' | 'decided_at' | 'decided_by'>,
   previous: VerificationStatus,
 ): Promise<void> {
   // Identity data stays out of events: they leave PIK as webhooks.
@@ -218,7 +241,7 @@ async function recordVerificationEvent(
 
 export interface QueueItem {
   account: AccountRow;
-  verification: VerificationRow;
+  verification: Verification;
 }
 
 export interface QueuePage {
@@ -273,7 +296,7 @@ export async function listVerificationQueue(
   const data = pageRows.flatMap((row): QueueItem[] => {
     const account = byId.get(row.account_id);
     const { account_status: _status, ...verification } = row;
-    return account ? [{ account, verification }] : [];
+    return account ? [{ account, verification: openVerification(deps, environment, verification) }] : [];
   });
   const last = pageRows.at(-1);
   const nextCursor =

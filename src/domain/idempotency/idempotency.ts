@@ -1,6 +1,7 @@
 // Idempotency-Key records (spec §2): claim a key before running a request, then record the answer — with the change,
 // in the request's own commit — for replay. Scoped to an owner in one environment — an API key's platform, or the
 // operator — and kept 24 hours.
+// Answers are stored sealed (src/lib/sealed.ts), bound to their key: a KYC/KYB answer repeats the identity submitted.
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Tx } from '../../db/database.ts';
@@ -8,6 +9,8 @@ import { randomBase62 } from '../../lib/base62.ts';
 import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../../lib/errors.ts';
+import type { DataKeyring } from '../../lib/sealed.ts';
+import { idempotencyResponseContext } from '../../db/sealed-columns.ts';
 
 export const idempotencyTtlMs = 24 * 3600 * 1000;
 
@@ -86,7 +89,8 @@ export async function claimIdempotencyKey(deps: Deps, owner: IdempotencyOwner, k
     if (!existing) continue; // released between our insert and our read: try again
     if (existing.request_hash !== requestHash) throw new ApiError('IDEMPOTENCY_KEY_REUSED', undefined, { idempotency_key: key });
     if (existing.response_status !== null && existing.response_body !== null) {
-      return { kind: 'replay', status: existing.response_status, body: existing.response_body };
+      const body = deps.dataKeys.open(existing.response_body, idempotencyResponseContext(owner.environment, owner.platformId, key));
+      return { kind: 'replay', status: existing.response_status, body };
     }
     throw new ApiError(
       'IDEMPOTENCY_KEY_IN_USE',
@@ -100,17 +104,27 @@ export async function claimIdempotencyKey(deps: Deps, owner: IdempotencyOwner, k
   throw new ApiError('IDEMPOTENCY_KEY_IN_USE', undefined, { idempotency_key: key });
 }
 
+function sealAnswer(dataKeys: DataKeyring, claim: Claim, body: string): string {
+  return dataKeys.seal(body, idempotencyResponseContext(claim.environment, claim.platformId, claim.key));
+}
+
 /**
  * Inside the unit of work that made the change: the key is marked applied and its exact answer stored in the same
  * commit, so a retry after a crash replays the answer byte for byte. Guarded by the claim token: if a retry took the
  * claim over meanwhile (this request outlived idempotencyClaimTtlMs), this fails and the change rolls back, so at
  * most one of them applies.
  */
-export async function recordIdempotentResponse(tx: Tx, claim: Claim, response: { status: number; body: string }, now: Date): Promise<void> {
+export async function recordIdempotentResponse(
+  dataKeys: DataKeyring,
+  tx: Tx,
+  claim: Claim,
+  response: { status: number; body: string },
+  now: Date,
+): Promise<void> {
   const row = await tx
     .env(claim.environment)
     .updateTable('idempotency_keys')
-    .set({ committed_at: now, response_status: response.status, response_body: response.body })
+    .set({ committed_at: now, response_status: response.status, response_body: sealAnswer(dataKeys, claim, response.body) })
     .where('platform_id', '=', claim.platformId)
     .where('key', '=', claim.key)
     .where('claim_token', '=', claim.token)
@@ -124,7 +138,7 @@ export async function storeIdempotentErrorResponse(deps: Deps, claim: Claim, sta
   await deps.db
     .env(claim.environment)
     .updateTable('idempotency_keys')
-    .set({ response_status: status, response_body: body })
+    .set({ response_status: status, response_body: sealAnswer(deps.dataKeys, claim, body) })
     .where('platform_id', '=', claim.platformId)
     .where('key', '=', claim.key)
     .where('claim_token', '=', claim.token)

@@ -48,23 +48,27 @@ export async function createPlatform(deps: Deps, work: UnitOfWork, _actor: Opera
   const userId = newId('user');
   const createdAt = deps.now();
   const tx = await work.transaction();
+  // The operator is trusted with whether an email is in use: a new platform's owner is a new person, since setting
+  // (or linking to set) the password of someone who already signs in elsewhere would hand over their account.
   try {
     if (await isEmailInUse(tx, email)) throw new ApiError('EMAIL_TAKEN', undefined, { field: 'owner_email' });
     await tx.core.insertInto('core.platforms').values({ id: platformId, name, created_at: createdAt }).execute();
-    await tx.core
-      .insertInto('core.users')
-      .values({ id: userId, platform_id: platformId, email, password_hash: passwordHash, role: 'owner', created_at: createdAt })
-      .execute();
+    await tx.core.insertInto('core.users').values({ id: userId, email, password_hash: passwordHash, created_at: createdAt }).execute();
   } catch (error) {
     // Two operators creating the same owner at once: the unique index decides, the loser gets the same answer.
     throw isUniqueViolation(error, 'users_email_live') ? new ApiError('EMAIL_TAKEN', undefined, { field: 'owner_email' }) : error;
   }
+  await tx.core
+    .insertInto('core.memberships')
+    .values({ user_id: userId, platform_id: platformId, role: 'owner', created_at: createdAt, accepted_at: passwordHash === null ? null : createdAt })
+    .execute();
   if (setPasswordToken) {
     await tx.core
       .insertInto('core.password_tokens')
       .values({
         token_hash: sha256Hex(setPasswordToken),
         user_id: userId,
+        platform_id: platformId,
         purpose: 'set_password',
         expires_at: new Date(createdAt.getTime() + setPasswordTtlMs),
       })
@@ -106,7 +110,8 @@ export interface PlatformSummary {
 export async function listPlatforms(deps: Deps, _actor: OperatorActor): Promise<PlatformSummary[]> {
   const rows = await deps.db.core
     .selectFrom('core.platforms as p')
-    .leftJoin('core.users as u', (join) => join.onRef('u.platform_id', '=', 'p.id').on('u.role', '=', 'owner').on('u.removed_at', 'is', null))
+    .leftJoin('core.memberships as m', (join) => join.onRef('m.platform_id', '=', 'p.id').on('m.role', '=', 'owner').on('m.removed_at', 'is', null))
+    .leftJoin('core.users as u', 'u.id', 'm.user_id')
     .select(['p.id', 'p.name', 'p.created_at', 'u.email'])
     .orderBy('p.id')
     .execute();

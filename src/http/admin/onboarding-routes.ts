@@ -60,7 +60,7 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
       });
       return {
         data: page.data.map(({ account, verification }) => {
-          const identity = verification.identity as unknown as Partial<KycIdentity & KybIdentity>;
+          const identity = verification.identity as Partial<KycIdentity & KybIdentity>;
           const name = verification.kind === 'kyb' ? (identity.legal_name ?? '') : `${identity.first_name ?? ''} ${identity.last_name ?? ''}`.trim();
           return {
             account_id: account.id,

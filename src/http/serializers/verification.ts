@@ -1,10 +1,10 @@
 // Verification and capabilities as the API shows them. Identity is shown back with the id number masked, always.
 import Type from 'typebox';
 import { nullable, stringEnum } from '../schemas.ts';
-import type { AccountRow, VerificationRow } from '../../db/schema.ts';
+import type { AccountRow } from '../../db/schema.ts';
 import { capabilities } from '../../lib/capabilities.ts';
 import { maskIdNumber, type KybIdentity, type KycIdentity } from '../../domain/accounts/identity.ts';
-import { verificationKindFor, type VerificationView } from '../../domain/accounts/verification.ts';
+import { verificationKindFor, type Verification, type VerificationView } from '../../domain/accounts/verification.ts';
 
 
 const AddressSchema = Type.Object({
@@ -80,12 +80,12 @@ function nextStep(account: AccountRow, kind: 'kyc' | 'kyb' | null): string {
   }
 }
 
-function identitySummary(verification: VerificationRow) {
+function identitySummary(verification: Verification) {
   if (verification.kind === 'kyc') {
-    const { id_number, ...rest } = verification.identity as unknown as KycIdentity;
+    const { id_number, ...rest } = verification.identity as KycIdentity;
     return { ...rest, id_number_masked: maskIdNumber(id_number) };
   }
-  const kyb = verification.identity as unknown as KybIdentity;
+  const kyb = verification.identity as KybIdentity;
   return {
     ...kyb,
     beneficial_owners: kyb.beneficial_owners.map(({ ownership_basis_points, ...owner }) => ({ ...owner, ownership_percentage: ownership_basis_points / 100 })),
