@@ -14,6 +14,7 @@ import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
 import { registerErrorHandling, sendError } from './http/errors.ts';
 import { registerInputHygiene } from './http/input-hygiene.ts';
+import { registerJsonBody } from './http/json-body.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { registerRequestContext } from './http/request-context.ts';
 import { registerRequestLog } from './http/request-log-hook.ts';
@@ -96,6 +97,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
 
   // JSON is the only body the API speaks; anything else is a 415 rather than a string that fails validation later.
   app.removeContentTypeParser('text/plain');
+  registerJsonBody(app);
   registerValidation(app);
   registerInputHygiene(app);
   registerErrorHandling(app, allowedMethods);
