@@ -16,7 +16,7 @@ import { registerErrorHandling, sendError } from './http/errors.ts';
 import { registerInputHygiene } from './http/input-hygiene.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { registerIdempotency } from './http/idempotency.ts';
-import { registerRequestContext } from './http/request-context.ts';
+import { refuseKeyInUrl, registerRequestContext } from './http/request-context.ts';
 import { registerRequestLog } from './http/request-log-hook.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
 import { onboardingRoutes } from './http/routes/onboarding.ts';
@@ -66,6 +66,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     // Errors Fastify raises before routing (a URL with broken percent-encoding) leave in our shape too.
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id);
+      // These skip the onRequest hooks, so the key-in-URL guard runs here too ("%70ik_test_…%zz" must not slip by).
+      if (refuseKeyInUrl(services, request, reply)) return;
       return sendError(request, reply, new ApiError('INVALID_REQUEST', 'The URL is not valid: check its percent-encoding.', { field: 'url', reason: error.code }));
     },
   });
