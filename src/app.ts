@@ -13,6 +13,7 @@ import { adminMoneyRoutes } from './http/admin/money-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
 import { registerErrorHandling, sendError } from './http/errors.ts';
+import { answerClientError, frameworkErrorOptions, registerFrameworkErrors } from './http/framework-errors.ts';
 import { registerInputHygiene } from './http/input-hygiene.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { registerIdempotency } from './http/idempotency.ts';
@@ -63,12 +64,18 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     // body is validated like any other and gets a 400 naming the field it lacks, not a bare INVALID_JSON.
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
-    // Errors Fastify raises before routing (a URL with broken percent-encoding) leave in our shape too.
+    // What Node and Fastify would answer in their own shape (a bad request line, a header too large, a timeout, no
+    // Host, shutting down) is answered in ours, with a request id: src/http/framework-errors.ts.
+    ...frameworkErrorOptions,
+    clientErrorHandler: (error, socket) => answerClientError(services.logger as FastifyBaseLogger, error, socket),
+    // Errors Fastify raises before routing (broken percent-encoding, a path parameter over 100 characters) leave in
+    // our shape too.
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id);
       // These skip the onRequest hooks, so the key-in-URL guard runs here too ("%70ik_test_…%zz" must not slip by).
       if (refuseKeyInUrl(services, request, reply)) return;
-      return sendError(request, reply, new ApiError('INVALID_REQUEST', 'The URL is not valid: check its percent-encoding.', { field: 'url', reason: error.code }));
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A part of the URL path is longer than 100 characters.' : 'The URL is not valid: check its percent-encoding.';
+      return sendError(request, reply, new ApiError('INVALID_REQUEST', message, { field: 'url', reason: error.code }));
     },
   });
 
@@ -104,6 +111,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerInputHygiene(app);
   registerErrorHandling(app, allowedMethods);
   registerRequestContext(app, services);
+  registerFrameworkErrors(app);
   app.addSchema(ErrorResponse);
 
   await app.register(swagger, {
