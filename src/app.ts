@@ -11,9 +11,11 @@ import { adminMoneyRoutes } from './http/admin/money-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
 import { notFoundHandler, registerErrorHandling, sendError } from './http/errors.ts';
+import { answerClientError, frameworkErrorOptions, registerFrameworkErrors } from './http/framework-errors.ts';
 import { registerInputHygiene } from './http/input-hygiene.ts';
+import { registerJsonBody } from './http/json-body.ts';
 import { registerIdempotency } from './http/idempotency.ts';
-import { registerRequestContext } from './http/request-context.ts';
+import { refuseKeyInUrl, registerRequestContext } from './http/request-context.ts';
 import { registerRequestLog } from './http/request-log-hook.ts';
 import { registerSingleHeaders } from './http/single-headers.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
@@ -61,10 +63,18 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     // body is validated like any other and gets a 400 naming the field it lacks, not a bare INVALID_JSON.
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
-    // Errors Fastify raises before routing (a URL with broken percent-encoding) leave in our shape too.
+    // What Node and Fastify would answer in their own shape (a bad request line, a header too large, a timeout, no
+    // Host, shutting down) is answered in ours, with a request id: src/http/framework-errors.ts.
+    ...frameworkErrorOptions,
+    clientErrorHandler: (error, socket) => answerClientError(services.logger as FastifyBaseLogger, error, socket),
+    // Errors Fastify raises before routing (broken percent-encoding, a path parameter over 100 characters) leave in
+    // our shape too.
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id);
-      return sendError(request, reply, new ApiError('INVALID_REQUEST', 'The URL is not valid: check its percent-encoding.', { field: 'url', reason: error.code }));
+      // These skip the onRequest hooks, so the key-in-URL guard runs here too ("%70ik_test_…%zz" must not slip by).
+      if (refuseKeyInUrl(services, request, reply)) return;
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A part of the URL path is longer than 100 characters.' : 'The URL is not valid: check its percent-encoding.';
+      return sendError(request, reply, new ApiError('INVALID_REQUEST', message, { field: 'url', reason: error.code }));
     },
   });
 
@@ -95,11 +105,13 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
 
   // JSON is the only body the API speaks; anything else is a 415 rather than a string that fails validation later.
   app.removeContentTypeParser('text/plain');
+  registerJsonBody(app);
   registerValidation(app);
   registerInputHygiene(app);
   registerErrorHandling(app, allowedMethods);
   registerRequestContext(app, services);
   registerSingleHeaders(app);
+  registerFrameworkErrors(app);
   app.addSchema(ErrorResponse);
 
   await registerOpenApiDocuments(app);

@@ -16,6 +16,16 @@ describe('logger', () => {
     assert.match(out, /pik_live_\[REDACTED\]/);
   });
 
+  it('scrubs keys spelled with percent-escapes, however many times over, and keys whose "pik_" was mangled', () => {
+    const key = generateApiKey('sandbox').secret;
+    const all = [...key].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
+    for (const spelled of [`%70${key.slice(1)}`, `%2570${key.slice(1)}?x=%`, all, all.toUpperCase(), `%C1%B0${key.slice(1)}`, `x${key.slice(1)}`]) {
+      const out = scrubSecrets(JSON.stringify({ msg: 'request', path: `/api/v1/accounts/${spelled}` }));
+      assert.ok(!out.includes(key.slice(9, 20)) && !out.includes(all.slice(30, 60)), `${spelled} → ${out}`);
+    }
+    assert.equal(scrubSecrets('{"path":"/dashboard/accounts/sandbox?q=a%20b"}'), '{"path":"/dashboard/accounts/sandbox?q=a%20b"}');
+  });
+
   it('redacts authorization headers and passwords, and scrubs keys inside messages and errors', async () => {
     const lines: string[] = [];
     const destination = new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) });

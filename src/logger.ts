@@ -1,5 +1,6 @@
 // Structured JSON logs that can never carry a secret: known fields are redacted and every line is scrubbed.
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { hasKeyInUrlText } from './lib/url-keys.ts';
 
 const redactPaths = [
   'req.headers.authorization',
@@ -25,12 +26,17 @@ const redactPaths = [
   '*.date_of_birth',
 ];
 
-// Whatever slips past the field list — a key inside an error message, a URL, a stack — is caught here.
-const secretPatterns = [/pik_(?:test|live)_[0-9A-Za-z]+/g, /whsec_[0-9A-Za-z]+/g, /pikop_[0-9A-Za-z]+/g];
+// Whatever slips past the field list — a key inside an error message, a URL, a stack — is caught here. The second
+// pattern is a key's secret part with its "pik_" spelled some other way.
+const secretPatterns = [/pik_(?:test|live)_[0-9A-Za-z]+/g, /(?:test|live)_[0-9A-Za-z]{38}/g, /whsec_[0-9A-Za-z]+/g, /pikop_[0-9A-Za-z]+/g];
+// A run of URL characters holding a percent-escape: it may spell a key ("%70ik_test_…", "%2570%69k_…"), so each such
+// run is decoded the way lib/url-keys.ts decodes URLs and withheld whole if any form of it holds a key.
+const escapedRun = /[0-9A-Za-z_.~+%-]*%[0-9A-Fa-f]{2}[0-9A-Za-z_.~+%-]*/g;
 
 export function scrubSecrets(text: string, literals: readonly string[] = []): string {
-  let out = text;
-  for (const pattern of secretPatterns) out = out.replace(pattern, (m) => `${m.slice(0, 9)}[REDACTED]`);
+  let out = text.includes('%') ? text.replace(escapedRun, (run) => (hasKeyInUrlText(run) ? '[REDACTED]' : run)) : text;
+  // Only the prefix is kept ("pik_test_", "whsec_"): not one character of the secret after it.
+  for (const pattern of secretPatterns) out = out.replace(pattern, (m) => `${m.slice(0, m.lastIndexOf('_', 9) + 1)}[REDACTED]`);
   for (const literal of literals) if (literal) out = out.split(literal).join('[REDACTED]');
   return out;
 }

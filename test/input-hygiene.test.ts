@@ -1,6 +1,7 @@
 // Text PostgreSQL cannot store (NUL, lone surrogates) and broken URLs are clear 400s on every route, never 500s.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { findUnstorableText } from '../src/http/input-hygiene.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
 
 let ctx: TestContext;
@@ -35,6 +36,18 @@ describe('unstorable text', () => {
     }
     const admin = await ctx.admin('POST', '/admin/v1/platforms/acct_%00/capabilities/payouts', { environment: 'sandbox' });
     assert.equal(admin.status, 400);
+  });
+
+  it('every string is checked however deep it is nested, and a nesting of 100,000 levels does not exhaust the stack', () => {
+    let nested: unknown = 'a\u0000b';
+    for (let i = 0; i < 40; i++) nested = i % 2 ? [nested] : { x: nested };
+    assert.equal(findUnstorableText({ ok: 'fine', deep: nested }), `deep.${'0.x.'.repeat(20).slice(0, -1)}`);
+    let deeper: unknown = 'fine';
+    for (let i = 0; i < 100_000; i++) deeper = { x: deeper };
+    assert.equal(findUnstorableText(deeper), undefined);
+    assert.equal(findUnstorableText({ a: 'ok', b: { 'k\u0000': 'v' }, c: '\u0000' }), 'b.(key)');
+    assert.equal(findUnstorableText(['ok', ['\ud800']]), '1.0');
+    assert.equal(findUnstorableText('\u0000'), 'body');
   });
 
   it('a URL with broken percent-encoding is a 400 in the API error shape', async () => {

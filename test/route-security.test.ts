@@ -5,7 +5,7 @@ import { capabilities, capabilitiesOfRoute, capabilityCatalogue } from '../src/l
 import { startTestApp, type TestContext } from './support/context.ts';
 import { bankDestination } from './support/ledger.ts';
 import { validKyb, validKyc } from './support/onboarding.ts';
-import { createSecurityFixture, describeRouteSecurity, type RouteSpec, type SecurityFixture } from './support/route-security.ts';
+import { assertBodyBounds, createSecurityFixture, describeRouteSecurity, type RouteSpec, type SecurityFixture } from './support/route-security.ts';
 
 let ctx: TestContext;
 let f: SecurityFixture;
@@ -140,3 +140,19 @@ describe('every /api/v1 route is in the route-security table, as it is declared'
 });
 
 for (const [name, spec] of Object.entries(routes)) describeRouteSecurity(name, () => f, spec);
+
+describe('every /admin/v1 route that takes a body', () => {
+  it('400 INVALID_JSON for a body nested too deep, 413 BODY_TOO_LARGE for one over the limit, as the operator', async () => {
+    const bodyRoutes = ctx.app.declaredRoutes.filter((r) => r.url.startsWith('/admin/v1/') && r.method !== 'GET');
+    assert.ok(bodyRoutes.length >= 5, 'the operator API has routes that take a body');
+    for (const route of bodyRoutes) {
+      // Any value serves for a path parameter: the body is refused before parameters are validated.
+      const url = route.url.replace(/:(\w+)/g, (_, name: string) => (name === 'id' ? f.platform.id : 'payouts'));
+      const send = (body: string, headers: Record<string, string>) =>
+        ctx.call(route.method, url, { body, headers: { ...headers, authorization: `Bearer ${ctx.operatorToken}` } });
+      await assertBodyBounds(send, ctx.services.config.bodyLimitBytes).catch((error: unknown) => {
+        throw new Error(`${route.method} ${route.url}: ${String(error)}`);
+      });
+    }
+  });
+});

@@ -36,12 +36,12 @@ export function requireUser(request: FastifyRequest): { user: DashboardUser; csr
 
 export function formOf(request: FastifyRequest): FormBody {
   const body = request.body;
-  return body && typeof body === 'object' ? (body as FormBody) : {};
+  return body && typeof body === 'object' ? (body as FormBody) : (Object.create(null) as FormBody);
 }
 
 /** A text field of a submitted form: '' when absent, 400 when longer than any legitimate value. */
 export function field(form: FormBody, name: string, maxLength: number): string {
-  const value = form[name] ?? '';
+  const value = Object.hasOwn(form, name) ? String(form[name]) : '';
   if (value.length > maxLength) throw invalidField(name, `${name} must be at most ${maxLength} characters.`);
   return value;
 }

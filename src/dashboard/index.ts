@@ -13,10 +13,11 @@ import { teamRoutes } from './routes/team.ts';
 import { applySecurityHeaders, cookieNames, cookieOptions, isCrossSite, isCsrfTokenValid } from './security.ts';
 import { errorView } from './views/auth.ts';
 
-const assets = {
-  'app.css': { type: 'text/css; charset=utf-8', body: fs.readFileSync(new URL('./public/app.css', import.meta.url)) },
-  'app.js': { type: 'text/javascript; charset=utf-8', body: fs.readFileSync(new URL('./public/app.js', import.meta.url)) },
-} as const;
+// A Map, looked up by a name from the URL: a plain object would answer "__proto__" or "constructor" with its prototype's.
+const assets = new Map([
+  ['app.css', { type: 'text/css; charset=utf-8', body: fs.readFileSync(new URL('./public/app.css', import.meta.url)) }],
+  ['app.js', { type: 'text/javascript; charset=utf-8', body: fs.readFileSync(new URL('./public/app.js', import.meta.url)) }],
+]);
 
 const maxFormBytes = 16 * 1024;
 const maxFormFields = 30;
@@ -31,13 +32,14 @@ export async function dashboard(app: FastifyInstance, services: Services): Promi
   });
 
   // HTML forms only (JSON and the rest are 415); a repeated field keeps its first value, so no handler ever sees an array.
+  // Without a prototype, a field named "__proto__" or "constructor" is just a field, and an absent one is undefined.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: maxFormBytes }, (_request, body, done) => {
-    const form: Record<string, string> = {};
+    const form: Record<string, string> = Object.create(null) as Record<string, string>;
     let count = 0;
     for (const [name, value] of new URLSearchParams(String(body))) {
       if (++count > maxFormFields) return done(new ApiError('INVALID_REQUEST', 'The form has too many fields.'), undefined);
-      if (!(name in form)) form[name] = value;
+      if (!Object.hasOwn(form, name)) form[name] = value;
     }
     done(null, form);
   });
@@ -98,7 +100,7 @@ export async function dashboard(app: FastifyInstance, services: Services): Promi
   });
 
   app.get('/assets/:name', async (request, reply) => {
-    const asset = assets[(request.params as { name: string }).name as keyof typeof assets];
+    const asset = assets.get((request.params as { name: string }).name);
     if (!asset) return sendPage(reply, errorView(404, 'Not found', 'No such file.'), 404);
     return reply.type(asset.type).header('cache-control', 'public, max-age=300').send(asset.body);
   });

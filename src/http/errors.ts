@@ -13,10 +13,16 @@ declare module 'fastify' {
   }
 }
 
+/** The error shape, for sendError and for the few answers written below Fastify (src/http/framework-errors.ts). */
+export function errorBody(error: ApiError, requestId: string): ErrorBody {
+  const body: ErrorBody = { error: { code: error.code, message: error.message, request_id: requestId } };
+  if (error.detail) body.error.detail = error.detail;
+  return body;
+}
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError): FastifyReply {
   reply.errorCode = error.code;
-  const body: ErrorBody = { error: { code: error.code, message: error.message, request_id: String(request.id) } };
-  if (error.detail) body.error.detail = error.detail;
+  const body = errorBody(error, String(request.id));
   if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="pik"');
   return reply.code(error.status).type('application/json; charset=utf-8').send(body);
 }

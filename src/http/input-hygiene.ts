@@ -7,14 +7,41 @@ import { sendError } from './errors.ts';
 // eslint-disable-next-line no-control-regex -- matching the NUL character is the point
 const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** The path ("address.city", "beneficial_owners.1.name") of the first string that cannot be stored, if any. */
-export function findUnstorableText(value: unknown, path: string[] = [], depth = 0): string | undefined {
-  if (typeof value === 'string') return unstorable.test(value) ? path.join('.') || 'body' : undefined;
-  if (depth > 32 || value === null || typeof value !== 'object') return undefined;
-  for (const [key, child] of Object.entries(value)) {
-    if (unstorable.test(key)) return [...path, '(key)'].join('.');
-    const found = findUnstorableText(child, [...path, key], depth + 1);
-    if (found !== undefined) return found;
+/** A value met on the walk, linked to its parent (copying the path into every field would cost the square of the depth). */
+interface Field {
+  value: unknown;
+  key: string | undefined;
+  parent: Field | undefined;
+  isKeyUnstorable: boolean;
+}
+
+function pathOf(field: Field): string {
+  const keys: string[] = [];
+  for (let at: Field | undefined = field; at?.key !== undefined; at = at.parent) keys.push(at.key);
+  return keys.reverse().join('.');
+}
+
+/**
+ * The path ("address.city", "beneficial_owners.1.name") of the first string that cannot be stored, if any. Iterative,
+ * with its own stack and no depth cutoff: every string is checked however deep (the JSON parser bounds depth anyway).
+ */
+export function findUnstorableText(root: unknown): string | undefined {
+  const pending: Field[] = [{ value: root, key: undefined, parent: undefined, isKeyUnstorable: false }];
+  for (let field = pending.pop(); field !== undefined; field = pending.pop()) {
+    // A field is reported when its turn comes: its key first ("(key)" in place of its name), then its value.
+    if (field.isKeyUnstorable) return pathOf({ ...field, key: '(key)' });
+    const value = field.value;
+    if (typeof value === 'string') {
+      if (unstorable.test(value)) return pathOf(field) || 'body';
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    const entries = Object.entries(value);
+    // Pushed last to first, so the first field is looked at first and its path is the one reported.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i] as [string, unknown];
+      pending.push({ value: child, key, parent: field, isKeyUnstorable: unstorable.test(key) });
+    }
   }
   return undefined;
 }

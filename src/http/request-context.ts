@@ -1,30 +1,22 @@
 // Per-request plumbing: the request id header, the API_KEY_IN_URL guard, and one log line per request without secrets.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { hashApiKey, keyLikePattern, parseApiKey } from '../lib/api-key.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hashApiKey, parseApiKey } from '../lib/api-key.ts';
 import { markApiKeyExposed } from '../domain/api-keys/api-keys.ts';
 import { ApiError } from '../lib/errors.ts';
+import { findKeysInUrlText, maxUrlDecodingPasses, queryParameterNames } from '../lib/url-keys.ts';
 import type { Services } from '../services.ts';
 import { sendError } from './errors.ts';
 
 const keyParamNames = new Set(['api_key', 'apikey', 'api-key', 'key', 'access_token']);
 
-/** Key-like strings anywhere in the URL, plus whether a parameter is named like a key. */
-export function inspectUrlForKeys(rawUrl: string): { isKeyInUrl: boolean; keys: string[] } {
-  let decoded = rawUrl;
-  try {
-    decoded = decodeURIComponent(rawUrl);
-  } catch {
-    // keep the raw form; key characters are never percent-encoded anyway
-  }
-  const keys = [...decoded.matchAll(keyLikePattern)].map((m) => m[0]);
-  const queryStart = rawUrl.indexOf('?');
-  let hasKeyParam = false;
-  if (queryStart >= 0) {
-    for (const name of new URLSearchParams(rawUrl.slice(queryStart + 1)).keys()) {
-      if (keyParamNames.has(name.toLowerCase())) hasKeyParam = true;
-    }
-  }
-  return { isKeyInUrl: keys.length > 0 || hasKeyParam, keys };
+/**
+ * Key-like strings anywhere in the URL, in any encoding (see lib/url-keys.ts), plus whether a parameter is named like
+ * a key. A URL percent-encoded more times over than is decoded cannot be ruled out: it is withheld from logs too.
+ */
+export function inspectUrlForKeys(rawUrl: string): { isKeyInUrl: boolean; isOverEncoded: boolean; keys: string[] } {
+  const { keys, isOverEncoded } = findKeysInUrlText(rawUrl);
+  const hasKeyParam = queryParameterNames(rawUrl).some((name) => keyParamNames.has(name));
+  return { isKeyInUrl: keys.length > 0 || hasKeyParam, isOverEncoded, keys };
 }
 
 declare module 'fastify' {
@@ -42,18 +34,30 @@ async function flagExposedKeys(services: Services, request: FastifyRequest, keys
   }
 }
 
+/**
+ * The API_KEY_IN_URL guard, for every request — from onRequest, and from the framework-error path for URLs Fastify
+ * cannot route (which skips the hooks). Returns whether it answered: 400 API_KEY_IN_URL with any real key flagged as
+ * exposed, or 400 INVALID_REQUEST for a URL encoded too many times over; either way the URL is withheld from every log.
+ */
+export function refuseKeyInUrl(services: Services, request: FastifyRequest, reply: FastifyReply): boolean {
+  const { isKeyInUrl, isOverEncoded, keys } = inspectUrlForKeys(request.url);
+  if (!isKeyInUrl && !isOverEncoded) return false;
+  request.isUrlRedacted = true;
+  if (!isKeyInUrl) {
+    sendError(request, reply, new ApiError('INVALID_REQUEST', `The URL is percent-encoded more than ${maxUrlDecodingPasses} times over.`, { field: 'url' }));
+    return true;
+  }
+  // flagExposedKeys never rejects (a failure to flag is logged), so the answer is always sent.
+  void flagExposedKeys(services, request, keys).then(() => sendError(request, reply, new ApiError('API_KEY_IN_URL')));
+  return true;
+}
+
 export function registerRequestContext(app: FastifyInstance, services: Services): void {
   // Callback-style: the common case (no key in the URL) does no I/O, so it need not cost a promise per request.
+  // When the guard answers, done() is not called: replying from a callback-style hook ends the request.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    const { isKeyInUrl, keys } = inspectUrlForKeys(request.url);
-    if (!isKeyInUrl) return done();
-    request.isUrlRedacted = true;
-    flagExposedKeys(services, request, keys)
-      .then(() => {
-        sendError(request, reply, new ApiError('API_KEY_IN_URL'));
-      })
-      .catch(done);
+    if (!refuseKeyInUrl(services, request, reply)) done();
   });
 
   app.addHook('onResponse', (request, reply, done) => {

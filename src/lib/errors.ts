@@ -49,8 +49,11 @@ const catalogue = {
   PAGE_NOT_FOUND: { status: 404, message: 'No such page.' },
   PAYOUT_NOT_FOUND: { status: 404, message: 'No such payout.' },
   VIRTUAL_ACCOUNT_NOT_FOUND: { status: 404, message: 'This account has no active virtual account; issue one with POST.' },
-  // 405, 409, 413, 415
+  // 405, 408, 409, 413, 415, 417, 431
   METHOD_NOT_ALLOWED: { status: 405, message: 'This endpoint does not accept that method.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time; send it again.' },
+  EXPECTATION_FAILED: { status: 417, message: 'Only "Expect: 100-continue" is supported.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request line and headers are too large: 16 KB at most.' },
   REFERENCE_ID_CONFLICT: { status: 409, message: 'Another account of this platform already has this reference_id.' },
   EMAIL_TAKEN: { status: 409, message: 'A user with this email already exists.' },
   API_KEY_ALREADY_DELETED: { status: 409, message: 'The API key is already deleted.' },

@@ -1,7 +1,8 @@
 // The shared route-security suite: every /api/v1 route calls this to prove the authentication and scoping rules hold for it.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { createTestConnectedAccount, createTestKey, createTestPlatform, type TestContext, type TestPlatform } from './context.ts';
+import { maxJsonDepth } from '../../src/http/json-body.ts';
+import { createTestConnectedAccount, createTestKey, createTestPlatform, type CallResult, type TestContext, type TestPlatform } from './context.ts';
 import type { Capability } from '../../src/lib/capabilities.ts';
 import { approveTestAccount } from './onboarding.ts';
 
@@ -60,6 +61,35 @@ function expectError(result: { status: number; body: any }, status: number, code
   assert.equal(result.status, status, `expected ${status} ${code}, got ${result.status} ${JSON.stringify(result.body)}`);
   assert.equal(result.body?.error?.code, code);
   assert.match(result.body.error.request_id, /^req_/);
+}
+
+/** `{"nested": [[…]], …the route's own fields}` with the arrays and objects opened `levels` deep in all. */
+function nestedBody(levels: number, body: unknown): string {
+  const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? JSON.stringify(body).slice(1, -1) : '';
+  return `{"nested":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}${fields ? `,${fields}` : ''}}`;
+}
+
+/**
+ * Bodies no route can take are refused by the one JSON parser, in our shape, before any code walks them: nested deeper
+ * than the limit (400 INVALID_JSON naming it, also with an Idempotency-Key, whose hashing walks the body), or larger
+ * than the body limit (413). A body exactly at the limit is not refused for its depth.
+ */
+export async function assertBodyBounds(send: (body: string, headers: Record<string, string>) => Promise<CallResult>, bodyLimitBytes: number, body?: unknown): Promise<void> {
+  const json = { 'content-type': 'application/json' };
+  for (const headers of [json, { ...json, 'idempotency-key': `deep-${Math.random()}` }]) {
+    for (const levels of [maxJsonDepth + 1, 5000]) {
+      const result = await send(nestedBody(levels, body), headers);
+      expectError(result, 400, 'INVALID_JSON');
+      assert.deepEqual(result.body.error.detail, { max_depth: maxJsonDepth });
+      assert.match(result.body.error.message, new RegExp(`${maxJsonDepth} levels`));
+      assert.equal(result.headers['x-request-id'], result.body.error.request_id);
+    }
+  }
+  const atLimit = await send(nestedBody(maxJsonDepth, body), json);
+  assert.ok(atLimit.status < 500 && atLimit.body?.error?.code !== 'INVALID_JSON', `a body ${maxJsonDepth} deep: ${atLimit.status} ${atLimit.raw}`);
+  const large = await send(JSON.stringify({ padding: 'x'.repeat(bodyLimitBytes) }), json);
+  expectError(large, 413, 'BODY_TOO_LARGE');
+  assert.equal(large.headers['x-request-id'], large.body.error.request_id);
 }
 
 export function describeRouteSecurity(name: string, fixture: () => SecurityFixture, route: RouteSpec): void {
@@ -197,6 +227,14 @@ export function describeRouteSecurity(name: string, fixture: () => SecurityFixtu
         const result = await f.ctx.call(route.method, route.path(unverified), { ...options, body: route.body?.() });
         expectError(result, 403, 'ACCOUNT_NOT_VERIFIED');
         assert.equal(result.body.error.detail.account_id, unverified);
+      });
+    }
+
+    if (route.method !== 'GET') {
+      it(`400 INVALID_JSON for a body nested more than ${maxJsonDepth} deep, 413 BODY_TOO_LARGE for one over the limit`, async () => {
+        // As the platform, naming its own connected account: the body is refused before anything looks at the scope.
+        const send = (body: string, headers: Record<string, string>) => f.ctx.call(route.method, route.path(f.account), { key: f.platform.keys.sandbox, body, headers });
+        await assertBodyBounds(send, f.ctx.services.config.bodyLimitBytes, route.body?.(f.account));
       });
     }
 

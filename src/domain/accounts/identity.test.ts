@@ -52,6 +52,7 @@ describe('Australian registration numbers and postcodes', () => {
     assert.ok(isPlausibleAuPostcode('NT', '0800'));
     assert.ok(!isPlausibleAuPostcode('VIC', '2000'));
     assert.ok(!isPlausibleAuPostcode('XX', '2000'));
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) assert.ok(!isPlausibleAuPostcode(name, '2000'), name);
   });
 });
 

@@ -149,23 +149,23 @@ function birthDate(field: string, value: string, today: Date, minimumAge: number
   return value;
 }
 
-/** Australian states and territories, with the postcode ranges Australia Post assigns to each. */
-const auPostcodeRanges: Record<string, [number, number][]> = {
-  NSW: [[1000, 2599], [2619, 2899], [2921, 2999]],
-  ACT: [[200, 299], [2600, 2618], [2900, 2920]],
-  VIC: [[3000, 3999], [8000, 8999]],
-  QLD: [[4000, 4999], [9000, 9999]],
-  SA: [[5000, 5799], [5800, 5999]],
-  WA: [[6000, 6797], [6800, 6999]],
-  TAS: [[7000, 7799], [7800, 7999]],
-  NT: [[800, 899], [900, 999]],
-};
-export const auStates = Object.keys(auPostcodeRanges);
+/** Australian states and territories, with the postcode ranges Australia Post assigns to each (a Map: the state comes from input). */
+const auPostcodeRanges = new Map<string, [number, number][]>([
+  ['NSW', [[1000, 2599], [2619, 2899], [2921, 2999]]],
+  ['ACT', [[200, 299], [2600, 2618], [2900, 2920]]],
+  ['VIC', [[3000, 3999], [8000, 8999]]],
+  ['QLD', [[4000, 4999], [9000, 9999]]],
+  ['SA', [[5000, 5799], [5800, 5999]]],
+  ['WA', [[6000, 6797], [6800, 6999]]],
+  ['TAS', [[7000, 7799], [7800, 7999]]],
+  ['NT', [[800, 899], [900, 999]]],
+]);
+export const auStates = [...auPostcodeRanges.keys()];
 
 export function isPlausibleAuPostcode(state: string, postcode: string): boolean {
   if (!/^\d{4}$/.test(postcode)) return false;
   const value = Number(postcode);
-  return (auPostcodeRanges[state] ?? []).some(([low, high]) => value >= low && value <= high);
+  return (auPostcodeRanges.get(state) ?? []).some(([low, high]) => value >= low && value <= high);
 }
 
 function address(field: string, input: AddressInput): Address {

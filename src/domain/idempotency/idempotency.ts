@@ -21,16 +21,44 @@ export function parseIdempotencyKey(value: unknown): string {
   return value;
 }
 
-/** Key order does not matter ({"a":1,"b":2} is the same request as {"b":2,"a":1}). */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
+/** Text to emit as it is, queued between the values still to render. */
+class Literal {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * Key order does not matter ({"a":1,"b":2} is the same request as {"b":2,"a":1}). Iterative, with its own stack: a
+ * body nested thousands deep must not exhaust the call stack (the JSON parser bounds depth too; this does not rely on
+ * it). Its output must never change: hashes stored for keys still in flight are compared against it after a deploy.
+ */
+function canonical(root: unknown): string {
+  let out = '';
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (value instanceof Literal) {
+      out += value.text;
+    } else if (Array.isArray(value)) {
+      out += '[';
+      pending.push(new Literal(']'));
+      for (let i = value.length - 1; i >= 0; i--) {
+        pending.push(value[i]);
+        if (i > 0) pending.push(new Literal(','));
+      }
+    } else if (value !== null && typeof value === 'object') {
+      out += '{';
+      pending.push(new Literal('}'));
+      const keys = Object.keys(value).sort();
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i] as string;
+        pending.push((value as Record<string, unknown>)[key], new Literal(`${JSON.stringify(key)}:`));
+        if (i > 0) pending.push(new Literal(','));
+      }
+    } else {
+      out += JSON.stringify(value) ?? 'null';
+    }
   }
-  return JSON.stringify(value) ?? 'null';
+  return out;
 }
 
 export function hashRequest(parts: { method: string; path: string; accountId: string; body: unknown }): string {

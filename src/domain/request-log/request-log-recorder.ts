@@ -11,6 +11,7 @@ import {
   fullRequestLogLine,
   pruneRequestLog,
   repeatRequestLogLine,
+  storablePath,
   writeRequestLogSegments,
   type RequestLogSegment,
 } from './request-log.ts';
@@ -195,7 +196,7 @@ export class RequestLogRecorder {
       log = new KeyLog(environment, platformId, keyId);
       logs.set(keyId, log);
     }
-    this.openBytes += log.append(requestId, atMs, method, path, status, errorCode, accountId, onBehalfOf);
+    this.openBytes += log.append(requestId, atMs, method, storablePath(path), status, errorCode, accountId, onBehalfOf);
   }
 
   /**
