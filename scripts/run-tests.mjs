@@ -248,7 +248,7 @@ function killGroup(child) {
  * by the previous run's times (a file never timed counts as 15 s); a file as long as that, or one that must run alone,
  * is a job of its own.
  */
-function packJobs(jobs, estimate, runsAlone, budget = 60, maxFiles = 8) {
+function packJobs(jobs, estimate, runsAlone, budget = 90, maxFiles = 8) {
   const packed = [];
   const open = new Map(); // half → the group being filled
   for (const job of jobs) {
@@ -273,16 +273,18 @@ function packJobs(jobs, estimate, runsAlone, budget = 60, maxFiles = 8) {
 /** One result per file of a group's run: its events (the group entry marks where each file's begin), its time. */
 function splitGroup(result) {
   const byFile = new Map(result.files.map((file) => [file, []]));
+  const seconds = new Map();
   let current;
   for (const event of result.events) {
     if (event.type === 'file') current = byFile.get(event.file);
-    else if (event.type !== 'test:diagnostic') current?.push(event);
+    else if (event.type === 'file-end') {
+      seconds.set(event.file, (event.durationMs ?? 0) / 1000);
+      // A failing before/after hook of the file's own: its tests are cancelled, and the hook's error is the news.
+      if (event.error) byFile.get(event.file)?.push({ type: 'test:fail', name: '(a hook of the file)', path: [], nesting: 0, error: event.error });
+      current = undefined;
+    } else if (event.type !== 'test:diagnostic') current?.push(event);
   }
-  return result.files.map((file) => {
-    const events = byFile.get(file);
-    const seconds = events.filter((e) => e.nesting === 0).reduce((n, e) => n + (e.durationMs ?? 0) / 1000, 0);
-    return { ...result, file, events, output: '', seconds, group: result.files };
-  });
+  return result.files.map((file) => ({ ...result, file, events: byFile.get(file), output: '', seconds: seconds.get(file) ?? 0, group: result.files }));
 }
 
 async function runPool(jobs, concurrency, start, onDone) {
@@ -437,7 +439,7 @@ async function main() {
   // those runs are reported — a failure is never blamed on a neighbour, nor hidden by one.
   const runProcess = async (job) => {
     const env = envFor(job.half);
-    const result = await runJob(job, env, timeoutSeconds * job.files.length);
+    const result = await runJob(job, env, timeoutSeconds);
     if (job.files.length === 1) return { results: [{ ...result, file: job.files[0] }] };
     const perFile = splitGroup(result);
     const clean = result.code === 0 && !result.signal && !result.timedOut && perFile.every((r) => !summarize(r).failed);

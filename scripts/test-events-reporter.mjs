@@ -23,18 +23,27 @@ export const groupFileMarker = '── test file: ';
 export default async function* testEventsReporter(source) {
   // The names of the suites a test sits in, from test:start (reported parents first).
   const path = [];
+  // Inside a group (scripts/test-group.mjs) each file's tests sit in a suite named after the file: that suite is
+  // reported as the file's start and end, and its tests at the nesting and path they have when the file runs alone.
+  let depth = 0;
   for await (const { type, data } of source) {
-    if (type === 'test:pass' && data.nesting === 0 && data.name.startsWith(groupFileMarker)) {
-      yield `${JSON.stringify({ type: 'file', file: data.name.slice(groupFileMarker.length) })}\n`;
-    } else if (type === 'test:start') {
+    const marker = data.nesting === 0 && typeof data.name === 'string' && data.name.startsWith(groupFileMarker) ? data.name.slice(groupFileMarker.length) : undefined;
+    if (type === 'test:start') {
       path.length = data.nesting;
       path[data.nesting] = data.name;
+      if (marker !== undefined) {
+        depth = 1;
+        yield `${JSON.stringify({ type: 'file', file: marker })}\n`;
+      }
+    } else if (marker !== undefined && (type === 'test:pass' || type === 'test:fail')) {
+      depth = 0;
+      yield `${JSON.stringify({ type: 'file-end', file: marker, durationMs: data.details?.duration_ms, error: type === 'test:fail' ? describeError(data.details?.error) : undefined })}\n`;
     } else if (type === 'test:pass' || type === 'test:fail') {
       yield `${JSON.stringify({
         type,
         name: data.name,
-        path: path.slice(0, data.nesting),
-        nesting: data.nesting,
+        path: path.slice(depth, data.nesting),
+        nesting: data.nesting - depth,
         file: data.file,
         line: data.line,
         suite: data.details?.type === 'suite',

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { serverNodeArgs } from './support/node-args.ts';
 import { seedPikDataDir } from './support/pglite-template.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,7 +47,7 @@ before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-cli-'));
   // Already migrated: the subject here is the CLI, not a first start (test/processes.test.ts starts on an empty one).
   await seedPikDataDir(dataDir);
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  child = spawn(process.execPath, serverNodeArgs('src/main.ts'), {
     cwd: root,
     env: { ...process.env, DATABASE_URL: '', PIK_DATA_DIR: dataDir, PORT: '0', PIK_OPERATOR_TOKEN: operatorToken, LOG_LEVEL: 'error' },
     stdio: ['ignore', 'pipe', 'inherit'],

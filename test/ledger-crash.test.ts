@@ -10,6 +10,7 @@ import { needsPostgres } from './support/database.ts';
 import { approveAccount, checkLedgerInvariants } from './support/ledger.ts';
 import { assertAtMostOneMovementPerKey, buildOperations, inParallel, type LoadPlatform, type Operation } from './support/load.ts';
 import { describeOrSkip } from './support/skip.ts';
+import { serverNodeArgs } from './support/node-args.ts';
 
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,7 +19,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts `tsx src/main.ts` on the test database with PORT=0 and resolves with the URL it prints. */
 function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, serverNodeArgs('src/main.ts'), {
     cwd: root,
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', PIK_OPERATOR_TOKEN: testOperatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'error', PIK_SANDBOX_SETTLE_MS: '100', PIK_IDEMPOTENCY_LOCK_SECONDS: '2' },
     stdio: ['ignore', 'pipe', 'pipe'],

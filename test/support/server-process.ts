@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverNodeArgs } from './node-args.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -14,7 +15,7 @@ export interface ServerProcess {
 
 /** Starts `src/main.ts` (or another entry, such as a crash-test server) on a free port; resolves once it prints where it listens. */
 export function startServerProcess(env: Record<string, string>, timeoutMs = 60_000, entry = 'src/main.ts'): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, serverNodeArgs(entry), {
     cwd: root,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,7 +55,7 @@ export function startServerProcess(env: Record<string, string>, timeoutMs = 60_0
 /** Runs the server expecting it to exit (e.g. refused to start); resolves with the exit code and output. */
 export function runServerToExit(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, serverNodeArgs('src/main.ts'), {
       cwd: root,
       env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
