@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, it } from 'node:test';
-import { createTestConnectedAccount, createTestPlatform, startTestApp, testOperatorToken, type TestContext } from './support/context.ts';
+import { createTestConnectedAccount, createTestPlatform, startTestApp, testDataKey, testOperatorToken, type TestContext } from './support/context.ts';
 import { needsPostgres } from './support/database.ts';
 import { approveAccount, checkLedgerInvariants } from './support/ledger.ts';
 import { assertAtMostOneMovementPerKey, buildOperations, inParallel, type LoadPlatform, type Operation } from './support/load.ts';
@@ -21,7 +21,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, serverNodeArgs('src/main.ts'), {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', PIK_OPERATOR_TOKEN: testOperatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'error', PIK_SANDBOX_SETTLE_MS: '100', PIK_IDEMPOTENCY_LOCK_SECONDS: '2' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', PIK_DATA_KEY: testDataKey, PIK_OPERATOR_TOKEN: testOperatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'error', PIK_SANDBOX_SETTLE_MS: '100', PIK_IDEMPOTENCY_LOCK_SECONDS: '2' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {

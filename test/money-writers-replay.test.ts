@@ -138,11 +138,18 @@ describe('which routes move money', () => {
     for (const route of apis.filter((r) => r.config.movesMoney)) assert.ok(route.config.idempotent, `${route.method} ${route.url} takes an Idempotency-Key`);
   });
 
-  it('a money route whose body takes a reference is checked with it', () => {
-    const document = ctx.app.swagger() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: object } }> } }>> };
+  it('a money route whose body takes a reference is checked with it', async () => {
+    // The public document holds /api/v1; the operator's own (behind its token) holds /admin/v1.
+    type Paths = Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: object } }> } }>>;
+    const publicDocument = await ctx.call('GET', '/api/v1/openapi.json');
+    const operatorDocument = await ctx.admin('GET', '/admin/v1/openapi.json');
+    assert.equal(publicDocument.status, 200, publicDocument.raw);
+    assert.equal(operatorDocument.status, 200, operatorDocument.raw);
+    const paths: Paths = { ...(publicDocument.body.paths as Paths), ...(operatorDocument.body.paths as Paths) };
     for (const [name, writer] of Object.entries(moneyWriters)) {
       const [method, url] = name.split(' ') as [string, string];
-      const operation = document.paths[url.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
+      const operation = paths[url.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
+      assert.ok(operation, `${name} is in an OpenAPI document`);
       const properties = operation?.requestBody?.content['application/json']?.schema.properties ?? {};
       assert.equal('reference' in properties, writer.withoutKey === 'reference', `${name}: its reference is what stops a retry without a key`);
     }

@@ -88,6 +88,7 @@ function baseBody(method: string, url: string): Record<string, unknown> | undefi
     'POST /dashboard/settings/api-keys/:environment/:keyId/delete': {},
     'POST /dashboard/settings/team/invite': { email: 'invitee@example.test' },
     'POST /dashboard/settings/team/:userId/remove': {},
+    'POST /dashboard/switch-platform': { platform_id: 'plat_unknown' },
   };
   const name = `${method} ${url}`;
   assert.ok(name in bodies, `${name} takes a body: give it a line in baseBody()`);

@@ -67,7 +67,7 @@ describe('single-valued headers', () => {
     for (const pair of [[valid, valid], [valid, 'Bearer pik_test_nope'], ['Bearer pik_test_nope', valid], [valid, '']]) {
       const result = await ctx.call('GET', '/api/v1/account', { headers: { authorization: pair } as unknown as Record<string, string> });
       assert.equal(result.status, 400, JSON.stringify(pair));
-      assert.equal(result.body.error.code, 'HEADER_REPEATED');
+      assert.equal(result.body.error.code, 'AUTHORIZATION_MALFORMED');
       assert.equal(result.headers['www-authenticate'], undefined);
     }
     // A repeated x-on-behalf-of is refused the same way, without a key too: the request itself is malformed.
@@ -92,7 +92,7 @@ describe('single-valued headers', () => {
     assert.match(await send('/api/v1/account', [`Authorization: Bearer ${key}`]), /^HTTP\/1\.1 200 /);
     const twice = await send('/api/v1/account', [`Authorization: Bearer ${key}`, `authorization: Bearer ${key}`]);
     assert.match(twice, /^HTTP\/1\.1 400 /);
-    assert.match(twice, /"code":"HEADER_REPEATED"/);
+    assert.match(twice, /"code":"AUTHORIZATION_MALFORMED"/);
     assert.match(await send('/admin/v1/platforms', [`Authorization: Bearer ${ctx.operatorToken}`]), /^HTTP\/1\.1 200 /);
     const twoOperatorTokens = await send('/admin/v1/platforms', [`AUTHORIZATION: Bearer ${ctx.operatorToken}`, 'Authorization: Bearer wrong']);
     assert.match(twoOperatorTokens, /^HTTP\/1\.1 400 /);

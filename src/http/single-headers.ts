@@ -4,7 +4,7 @@ import { ApiError, type ErrorCode } from '../lib/errors.ts';
 
 /**
  * Every header the server (or Fastify for it) reads that must appear at most once, and the code a repeat is answered
- * with: the header's own "invalid" code where it has one, HEADER_REPEATED otherwise. A header added here is refused
+ * with (always at 400): the header's own code where it has one, HEADER_REPEATED otherwise. A header added here is refused
  * when repeated on every path (test/single-headers.test.ts goes through this list).
  *
  * Node's request.headers cannot show a repeat: it keeps only the first Authorization, Content-Type, Content-Length or
@@ -12,7 +12,7 @@ import { ApiError, type ErrorCode } from '../lib/errors.ts';
  * can look like one legitimate value. So repeats are counted in the raw header lines, whatever their letter case.
  */
 export const singleHeaders = {
-  authorization: 'HEADER_REPEATED', // which of two keys would we authenticate? (Node would take the first)
+  authorization: 'AUTHORIZATION_MALFORMED', // which of two keys would we authenticate? (Node would take the first)
   'x-on-behalf-of': 'INVALID_ON_BEHALF_OF', // the spec's code for a repeated header (§3)
   'idempotency-key': 'INVALID_IDEMPOTENCY_KEY', // joined, "a, b" would pass as one valid key
   'content-type': 'HEADER_REPEATED', // the body parser would choose by the first
@@ -73,6 +73,7 @@ export function registerSingleHeaders(app: FastifyInstance): void {
   app.addHook('onRequest', (request, _reply, done) => {
     const repeated = findRepeatedHeader(request.raw.rawHeaders);
     if (repeated === undefined) return done();
-    done(new ApiError(singleHeaders[repeated], `The ${repeated} header was sent more than once; send it once.`, { header: repeated }));
+    // Always a 400, whatever the code: the request is malformed, not the credential (see ApiError).
+    done(new ApiError(singleHeaders[repeated], `The ${repeated} header was sent more than once; send it once.`, { header: repeated }, { status: 400 }));
   });
 }

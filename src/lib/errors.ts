@@ -105,14 +105,20 @@ export function statusOf(code: ErrorCode): number {
 export class ApiError extends Error {
   readonly status: number;
 
+  /**
+   * `status` overrides the catalogue's for the one rule that needs it: a header sent twice is a malformed request (400)
+   * whatever code names the header — two Authorization headers are 400 AUTHORIZATION_MALFORMED, while a badly formatted
+   * one stays the seed's 401.
+   */
   constructor(
     readonly code: ErrorCode,
     message?: string,
     readonly detail?: Record<string, unknown>,
+    options?: { status?: 400 },
   ) {
     super(message ?? catalogue[code].message);
     this.name = 'ApiError';
-    this.status = catalogue[code].status;
+    this.status = options?.status ?? catalogue[code].status;
   }
 }
 

@@ -118,10 +118,10 @@ export function describeRouteSecurity(name: string, fixture: () => SecurityFixtu
       }
     });
 
-    it('400 HEADER_REPEATED for two Authorization headers, even both the valid key', async () => {
+    it('400 AUTHORIZATION_MALFORMED for two Authorization headers, even both the valid key', async () => {
       const valid = `Bearer ${f.platform.keys.sandbox}`;
       const result = await send({ headers: { authorization: [valid, valid] as unknown as string } });
-      expectError(result, 400, 'HEADER_REPEATED');
+      expectError(result, 400, 'AUTHORIZATION_MALFORMED');
       assert.deepEqual(result.body.error.detail, { header: 'authorization' });
     });
 
