@@ -115,6 +115,20 @@ function importGraph(file) {
   return { usesTestDatabase, runsAlone, esmPackages: [...packages].sort() };
 }
 
+/**
+ * A test file whose subject cannot depend on the database engine — the HTTP edge's parsing, the error shape, the
+ * OpenAPI document, a browser driving the dashboard — says so in a line of its own, with why:
+ *   // pik-test: engine-independent — <why>
+ * and runs in the PGlite half only: on PostgreSQL it would only repeat itself. The closing summary lists each with its
+ * reason. The PostgreSQL half is for what the engine can change: locking, concurrency, several connections and
+ * processes, SQL semantics, migrations.
+ */
+const engineIndependentMarker = 'pik-test: engine-independent';
+function engineIndependent(file) {
+  const m = new RegExp(`^// ${engineIndependentMarker} — (.+)$`, 'm').exec(fs.readFileSync(path.join(root, file), 'utf8'));
+  return m ? m[1].trim() : undefined;
+}
+
 const esmPackageCache = new Map();
 /** Is this bare specifier's package an ES module package ("type": "module")? */
 function isEsmPackage(specifier) {
@@ -392,7 +406,7 @@ async function main() {
 
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const graphs = new Map(files.map((f) => [f, importGraph(f)]));
-  const postgresFiles = postgresNotRun ? [] : files.filter((f) => graphs.get(f).usesTestDatabase);
+  const postgresFiles = postgresNotRun ? [] : files.filter((f) => graphs.get(f).usesTestDatabase && !engineIndependent(f));
   const pgliteOnly = files.filter((f) => !postgresFiles.includes(f));
   const jobs = [
     ...(options.halves.pglite ? files.map((file) => ({ half: 'pglite', file })) : []),
@@ -501,7 +515,13 @@ async function main() {
     );
   }
   if (!postgresNotRun && pgliteOnly.length > 0 && options.halves.pglite) {
-    lines.push(`  ${pgliteOnly.length} file${pgliteOnly.length === 1 ? '' : 's'} ran on PGlite only — they never open the test database: ${pgliteOnly.join(', ')}`);
+    const noDatabase = pgliteOnly.filter((f) => !graphs.get(f).usesTestDatabase);
+    const declared = pgliteOnly.filter((f) => graphs.get(f).usesTestDatabase);
+    if (noDatabase.length > 0) lines.push(`  ${plural(noDatabase.length, 'file')} ran on PGlite only — they never open the test database: ${noDatabase.join(', ')}`);
+    if (declared.length > 0) {
+      lines.push(`  ${plural(declared.length, 'file')} ran on PGlite only — the database engine is not their subject (each says why in its "${engineIndependentMarker}" line):`);
+      for (const f of declared) lines.push(`    ${f}: ${engineIndependent(f)}`);
+    }
   }
 
   const skips = results.flatMap((r) => r.summary.skips.map((s) => ({ ...s, half: r.half, file: r.file })));

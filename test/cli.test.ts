@@ -1,4 +1,5 @@
 // The `pik` CLI against a listening server: every command with --json prints only JSON; errors go to stderr with exit 1.
+// pik-test: engine-independent — the CLI's commands, output and exit codes against a server; the writes it makes are tested on PostgreSQL in their own files
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,4 +1,5 @@
 // End to end in a real browser (Debian's Chromium via playwright-core): the key rotation of the starting document.
+// pik-test: engine-independent — a browser driving the dashboard's pages; the server-side flows it reaches run on PostgreSQL in dashboard-keys and dashboard-auth
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,6 +1,7 @@
 // Errors raised below our handlers, over a raw socket: Node's HTTP parser (a bad request line, header or chunk, headers
 // over 16 KB), its timeouts, an unsupported Expect, a missing Host, Fastify's routing, body limits and parsing, and
 // shutdown. Each answer is in our shape with an x-request-id, and nothing logs a stack.
+// pik-test: engine-independent — errors from Node's HTTP parser and Fastify's routing, raised before any handler runs
 import assert from 'node:assert/strict';
 import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';

@@ -1,5 +1,6 @@
 // An API key in a URL, however it is encoded, is refused like a plain one (400 API_KEY_IN_URL, the key flagged as
 // exposed) and reaches no log: not stdout, not the stored request log, not the dashboard's Requests page.
+// pik-test: engine-independent — the URL guard and the log redaction run before authentication; the exposed flag is one UPDATE, also on PostgreSQL in auth.test.ts
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';

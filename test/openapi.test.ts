@@ -1,5 +1,6 @@
 // The OpenAPI documents are generated from the route schemas: the public one and the reference page are served without
 // a key and hold only /api/v1; the operator API's is served behind the operator token.
+// pik-test: engine-independent — the OpenAPI documents are generated from the route schemas
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { capabilities, capabilityCatalogue } from '../src/lib/capabilities.ts';

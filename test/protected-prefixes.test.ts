@@ -1,5 +1,6 @@
 // Issue 15 (8): a protected prefix checks credentials before anything else, for every URL under it — routed or not,
 // any method — so nobody without them learns which routes exist (404 vs 405 vs Allow).
+// pik-test: engine-independent — credentials are checked before routing, for every URL and method
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';

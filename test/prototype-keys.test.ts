@@ -2,6 +2,7 @@
 // keyed by request input: each path parameter of every registered route, query values and names, every string field
 // of every body and form (enum-ish ones included: currency, capability, environment, status, …), header values and
 // names. Each is a 4xx in our shape (or a page, or 2xx where the value is legitimate text) — never a 500.
+// pik-test: engine-independent — prototype names in request-keyed lookups are answered at the HTTP edge, before any query
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '../src/lib/ids.ts';

@@ -1,4 +1,5 @@
 // Issue 15 (7): a header that takes one value, sent twice, is a 400 in our shape on every path — never "the first one wins".
+// pik-test: engine-independent — repeated headers are refused before anything reads them
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
