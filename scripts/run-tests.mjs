@@ -419,8 +419,8 @@ async function main() {
     // first run: no history
   }
   // Longest first, so that the slow files do not start last and leave the other workers idle; new files early.
-  // Files that start servers or a browser are the slow ones when there is no history yet.
-  const estimate = (job) => times[`${job.half} ${job.file}`] ?? (graphs.get(job.file).runsAlone ? 60 : 15);
+  // Files that start servers or a browser are the slow ones when there is no history yet: they start first.
+  const estimate = (job) => times[`${job.half} ${job.file}`] ?? (graphs.get(job.file).runsAlone ? 120 : 15);
   jobs.sort((a, b) => estimate(b) - estimate(a));
   const processes = options.group ? packJobs(jobs, estimate, (file) => graphs.get(file).runsAlone) : jobs.map((job) => ({ ...job, files: [job.file] }));
 
