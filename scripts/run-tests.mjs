@@ -262,7 +262,7 @@ function killGroup(child) {
  * by the previous run's times (a file never timed counts as 15 s); a file as long as that, or one that must run alone,
  * is a job of its own.
  */
-function packJobs(jobs, estimate, runsAlone, budget = 90, maxFiles = 8) {
+function packJobs(jobs, estimate, runsAlone, budget = 60, maxFiles = 6) {
   const packed = [];
   const open = new Map(); // half → the group being filled
   for (const job of jobs) {
