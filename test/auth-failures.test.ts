@@ -68,6 +68,19 @@ describe('failed authentication per client address', () => {
     assert.equal(again.body.error.code, 'INVALID_API_KEY');
   });
 
+  it('40 unknown keys sent at once from one address: exactly the limit is looked up, the rest get 429 (issue 15, class of 2)', async () => {
+    // A check made before any lookup has answered would let all 40 through to the database: lookups count as they start.
+    const address = '198.51.100.40';
+    const before = lookups;
+    const answers = await Promise.all(Array.from({ length: 40 }, () => call(address, '/api/v1/account', fakeKey())));
+    const statuses = answers.map((a) => a.status);
+    assert.equal(statuses.filter((s) => s === 401).length, limit, statuses.join(' '));
+    assert.equal(statuses.filter((s) => s === 429).length, 40 - limit, statuses.join(' '));
+    assert.equal(lookups - before, limit, 'no more lookups than the limit');
+    // Settled lookups count as failures: the address stays blocked afterwards.
+    assert.equal((await call(address, '/api/v1/account', fakeKey())).status, 429);
+  });
+
   it('a valid key whose cache entry expired is re-checked from a throttled address', async () => {
     const address = '198.51.100.20';
     const valid = `Bearer ${platform.keys.sandbox}`;

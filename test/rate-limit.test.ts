@@ -43,6 +43,15 @@ describe('rate limits', () => {
     assert.equal((await ctx.call('GET', '/api/v1/account', { key: other.secret })).status, 200);
   });
 
+  it('20 requests at once against a limit of 5: exactly 5 pass (concurrent attempts against the throttle)', async () => {
+    const platform = await createTestPlatform(ctx);
+    await ctx.admin('PUT', `/admin/v1/platforms/${platform.id}/rate-limits`, { limits: { general: 5 } });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => ctx.call('GET', '/api/v1/account', { key: platform.keys.sandbox })));
+    const statuses = answers.map((a) => a.status);
+    assert.equal(statuses.filter((s) => s === 200).length, 5, statuses.join(' '));
+    assert.equal(statuses.filter((s) => s === 429).length, 15, statuses.join(' '));
+  });
+
   it('the operator can raise a limit and it applies at once', async () => {
     const platform = await createTestPlatform(ctx);
     await ctx.admin('PUT', `/admin/v1/platforms/${platform.id}/rate-limits`, { limits: { general: 1 } });

@@ -13,6 +13,12 @@ export const maxTrackedAddresses = 100_000;
 export class AuthFailureLimiter {
   private windowStart = 0;
   private failures = new Map<string, number>();
+  /**
+   * Lookups under way per address: a key the cache does not know costs a query, and until it answers nobody knows
+   * whether it will be a failure. They count against the limit like failures, so that 40 unknown keys sent at once
+   * cannot all be looked up before the first of them is counted (the check-then-act race of issue 15's defect 2).
+   */
+  private pending = new Map<string, number>();
 
   constructor(
     /** 401s an address may receive per window; the next request is refused. */
@@ -23,14 +29,42 @@ export class AuthFailureLimiter {
   /** 0 when the address may be answered as usual, else the seconds until its window ends (for Retry-After). */
   blockedForSeconds(address: string): number {
     const now = this.turnWindow();
-    const count = this.failures.get(addressGroup(address));
-    if (count === undefined || count < this.limit) return 0;
+    const group = addressGroup(address);
+    const count = (this.failures.get(group) ?? 0) + (this.pending.get(group) ?? 0);
+    if (count < this.limit) return 0;
     return Math.max(1, Math.ceil((this.windowStart + windowMs - now) / 1000));
+  }
+
+  /**
+   * Before a lookup whose answer may be a failure: counts it as pending and returns its ticket, or returns the seconds
+   * the address is blocked for. Check and count happen in one synchronous step, so concurrent requests cannot all
+   * pass the check before any is counted. The ticket goes back through settle() with the lookup's outcome.
+   */
+  reserve(address: string): { blockedForSeconds: number } | { ticket: LookupTicket } {
+    const blockedForSeconds = this.blockedForSeconds(address);
+    if (blockedForSeconds > 0) return { blockedForSeconds };
+    const group = addressGroup(address);
+    this.pending.set(group, (this.pending.get(group) ?? 0) + 1);
+    return { ticket: { group, windowStart: this.windowStart } };
+  }
+
+  /** The lookup answered: a failure now counts as one; a success costs nothing. */
+  settle(ticket: LookupTicket, failed: boolean): void {
+    this.turnWindow();
+    if (ticket.windowStart === this.windowStart) {
+      const left = (this.pending.get(ticket.group) ?? 1) - 1;
+      if (left > 0) this.pending.set(ticket.group, left);
+      else this.pending.delete(ticket.group);
+    }
+    if (failed) this.countFailure(ticket.group);
   }
 
   recordFailure(address: string): void {
     this.turnWindow();
-    const group = addressGroup(address);
+    this.countFailure(addressGroup(address));
+  }
+
+  private countFailure(group: string): void {
     const count = this.failures.get(group);
     if (count === undefined && this.failures.size >= maxTrackedAddresses) {
       const first = this.failures.keys().next().value;
@@ -50,9 +84,15 @@ export class AuthFailureLimiter {
     if (start !== this.windowStart) {
       this.windowStart = start;
       this.failures = new Map();
+      this.pending = new Map();
     }
     return now;
   }
+}
+
+export interface LookupTicket {
+  group: string;
+  windowStart: number;
 }
 
 /**

@@ -16,6 +16,7 @@ import { isId } from '../lib/ids.ts';
 import type { Services } from '../services.ts';
 import type { RateLimitGroup } from '../lib/rate-limit-groups.ts';
 import { sendAuthenticationThrottled } from './auth-throttle.ts';
+import type { LookupTicket } from '../auth/auth-failure-limiter.ts';
 import { sendError } from './errors.ts';
 import { applyRateLimit, RateLimiter } from './rate-limit.ts';
 
@@ -121,8 +122,10 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services, not
     fail(request, reply, new ApiError(failure.code, undefined, failure.detail));
   };
 
-  const looked = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, outcome: Outcome<Principal>): void => {
+  const looked = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, outcome: Outcome<Principal>, ticket: LookupTicket | undefined): void => {
+    if (ticket !== undefined) failures?.settle(ticket, !outcome.ok);
     if (outcome.ok) authenticated(request, reply, done, route, outcome.value);
+    else if (ticket !== undefined) fail(request, reply, new ApiError(outcome.code, undefined, outcome.detail));
     else unauthenticated(request, reply, outcome);
   };
 
@@ -131,17 +134,32 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services, not
   // failing, and re-checking it is not a guess, so a client that shares an address with a failing one keeps working.
   const refused = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, auth: Failure & { lookupHash?: string }): void => {
     const lookupHash = auth.lookupHash;
+    let ticket: LookupTicket | undefined;
     if (failures !== undefined) {
-      const blockedFor = failures.blockedForSeconds(request.ip);
-      if (blockedFor > 0 && !(lookupHash !== undefined && services.keyCache.isKnownActive(lookupHash))) {
-        sendAuthenticationThrottled(request, reply, failures, blockedFor);
-        return;
+      const knownActive = lookupHash !== undefined && services.keyCache.isKnownActive(lookupHash);
+      if (lookupHash !== undefined && !knownActive) {
+        // The lookup is counted before it starts and settled when it answers (see AuthFailureLimiter.reserve).
+        const reserved = failures.reserve(request.ip);
+        if ('blockedForSeconds' in reserved) {
+          sendAuthenticationThrottled(request, reply, failures, reserved.blockedForSeconds);
+          return;
+        }
+        ticket = reserved.ticket;
+      } else if (!knownActive) {
+        const blockedFor = failures.blockedForSeconds(request.ip);
+        if (blockedFor > 0) {
+          sendAuthenticationThrottled(request, reply, failures, blockedFor);
+          return;
+        }
       }
     }
     if (lookupHash === undefined) return unauthenticated(request, reply, auth);
     lookUpKey(services.keyCache, environments, lookupHash)
-      .then((outcome) => looked(request, reply, done, route, outcome))
-      .catch(done);
+      .then((outcome) => looked(request, reply, done, route, outcome, ticket))
+      .catch((error: unknown) => {
+        if (ticket !== undefined) failures?.settle(ticket, false);
+        done(error as Error);
+      });
   };
 
   const guardOf = (route: GuardedRoute): onRequestHookHandler => (request, reply, done) => {
