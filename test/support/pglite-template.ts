@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { openPglite, type Database } from '../../src/db/database.ts';
@@ -32,26 +33,68 @@ function templatePath(): string {
 
 export async function loadTemplate(): Promise<Blob> {
   const file = templatePath();
-  if (!fs.existsSync(file)) {
-    const initdb = await PGlite.create({ initDbStartParams: initdbParams });
-    const fresh = await initdb.dumpDataDir('none');
-    await initdb.close();
-    const db = await openPglite({ loadDataDir: fresh as Blob });
-    await migrate(db);
-    for (const statement of pgliteTemplateSettings) await db.pool.query(statement);
-    const dump = await dumpOf(db);
-    await db.close();
-    fs.mkdirSync(cacheDir, { recursive: true });
-    // Write then rename: test files running in parallel never read a half-written template.
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    fs.writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
-    fs.renameSync(tmp, file);
-    // Templates of earlier migrations are never read again.
-    for (const old of fs.readdirSync(cacheDir)) {
-      if (/^pglite-template-[0-9a-f]{16}\.tar$/.test(old) && path.join(cacheDir, old) !== file) fs.rmSync(path.join(cacheDir, old), { force: true });
+  if (!fs.existsSync(file)) await buildOnce(file);
+  return new Blob([fs.readFileSync(file)]);
+}
+
+/**
+ * On a clean checkout the first test files all find no template: one of them builds it (initdb and every migration,
+ * several CPU-seconds) while the others wait for it, instead of each building its own on the same two cores. The
+ * builder holds `<template>.lock` (its pid inside); a lock whose process has died is taken over.
+ */
+async function buildOnce(file: string): Promise<void> {
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const lock = `${file}.lock`;
+  while (!fs.existsSync(file)) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (lockHolderIsGone(lock)) fs.rmSync(lock, { force: true });
+      else await sleep(200);
+      continue;
+    }
+    try {
+      if (!fs.existsSync(file)) await build(file);
+    } finally {
+      fs.rmSync(lock, { force: true });
     }
   }
-  return new Blob([fs.readFileSync(file)]);
+}
+
+function lockHolderIsGone(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(lock, 'utf8'));
+  } catch {
+    return false; // removed meanwhile: the loop looks again
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false; // being written
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+async function build(file: string): Promise<void> {
+  const initdb = await PGlite.create({ initDbStartParams: initdbParams });
+  const fresh = await initdb.dumpDataDir('none');
+  await initdb.close();
+  const db = await openPglite({ loadDataDir: fresh as Blob });
+  await migrate(db);
+  for (const statement of pgliteTemplateSettings) await db.pool.query(statement);
+  const dump = await dumpOf(db);
+  await db.close();
+  // Write then rename: test files running in parallel never read a half-written template.
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+  fs.renameSync(tmp, file);
+  // Templates of earlier migrations are never read again.
+  for (const old of fs.readdirSync(cacheDir)) {
+    if (/^pglite-template-[0-9a-f]{16}\.tar$/.test(old) && path.join(cacheDir, old) !== file) fs.rmSync(path.join(cacheDir, old), { force: true });
+  }
 }
 
 async function dumpOf(db: Database): Promise<Blob> {
