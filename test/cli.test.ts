@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestContext } from './support/context.ts';
+import { pikCliArgs } from './support/cli.ts';
 
 let ctx: TestContext;
 let baseUrl: string;
@@ -20,7 +21,7 @@ after(() => ctx.close());
 // Asynchronous on purpose: the server under test runs in this process, so a blocking spawn would starve it.
 function pik(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/pik.ts', ...args], {
+    const child = spawn(process.execPath, pikCliArgs(args), {
       env: { ...process.env, PIK_URL: baseUrl, PIK_OPERATOR_TOKEN: ctx.operatorToken, ...env },
     });
     let stdout = '';

@@ -1,4 +1,5 @@
 // Dashboard Settings › API Keys, the request log and the Accounts pages: one-time secrets, deletion, isolation.
+// pik-test: engine-independent — the dashboard pages and forms for keys, the request log and accounts; key revocation across processes runs on PostgreSQL in processes.test.ts
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';

@@ -1,4 +1,5 @@
 // Dashboard Settings › Team: the owner invites (one-time link) and removes members; a removed member's sessions end at once.
+// pik-test: engine-independent — the dashboard pages and forms for the team; membership and session SQL runs on PostgreSQL in dashboard-memberships and dashboard-auth
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestContext } from './support/context.ts';

@@ -1,4 +1,5 @@
 // PIK_ENVIRONMENTS: a deployment that serves one environment refuses the other's keys; operators manage both anywhere.
+// pik-test: engine-independent — which environments a deployment serves is configuration, checked against the key before any query
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestPlatform, startTestApp, type TestContext } from './support/context.ts';

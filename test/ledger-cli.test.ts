@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { serverNodeArgs } from './support/node-args.ts';
 import { seedPikDataDir } from './support/pglite-template.ts';
+import { pikCliArgs } from './support/cli.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const operatorToken = `pikop_cli_${'c'.repeat(30)}`;
@@ -18,7 +19,7 @@ let base: string;
 let dataDir: string;
 
 function pik(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/pik.ts', ...args], {
+  const result = spawnSync(process.execPath, pikCliArgs(args), {
     cwd: root,
     env: { ...process.env, PIK_URL: base, PIK_OPERATOR_TOKEN: operatorToken },
     encoding: 'utf8',
@@ -29,7 +30,7 @@ function pik(...args: string[]): { status: number | null; stdout: string; stderr
 /** Like pik(), without blocking this process: for tests whose other end (a proxy) runs here. */
 function pikAsync(env: Record<string, string>, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/pik.ts', ...args], { cwd: root, env: { ...process.env, PIK_URL: base, PIK_OPERATOR_TOKEN: operatorToken, ...env } });
+    const child = spawn(process.execPath, pikCliArgs(args), { cwd: root, env: { ...process.env, PIK_URL: base, PIK_OPERATOR_TOKEN: operatorToken, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += String(c)));

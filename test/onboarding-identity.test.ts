@@ -1,4 +1,5 @@
 // Spec §5 KYC/KYB: compliance-grade validation (every 400 names its field), account-type rules, masking, no identity in logs.
+// pik-test: engine-independent — validation rules for identity documents, answered before anything is written; the writes themselves run on PostgreSQL in onboarding-verification and identity-at-rest
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';

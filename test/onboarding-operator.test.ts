@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
 import { submitTestKyc, validKyb, validKyc } from './support/onboarding.ts';
+import { pikCliArgs } from './support/cli.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -161,7 +162,7 @@ describe('the pik CLI', () => {
 
   const pik = async (...args: string[]) => {
     try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/pik.ts', ...args], {
+      const { stdout, stderr } = await run(process.execPath, pikCliArgs(args), {
         cwd: root,
         env: { ...process.env, PIK_URL: baseUrl, PIK_OPERATOR_TOKEN: ctx.operatorToken },
       });
