@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { openPglite } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { startTestApp, type TestContext } from './support/context.ts';
-import { createDashboardPlatform, dashboardClient, testPassword, type DashboardClient, type PageResult } from './support/dashboard.ts';
+import { createDashboardPlatform, dashboardClient, inviteFromTeamPage, signedInOwner, testPassword, type DashboardClient, type PageResult } from './support/dashboard.ts';
 
 let ctx: TestContext;
 before(async () => {
@@ -14,17 +14,10 @@ before(async () => {
 });
 after(() => ctx.close());
 
-async function signedInOwner() {
-  const platform = await createDashboardPlatform(ctx);
-  const client = dashboardClient(ctx);
-  assert.equal((await client.signIn(platform.email, testPassword)).status, 303);
-  return { platform, client };
-}
+const owner = () => signedInOwner(ctx);
 
 async function invite(client: DashboardClient, email: string) {
-  await client.get('/dashboard/settings/team');
-  const page = await client.post('/dashboard/settings/team/invite', { email });
-  const link = /id="invite-url"[^>]*value="([^"]+)"/.exec(page.body)?.[1];
+  const { page, link } = await inviteFromTeamPage(client, email);
   return { page, link: link ? new URL(link) : undefined };
 }
 
@@ -78,7 +71,7 @@ describe('"does this email have an account elsewhere?" is answered by no dashboa
     const unknown = `nobody-${Date.now()}@example.test`;
 
     // Find the forms as a visitor and as an owner would: the sign-in page, and every page of the navigation.
-    const probe = await signedInOwner();
+    const probe = await owner();
     const signedOutPages = ['/dashboard/sign-in'];
     const signedInPages = ['/dashboard/settings/api-keys/sandbox', '/dashboard/settings/api-keys/production', '/dashboard/accounts/sandbox', '/dashboard/settings/team', '/dashboard/settings/password'];
     const forms: (EmailForm & { signedIn: boolean })[] = [];
@@ -94,7 +87,7 @@ describe('"does this email have an account elsewhere?" is answered by no dashboa
       const answers = [];
       for (const email of [elsewhere.email, unknown]) {
         // A fresh visitor, or a fresh owner of a fresh platform, for each email, so the two runs start alike.
-        const actor = form.signedIn ? await signedInOwner() : { client: dashboardClient(ctx), platform: undefined };
+        const actor = form.signedIn ? await owner() : { client: dashboardClient(ctx), platform: undefined };
         await actor.client.get(form.page);
         const result = await actor.client.post(form.action, fill(form, email));
         const names: Record<string, string> = { [email]: 'EMAIL' };
@@ -110,7 +103,7 @@ describe('"does this email have an account elsewhere?" is answered by no dashboa
     const elsewhere = await createDashboardPlatform(ctx, { emailName: 'linked' });
     const pages = [];
     for (const email of [elsewhere.email, `fresh-${Date.now()}@example.test`]) {
-      const { client, platform } = await signedInOwner();
+      const { client, platform } = await owner();
       const { link } = await invite(client, email);
       assert.ok(link);
       const page = await dashboardClient(ctx).get(`${link.pathname}${link.search}`);
@@ -123,7 +116,7 @@ describe('"does this email have an account elsewhere?" is answered by no dashboa
 describe('one person in several platforms', () => {
   it('an invited person who signs in elsewhere accepts with their own password, then switches between the platforms', async () => {
     const person = await createDashboardPlatform(ctx, { name: 'Alpha Home', emailName: 'multi' });
-    const { client: ownerB, platform: b } = await signedInOwner();
+    const { client: ownerB, platform: b } = await owner();
     const { page, link } = await invite(ownerB, person.email);
     assert.equal(page.status, 201);
     assert.ok(link);
@@ -161,7 +154,7 @@ describe('one person in several platforms', () => {
 
   it("removing the person from one platform ends their sessions there only; they still sign in to the other", async () => {
     const person = await createDashboardPlatform(ctx, { emailName: 'removed' });
-    const { client: ownerB, platform: b } = await signedInOwner();
+    const { client: ownerB, platform: b } = await owner();
     const { link } = await invite(ownerB, person.email);
     assert.ok(link);
     assert.equal((await useLink(link, testPassword)).status, 303);

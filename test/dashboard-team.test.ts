@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestContext } from './support/context.ts';
-import { createDashboardPlatform, dashboardClient, testPassword, type DashboardClient } from './support/dashboard.ts';
+import { dashboardClient, inviteFromTeamPage, signedInOwner } from './support/dashboard.ts';
 
 let ctx: TestContext;
 
@@ -12,19 +12,8 @@ before(async () => {
 });
 after(() => ctx.close());
 
-async function owner() {
-  const platform = await createDashboardPlatform(ctx);
-  const client = dashboardClient(ctx);
-  assert.equal((await client.signIn(platform.email, testPassword)).status, 303);
-  return { platform, client };
-}
-
-async function invite(client: DashboardClient, email: string) {
-  await client.get('/dashboard/settings/team');
-  const page = await client.post('/dashboard/settings/team/invite', { email });
-  const link = /id="invite-url"[^>]*value="([^"]+)"/.exec(page.body)?.[1];
-  return { page, link };
-}
+const owner = () => signedInOwner(ctx);
+const invite = inviteFromTeamPage;
 
 async function accept(link: string, password = 'member password 123'): Promise<void> {
   const url = new URL(link);

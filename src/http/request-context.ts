@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashApiKey, parseApiKey } from '../lib/api-key.ts';
 import { markApiKeyExposed } from '../domain/api-keys/api-keys.ts';
 import { ApiError } from '../lib/errors.ts';
-import { findKeysInUrlText, maxUrlDecodingPasses, queryParameterNames } from '../lib/url-keys.ts';
+import { findKeysInUrlText, mayHoldKeyText, maxUrlDecodingPasses, queryParameterNames } from '../lib/url-keys.ts';
+import { redactedRequestPath } from '../domain/request-log/request-log.ts';
 import type { Services } from '../services.ts';
 import { sendError } from './errors.ts';
 
@@ -13,7 +14,11 @@ const keyParamNames = new Set(['api_key', 'apikey', 'api-key', 'key', 'access_to
  * Key-like strings anywhere in the URL, in any encoding (see lib/url-keys.ts), plus whether a parameter is named like
  * a key. A URL percent-encoded more times over than is decoded cannot be ruled out: it is withheld from logs too.
  */
+const noKeyInUrl = { isKeyInUrl: false, isOverEncoded: false, keys: [] as string[] };
+
 export function inspectUrlForKeys(rawUrl: string): { isKeyInUrl: boolean; isOverEncoded: boolean; keys: string[] } {
+  // Every request passes here: a URL without a query and without anything a key could hide in costs four includes().
+  if (!rawUrl.includes('?') && !mayHoldKeyText(rawUrl)) return noKeyInUrl;
   const { keys, isOverEncoded } = findKeysInUrlText(rawUrl);
   const hasKeyParam = queryParameterNames(rawUrl).some((name) => keyParamNames.has(name));
   return { isKeyInUrl: keys.length > 0 || hasKeyParam, isOverEncoded, keys };
@@ -62,7 +67,7 @@ export function registerRequestContext(app: FastifyInstance, services: Services)
 
   app.addHook('onResponse', (request, reply, done) => {
     if (request.log.level === 'silent' || !['trace', 'debug', 'info'].includes(request.log.level)) return done();
-    const path = request.isUrlRedacted ? '[REDACTED: key in URL]' : request.url.split('?')[0];
+    const path = request.isUrlRedacted ? redactedRequestPath : request.url.split('?')[0];
     request.log.info(
       {
         method: request.method,

@@ -53,10 +53,17 @@ export function findKeysInUrlText(text: string): { keys: string[]; isOverEncoded
   return { keys: [...keys], isOverEncoded };
 }
 
+/**
+ * False when no form of `text` can hold a key: no escape, no '+', no key prefix. The usual URL is answered by this,
+ * without decoding or allocating anything — it runs on every request.
+ */
+export function mayHoldKeyText(text: string): boolean {
+  return text.includes('%') || text.includes('+') || text.includes('test_') || text.includes('live_');
+}
+
 /** Whether any form of `text` holds something shaped like a key, or cannot be decoded to the end. */
 export function hasKeyInUrlText(text: string): boolean {
-  // The usual path has none of these: answered without decoding or allocating anything.
-  if (!text.includes('%') && !text.includes('+') && !text.includes('test_') && !text.includes('live_')) return false;
+  if (!mayHoldKeyText(text)) return false;
   const { keys, isOverEncoded } = findKeysInUrlText(text);
   return keys.length > 0 || isOverEncoded;
 }

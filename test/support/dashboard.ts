@@ -1,4 +1,5 @@
 // A browser-like client for the dashboard over app.inject: a cookie jar, form posts, and the CSRF token read from the page.
+import assert from 'node:assert/strict';
 import type { TestContext } from './context.ts';
 
 export interface PageResult {
@@ -91,4 +92,19 @@ export async function createDashboardPlatform(ctx: TestContext, options: { withP
   });
   if (created.status !== 201) throw new Error(`platform create failed: ${created.raw}`);
   return { id: created.body.id as string, name: created.body.name as string, email, setPasswordUrl: created.body.set_password_url as string | null };
+}
+
+/** A new platform whose owner is signed in, with the client holding the session. */
+export async function signedInOwner(ctx: TestContext) {
+  const platform = await createDashboardPlatform(ctx);
+  const client = dashboardClient(ctx);
+  assert.equal((await client.signIn(platform.email, testPassword)).status, 303);
+  return { platform, client };
+}
+
+/** Invites `email` from Settings › Team as the signed-in client; the one-time link, when the page shows one. */
+export async function inviteFromTeamPage(client: DashboardClient, email: string): Promise<{ page: PageResult; link: string | undefined }> {
+  await client.get('/dashboard/settings/team');
+  const page = await client.post('/dashboard/settings/team/invite', { email });
+  return { page, link: /id="invite-url"[^>]*value="([^"]+)"/.exec(page.body)?.[1] };
 }
