@@ -24,7 +24,25 @@ const PayoutData = Type.Object({
   failure_reason: nullable(Type.String()),
 });
 
+const WebhookEndpointData = {
+  id: Id,
+  url: Type.String(),
+  description: nullable(Type.String()),
+  events: Type.Array(Type.String()),
+  status: Type.Enum(['enabled', 'disabled']),
+};
+
 export const eventCatalogue = {
+  'account.created': {
+    description: 'A connected account was created (its identity is submitted separately, with KYC or KYB).',
+    data: Type.Object({
+      account_id: Id,
+      customer_type: Type.Enum(['individual', 'business']),
+      country: Type.String({ minLength: 2, maxLength: 2 }),
+      reference_id: nullable(Type.String()),
+      verification_status: Type.Enum(verificationStatuses),
+    }),
+  },
   'account.verification_updated': {
     description: "An account's verification status changed: identity submitted, or a decision (sandbox helper or operator).",
     data: Type.Object({
@@ -85,6 +103,15 @@ export const eventCatalogue = {
   'payout.failed': {
     description: 'The rail refused a payout; the held amount is available again.',
     data: PayoutData,
+  },
+  'webhook_endpoint.disabled': {
+    description:
+      "A webhook endpoint was disabled because every delivery to it failed for days (sent to the platform's other endpoints).",
+    data: Type.Object({ ...WebhookEndpointData, disabled_reason: Type.Enum(['failing']), failing_since: DateTime }),
+  },
+  'webhook.test': {
+    description: 'A test event, sent on request (POST /webhooks/{id}/test or the dashboard) to one endpoint only.',
+    data: Type.Object({ endpoint_id: Id, message: Type.String() }),
   },
 } as const satisfies Record<string, { description: string; data: Type.TSchema }>;
 
