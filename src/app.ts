@@ -26,6 +26,8 @@ import { sandboxMoneyRoutes } from './http/routes/sandbox-money.ts';
 import { transferRoutes } from './http/routes/transfers.ts';
 import { virtualAccountRoutes } from './http/routes/virtual-accounts.ts';
 import { walletRoutes } from './http/routes/wallets.ts';
+import { webhookRoutes } from './http/routes/webhooks.ts';
+import { eventRoutes } from './http/routes/events.ts';
 import { registerOpenApiDocuments, serveOperatorDocument } from './http/openapi.ts';
 import { ErrorResponse } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
@@ -133,6 +135,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       await payoutRoutes(api, services);
       await virtualAccountRoutes(api, services);
       await sandboxMoneyRoutes(api, services);
+      await webhookRoutes(api, services);
+      await eventRoutes(api, services);
     },
     { prefix: '/api/v1' },
   );

@@ -1,6 +1,7 @@
 // Environment variables, parsed once at start with one clear error per bad variable.
 import path from 'node:path';
 import { environments, type Environment } from './lib/environments.ts';
+import { parseDuration, parseDurationList } from './lib/durations.ts';
 import { parseDataKey } from './lib/sealed.ts';
 
 export interface Config {
@@ -27,6 +28,20 @@ export interface Config {
   idempotencyClaimTtlMs: number;
   /** Fastify's trustProxy: false, a hop count, or the proxies' addresses/CIDRs. Decides request.ip (rate limits, throttling, "last used" IP). */
   trustProxy: boolean | number | string;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** PIK_WEBHOOK_TIMEOUT_MS: an attempt that has no 2xx answer by then failed. */
+  timeoutMs: number;
+  /** PIK_WEBHOOK_RETRY_SCHEDULE: the wait before each retry; after the last one fails the delivery is undelivered. */
+  retryScheduleMs: number[];
+  /** PIK_WEBHOOK_ALLOW_LOOPBACK=sandbox: sandbox endpoints may be http://localhost or a loopback address. */
+  allowSandboxLoopback: boolean;
+  /** PIK_WEBHOOK_DISABLE_AFTER: an endpoint whose every attempt failed for this long is disabled. */
+  disableAfterMs: number;
+  /** PIK_WEBHOOK_POLL_MS: how often the worker looks for due work when nothing wakes it (retries come due this way). */
+  pollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -118,6 +133,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  const webhookTimeoutMs = integer('PIK_WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000);
+  const scheduleRaw = env.PIK_WEBHOOK_RETRY_SCHEDULE || '5m,30m,2h,8h,24h';
+  const retryScheduleMs = parseDurationList(scheduleRaw);
+  if (retryScheduleMs === undefined || retryScheduleMs.length > 20) {
+    problems.push(`PIK_WEBHOOK_RETRY_SCHEDULE must be up to 20 comma-separated durations such as "5m,30m,2h,8h,24h" (units ms, s, m, h, d; got "${scheduleRaw}")`);
+  }
+  const loopback = env.PIK_WEBHOOK_ALLOW_LOOPBACK || 'off';
+  if (loopback !== 'off' && loopback !== 'sandbox') problems.push(`PIK_WEBHOOK_ALLOW_LOOPBACK must be "off" or "sandbox" (got "${loopback}")`);
+  const disableRaw = env.PIK_WEBHOOK_DISABLE_AFTER || '5d';
+  const disableAfterMs = parseDuration(disableRaw);
+  if (disableAfterMs === undefined) problems.push(`PIK_WEBHOOK_DISABLE_AFTER must be a duration such as "5d" (got "${disableRaw}")`);
+  const webhookPollMs = integer('PIK_WEBHOOK_POLL_MS', 1000, 10, 60_000);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -137,5 +165,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxSettleDelayMs,
     idempotencyClaimTtlMs,
     trustProxy,
+    webhooks: {
+      timeoutMs: webhookTimeoutMs,
+      retryScheduleMs: retryScheduleMs ?? [],
+      allowSandboxLoopback: loopback === 'sandbox',
+      disableAfterMs: disableAfterMs ?? 0,
+      pollMs: webhookPollMs,
+    },
   };
 }

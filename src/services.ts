@@ -12,6 +12,9 @@ import { RequestLogRecorder } from './domain/request-log/request-log-recorder.ts
 import { IdempotencySweeper } from './domain/idempotency/sweeper.ts';
 import { DepositSettler } from './domain/ledger/deposits.ts';
 import type { DataKeyring } from './lib/sealed.ts';
+import type { Environment } from './lib/environments.ts';
+import { WebhookDispatcher, type DeliveryTransport } from './domain/webhooks/dispatcher.ts';
+import { WebhookTransport } from './domain/webhooks/transport.ts';
 
 export interface Services extends Deps {
   config: Config;
@@ -22,12 +25,16 @@ export interface Services extends Deps {
   keyUsage: KeyUsageRecorder;
   requestLog: RequestLogRecorder;
   operatorToken: string;
+  /** The webhook delivery worker of this process. */
+  webhooks: WebhookDispatcher;
   close(): Promise<void>;
 }
 
 export interface ServiceOptions {
   /** The clock of the domain and of the failed-authentication windows; tests move it. */
   now?: () => Date;
+  /** How webhooks reach receivers, per environment; tests give a transport whose DNS answers what they need. */
+  webhookTransport?: (environment: Environment, allowLoopback: boolean) => DeliveryTransport;
 }
 
 export async function createServices(
@@ -57,6 +64,21 @@ export async function createServices(
   settler.start();
   const sweeper = new IdempotencySweeper(deps, (error) => logger.warn({ err: error }, 'could not delete expired idempotency keys'));
   sweeper.start();
+  const transports = new Map<Environment, DeliveryTransport>();
+  const makeTransport = options.webhookTransport ?? ((_environment, allowLoopback) => new WebhookTransport({ timeoutMs: config.webhooks.timeoutMs, allowLoopback }));
+  const webhooks = new WebhookDispatcher(deps, {
+    transportFor: (environment) => {
+      let transport = transports.get(environment);
+      if (!transport) {
+        // Production never calls a loopback address; sandbox does only when the operator allows it for local development.
+        transport = makeTransport(environment, environment === 'sandbox' && config.webhooks.allowSandboxLoopback);
+        transports.set(environment, transport);
+      }
+      return transport;
+    },
+    onError: (error) => logger.error({ err: error }, 'webhook delivery worker failed; will retry'),
+  });
+  await webhooks.start();
   return {
     ...deps,
     config,
@@ -66,7 +88,10 @@ export async function createServices(
     keyUsage,
     requestLog,
     operatorToken,
+    webhooks,
     close: async () => {
+      await webhooks.stop();
+      for (const transport of transports.values()) await transport.close();
       sweeper.stop();
       await settler.stop();
       await keyUsage.stop();

@@ -5,6 +5,7 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Environment } from '../lib/environments.ts';
+import { OutboxSignal, outboxChannel } from './outbox-signal.ts';
 import type { CoreDb, CoreTables, EnvDb } from './schema.ts';
 
 // int8 columns hold money in minor units; never let them become floats.
@@ -37,6 +38,8 @@ export interface Database {
   beginTransaction(): Promise<OpenTransaction>;
   /** Subscribes to a notify channel; onGap runs when the subscription was interrupted and messages may be lost. */
   listen(channel: string, onMessage: Notification, onGap?: () => void): Promise<() => Promise<void>>;
+  /** Rung after a commit that recorded events (runUnitOfWork does it): wakes the webhook worker of every process. */
+  readonly outbox: OutboxSignal;
   close(): Promise<void>;
   /** PGlite only: a tarball of the data directory, to clone a migrated database cheaply (tests). */
   dumpDataDir?: () => Promise<Blob>;
@@ -64,10 +67,13 @@ function wrap(
   closeExtra: () => Promise<void>,
 ): Database {
   const core = new Kysely<CoreTables>({ dialect: new PostgresDialect({ pool }) });
+  // PGlite is one process's own database (the data directory is locked): nobody else to tell.
+  const notifyOthers = kind === 'postgres' ? async (environment: Environment) => void (await pool.query('select pg_notify($1, $2)', [outboxChannel, environment])) : undefined;
   return {
     kind,
     pool,
     core,
+    outbox: new OutboxSignal(notifyOthers),
     env: (environment) => envHandle(core, environment),
     beginTransaction: async () => {
       const trx = await core.startTransaction().execute();

@@ -126,6 +126,61 @@ export interface EventTable {
   type: string;
   data: ColumnType<Record<string, unknown>, string, string>;
   created_at: Timestamp;
+  /** When the delivery worker fanned the event out to deliveries; null until then. */
+  dispatched_at: NullableTimestamp;
+  /** webhook.test only: the one endpoint it goes to. */
+  endpoint_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export const webhookEndpointStatuses = ['enabled', 'disabled'] as const;
+export type WebhookEndpointStatus = (typeof webhookEndpointStatuses)[number];
+export const webhookDeliveryStatuses = ['pending', 'delivered', 'undelivered'] as const;
+export type WebhookDeliveryStatus = (typeof webhookDeliveryStatuses)[number];
+
+export interface WebhookEndpointTable {
+  id: string;
+  platform_id: string;
+  url: string;
+  description: string | null;
+  events: ColumnType<string[], string[], string[]>;
+  status: WebhookEndpointStatus;
+  disabled_reason: 'platform' | 'failing' | null;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: NullableTimestamp;
+  failing_since: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface WebhookDeliveryTable {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  platform_id: string;
+  status: WebhookDeliveryStatus;
+  attempt_count: ColumnType<number, number | undefined, number>;
+  next_attempt_at: NullableTimestamp;
+  last_attempt_at: NullableTimestamp;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: NullableTimestamp;
+}
+
+export interface WebhookAttemptTable {
+  id: string;
+  delivery_id: string;
+  endpoint_id: string;
+  platform_id: string;
+  number: number;
+  started_at: Timestamp;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response_body: string | null;
+  next_attempt_at: NullableTimestamp;
 }
 
 export const verificationKinds = ['kyc', 'kyb'] as const;
@@ -316,6 +371,9 @@ export interface EnvTables {
   verifications: VerificationTable;
   receiving_addresses: ReceivingAddressTable;
   request_log_segments: RequestLogSegmentTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
 }
 
 export type TransactionRow = Selectable<TransactionTable>;
@@ -325,6 +383,10 @@ export type TransferRow = Selectable<TransferTable>;
 export type VirtualAccountRow = Selectable<VirtualAccountTable>;
 
 export type AccountRow = Selectable<AccountTable>;
+export type EventRow = Selectable<EventTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptTable>;
 export type ApiKeyRow = Selectable<ApiKeyTable>;
 export type VerificationRow = Selectable<VerificationTable>;
 export type ReceivingAddressRow = Selectable<ReceivingAddressTable>;

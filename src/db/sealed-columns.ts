@@ -13,6 +13,9 @@ export const sealedColumns = [
   { table: 'verifications', column: 'identity', rowKey: ['account_id'], constraint: 'verifications_identity_sealed' },
   // The stored answer of an idempotent POST is replayed byte for byte, and a KYC/KYB answer repeats the identity.
   { table: 'idempotency_keys', column: 'response_body', rowKey: ['platform_id', 'key'], constraint: 'idempotency_keys_response_sealed' },
+  // Webhook signing secrets: PIK needs them in the clear to sign, so they are sealed rather than hashed.
+  { table: 'webhook_endpoints', column: 'secret', rowKey: ['id'], constraint: 'webhook_endpoints_secret_sealed' },
+  { table: 'webhook_endpoints', column: 'previous_secret', rowKey: ['id'], constraint: 'webhook_endpoints_previous_secret_sealed' },
 ] as const;
 
 export type SealedColumn = (typeof sealedColumns)[number];
@@ -28,6 +31,10 @@ export function identityContext(environment: Environment, accountId: string): st
 
 export function idempotencyResponseContext(environment: Environment, platformId: string, key: string): string {
   return sealContext(environment, sealedColumns[1], [platformId, key]);
+}
+
+export function webhookSecretContext(environment: Environment, endpointId: string, which: 'secret' | 'previous_secret'): string {
+  return sealContext(environment, which === 'secret' ? sealedColumns[2] : sealedColumns[3], [endpointId]);
 }
 
 /** Rows are sealed under a key that is not configured: starting would leave them unreadable. */

@@ -1,4 +1,5 @@
 // The unit of work: one database transaction plus the steps that must commit with it and the steps that must wait for it.
+import type { Environment } from '../lib/environments.ts';
 import type { Database, Tx } from './database.ts';
 
 /**
@@ -19,6 +20,11 @@ export interface UnitOfWork {
   beforeCommit(step: (tx: Tx) => Promise<void>): void;
   /** Runs once the transaction has committed, never after a rollback. */
   afterCommit(step: () => void): void;
+  /**
+   * Says that this unit recorded events in `environment`'s outbox (recordEvent calls it): once it commits, the webhook
+   * worker of every server process is woken (Database.outbox), so a delivery starts within milliseconds.
+   */
+  eventsRecorded(environment: Environment): void;
 }
 
 /** What happens to an afterCommit step that throws: the change is committed, so the caller still gets its answer. */
@@ -33,6 +39,7 @@ const warn: AfterCommitFailure = (error) => process.emitWarning(`an afterCommit 
 export async function runUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Promise<T>, onAfterCommitFailure: AfterCommitFailure = warn): Promise<T> {
   const before: ((tx: Tx) => Promise<void>)[] = [];
   const after: (() => void)[] = [];
+  const eventsIn = new Set<Environment>();
   let open: Promise<{ tx: Tx; commit: () => Promise<void>; rollback: () => Promise<void> }> | undefined;
   let finished = false;
   const begin = (): Promise<{ tx: Tx; commit: () => Promise<void>; rollback: () => Promise<void> }> => {
@@ -49,6 +56,11 @@ export async function runUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => P
     afterCommit: (step) => {
       if (finished) throw new Error('this unit of work has already finished');
       after.push(step);
+    },
+    eventsRecorded: (environment) => {
+      if (finished) throw new Error('this unit of work has already finished');
+      if (eventsIn.size === 0) after.push(() => eventsIn.forEach((e) => db.outbox.recorded(e)));
+      eventsIn.add(environment);
     },
   };
 

@@ -1,20 +1,27 @@
 // The event outbox: every state change records its event in the same transaction (delivered by the webhook worker).
 // Only event types of the catalogue (event-types.ts) can be recorded, each with the data its schema describes.
-import type { Tx } from '../db/database.ts';
+import type { UnitOfWork } from '../db/unit-of-work.ts';
 import type { Environment } from '../lib/environments.ts';
 import { newId } from '../lib/ids.ts';
+import type { EventRow } from '../db/schema.ts';
 import type { EventData, EventType } from './event-types.ts';
 
 export type NewEvent = {
   [T in EventType]: { platformId: string; accountId: string; type: T; data: EventData<T> };
 }[EventType];
 
-export async function recordEvent(tx: Tx, environment: Environment, event: NewEvent): Promise<string> {
-  const id = newId('event');
-  await tx
+/**
+ * Records the event in the unit of work's transaction and has the webhook worker woken once it commits. `endpointId`
+ * is for webhook.test only: the event goes to that one endpoint.
+ */
+export async function recordEvent(work: UnitOfWork, environment: Environment, event: NewEvent, endpointId: string | null = null): Promise<EventRow> {
+  const tx = await work.transaction();
+  const row = await tx
     .env(environment)
     .insertInto('events')
-    .values({ id, platform_id: event.platformId, account_id: event.accountId, type: event.type, data: JSON.stringify(event.data) })
-    .execute();
-  return id;
+    .values({ id: newId('event'), platform_id: event.platformId, account_id: event.accountId, type: event.type, data: JSON.stringify(event.data), endpoint_id: endpointId })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  work.eventsRecorded(environment);
+  return row;
 }

@@ -18,6 +18,8 @@ const catalogue = {
   UNKNOWN_CAPABILITY: { status: 400, message: 'Unknown capability.' },
   PASSWORD_TOKEN_INVALID: { status: 400, message: 'This link is not valid: it was already used, has expired, or was replaced. Ask for a new one.' },
   INVALID_IDEMPOTENCY_KEY: { status: 400, message: 'The Idempotency-Key must be 1 to 255 printable ASCII characters.' },
+  INVALID_WEBHOOK_URL: { status: 400, message: 'This URL cannot receive webhooks; detail.reason says why.' },
+  UNKNOWN_EVENT_TYPE: { status: 400, message: 'Unknown event type; detail.valid lists the event types (or use "*" for all).' },
   HEADER_REPEATED: { status: 400, message: 'A header that takes one value was sent more than once (see detail.header); send it once.' },
   // 401 — authentication
   API_KEY_MISSING: { status: 401, message: 'No API key. Send it as "Authorization: Bearer <api key>".' },
@@ -48,6 +50,8 @@ const catalogue = {
   USER_NOT_FOUND: { status: 404, message: 'No such user.' },
   PAGE_NOT_FOUND: { status: 404, message: 'No such page.' },
   PAYOUT_NOT_FOUND: { status: 404, message: 'No such payout.' },
+  WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, message: 'No such webhook endpoint.' },
+  EVENT_NOT_FOUND: { status: 404, message: 'No such event.' },
   VIRTUAL_ACCOUNT_NOT_FOUND: { status: 404, message: 'This account has no active virtual account; issue one with POST.' },
   // 405, 408, 409, 413, 415, 417, 431
   METHOD_NOT_ALLOWED: { status: 405, message: 'This endpoint does not accept that method.' },
@@ -79,6 +83,8 @@ const catalogue = {
     message: 'The payout was already decided otherwise (see detail.status); a completed or failed payout cannot change. Repeating the same decision returns the payout.',
   },
   VIRTUAL_ACCOUNT_EXISTS: { status: 409, message: 'This account already has an active virtual account; read it with GET or release it with DELETE.' },
+  WEBHOOK_ENDPOINT_DISABLED: { status: 409, message: 'The webhook endpoint is disabled; enable it (PATCH status "enabled") first.' },
+  WEBHOOK_ENDPOINT_LIMIT: { status: 409, message: 'This platform has the most webhook endpoints an environment allows (16); delete one first.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   CANNOT_REMOVE_USER: { status: 422, message: 'The owner cannot be removed, and nobody can remove themselves.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },

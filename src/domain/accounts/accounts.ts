@@ -8,6 +8,7 @@ import { newId } from '../../lib/ids.ts';
 import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
+import { recordEvent } from '../events.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
 
 export interface CreateConnectedAccountInput {
@@ -45,9 +46,10 @@ export async function createConnectedAccount(deps: Deps, work: UnitOfWork, scope
 
   const customerType = input.customerType;
   const now = deps.now();
+  let account: AccountRow;
   try {
     const tx = await work.transaction();
-    return await tx
+    account = await tx
       .env(scope.environment)
       .insertInto('accounts')
       .values({
@@ -71,6 +73,19 @@ export async function createConnectedAccount(deps: Deps, work: UnitOfWork, scope
     }
     throw error;
   }
+  await recordEvent(work, scope.environment, {
+    platformId: scope.platformId,
+    accountId: account.id,
+    type: 'account.created',
+    data: {
+      account_id: account.id,
+      customer_type: customerType as 'individual' | 'business',
+      country: input.country,
+      reference_id: account.reference_id,
+      verification_status: account.verification_status,
+    },
+  });
+  return account;
 }
 
 export interface ListAccountsFilter {

@@ -77,7 +77,7 @@ async function applyCapabilityChange(
     .where('id', '=', accountId)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await recordCapabilityEvent(tx, environment, updated, capability, change === 'activate' ? 'active' : 'inactive', cause);
+  await recordCapabilityEvent(work, environment, updated, capability, change === 'activate' ? 'active' : 'inactive', cause);
   await deps.invalidation.publish(work, { kind: 'account', environment, accountId });
   return updated;
 }

@@ -1,5 +1,5 @@
 // The event every capability change records, whichever command made it (activation, withdrawal, the operator).
-import type { Tx } from '../../db/database.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import type { Capability } from '../../lib/capabilities.ts';
 import type { Environment } from '../../lib/environments.ts';
 import type { EventData } from '../event-types.ts';
@@ -8,14 +8,14 @@ import { recordEvent } from '../events.ts';
 export type CapabilityChangeCause = EventData<'account.capability_updated'>['cause'];
 
 export async function recordCapabilityEvent(
-  tx: Tx,
+  work: UnitOfWork,
   environment: Environment,
   account: { id: string; platform_id: string },
   capability: Capability,
   status: 'active' | 'inactive',
   cause: CapabilityChangeCause,
 ): Promise<void> {
-  await recordEvent(tx, environment, {
+  await recordEvent(work, environment, {
     platformId: account.platform_id,
     accountId: account.id,
     type: 'account.capability_updated',

@@ -136,7 +136,7 @@ export async function submitIdentity(deps: Deps, work: UnitOfWork, scope: Scope,
     .where('id', '=', accountId)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await recordVerificationEvent(tx, environment, updated, verification, previous);
+  await recordVerificationEvent(work, environment, updated, verification, previous);
   await deps.invalidation.publish(work, { kind: 'account', environment, accountId });
   return { account: updated, verification };
 }
@@ -208,21 +208,21 @@ export async function decideVerification(deps: Deps, work: UnitOfWork, decider: 
       .returningAll()
       .executeTakeFirstOrThrow(),
   );
-  await recordVerificationEvent(tx, environment, updated, verification, previous);
-  for (const capability of withdrawn) await recordCapabilityEvent(tx, environment, updated, capability, 'inactive', 'verification_withdrawn');
+  await recordVerificationEvent(work, environment, updated, verification, previous);
+  for (const capability of withdrawn) await recordCapabilityEvent(work, environment, updated, capability, 'inactive', 'verification_withdrawn');
   await deps.invalidation.publish(work, { kind: 'account', environment, accountId });
   return { account: updated, verification };
 }
 
 async function recordVerificationEvent(
-  tx: Tx,
+  work: UnitOfWork,
   environment: Environment,
   account: AccountRow,
   verification: Pick<VerificationRow, 'kind' | 'reason' | 'submitted_at' | 'decided_at' | 'decided_by'>,
   previous: VerificationStatus,
 ): Promise<void> {
   // Identity data stays out of events: they leave PIK as webhooks.
-  await recordEvent(tx, environment, {
+  await recordEvent(work, environment, {
     platformId: account.platform_id,
     accountId: account.id,
     type: 'account.verification_updated',

@@ -53,7 +53,7 @@ export async function createApiKey(deps: Deps, work: UnitOfWork, actor: KeyActor
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-  await recordEvent(tx, input.environment, {
+  await recordEvent(work, input.environment, {
     platformId: input.platformId,
     accountId: input.platformId,
     type: 'api_key.created',
@@ -83,7 +83,7 @@ export async function deleteApiKey(deps: Deps, work: UnitOfWork, actor: KeyActor
     .where('id', '=', keyId)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await recordEvent(tx, row.environment, {
+  await recordEvent(work, row.environment, {
     platformId: row.platform_id,
     accountId: row.platform_id,
     type: 'api_key.deleted',

@@ -1,7 +1,6 @@
 // Inbound funds: simulated deposits in sandbox, operator-recorded deposits in production, and the settler that
 // moves pending deposits to available.
 import type { Environment } from '../../lib/environments.ts';
-import type { Tx } from '../../db/database.ts';
 import type { DepositRow } from '../../db/schema.ts';
 import { runUnitOfWork, type UnitOfWork } from '../../db/unit-of-work.ts';
 import { newId } from '../../lib/ids.ts';
@@ -44,7 +43,8 @@ interface NewDeposit {
   settleAt: Date | null;
 }
 
-async function insertDeposit(tx: Tx, environment: Environment, d: NewDeposit, now: Date): Promise<DepositRow> {
+async function insertDeposit(work: UnitOfWork, environment: Environment, d: NewDeposit, now: Date): Promise<DepositRow> {
+  const tx = await work.transaction();
   const id = newId('deposit');
   const settled = d.settleAt === null;
   // First, before any money moves: a reference already recorded for this account refuses the whole deposit.
@@ -98,12 +98,12 @@ async function insertDeposit(tx: Tx, environment: Environment, d: NewDeposit, no
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  if (settled) await recordSettledEvent(tx, environment, row);
+  if (settled) await recordSettledEvent(work, environment, row);
   return row;
 }
 
-async function recordSettledEvent(tx: Tx, environment: Environment, row: DepositRow): Promise<void> {
-  await recordEvent(tx, environment, {
+async function recordSettledEvent(work: UnitOfWork, environment: Environment, row: DepositRow): Promise<void> {
+  await recordEvent(work, environment, {
     platformId: row.platform_id,
     accountId: row.account_id,
     type: 'payment.settled',
@@ -131,7 +131,7 @@ export async function createSandboxDeposit(deps: Deps, work: UnitOfWork, scope: 
   const tx = await work.transaction();
   // FOR SHARE: inbound_payments cannot be switched off between this check and the commit.
   await requireCapability(tx.env(scope.environment), { accountId: account.id }, 'inbound_payments', { lockRow: true });
-  return insertDeposit(tx, scope.environment, { platformId: scope.platformId, accountId: account.id, currency, amount, reference, senderName, source: 'sandbox', settleAt }, now);
+  return insertDeposit(work, scope.environment, { platformId: scope.platformId, accountId: account.id, currency, amount, reference, senderName, source: 'sandbox', settleAt }, now);
 }
 
 /**
@@ -153,7 +153,7 @@ export async function recordOperatorDeposit(
   const account = await tx.env(input.environment).selectFrom('accounts').select(['id', 'platform_id']).where('id', '=', input.accountId).executeTakeFirst();
   if (!account) throw new ApiError('ACCOUNT_NOT_FOUND', undefined, { account_id: input.accountId });
   return insertDeposit(
-    tx,
+    work,
     input.environment,
     { platformId: account.platform_id, accountId: account.id, currency, amount, reference, senderName, source: 'operator', settleAt: null },
     now,
@@ -161,7 +161,8 @@ export async function recordOperatorDeposit(
 }
 
 /** Settles one pending deposit; false when another settler (another process) got there first. */
-async function settleDeposit(tx: Tx, environment: Environment, depositId: string, now: Date): Promise<boolean> {
+async function settleDeposit(work: UnitOfWork, environment: Environment, depositId: string, now: Date): Promise<boolean> {
+  const tx = await work.transaction();
   const db = tx.env(environment);
   // Guarded transition: of two settlers racing for one deposit, only the one that flips pending → settled posts entries.
   const row = await db
@@ -175,7 +176,7 @@ async function settleDeposit(tx: Tx, environment: Environment, depositId: string
   const currency = row.currency as Currency;
   await postMovement(tx, environment, row.id, (balances) => decideSettle(balances, { accountId: row.account_id, currency, amount: row.amount }), [{ ledgerAccount: row.account_id, currency }], now);
   await db.updateTable('transactions').set({ status: 'settled', updated_at: now }).where('id', '=', row.transaction_id).execute();
-  await recordSettledEvent(tx, environment, row);
+  await recordSettledEvent(work, environment, row);
   return true;
 }
 
@@ -194,7 +195,7 @@ export async function settleDueDeposits(work: UnitOfWork, environment: Environme
     .skipLocked()
     .execute();
   let settled = 0;
-  for (const { id } of due) if (await settleDeposit(tx, environment, id, now)) settled++;
+  for (const { id } of due) if (await settleDeposit(work, environment, id, now)) settled++;
   return settled;
 }
 

@@ -177,7 +177,7 @@ export async function decidePayout(deps: Deps, work: UnitOfWork, environment: En
     .set({ status: outcome.status === 'completed' ? 'settled' : 'failed', updated_at: now })
     .where('id', '=', row.transaction_id)
     .execute();
-  await recordEvent(tx, environment, {
+  await recordEvent(work, environment, {
     platformId: row.platform_id,
     accountId: row.account_id,
     type: outcome.status === 'completed' ? 'payout.completed' : 'payout.failed',

@@ -70,7 +70,7 @@ export async function createTransfer(deps: Deps, work: UnitOfWork, scope: Scope,
     .values({ id, platform_id: scope.platformId, source_account_id: sourceAccountId, destination_account_id: destinationAccountId, currency, amount, reference, created_at: now })
     .returningAll()
     .executeTakeFirstOrThrow();
-  await recordEvent(tx, scope.environment, {
+  await recordEvent(work, scope.environment, {
     platformId: scope.platformId,
     accountId: sourceAccountId,
     type: 'transfer.completed',

@@ -1,0 +1,490 @@
+// The delivery worker, in every server process: fans events out to deliveries, claims due deliveries, sends them,
+// records every attempt and schedules the next. Several processes share the work through row locks (SKIP LOCKED) and a
+// lease on each claimed delivery; a crashed process's deliveries come due again when their lease lapses. At least once:
+// a receiver may see a delivery twice (deduplicate on webhook-id), never zero times.
+import { sql } from 'kysely';
+import type { EnvDb } from '../../db/schema.ts';
+import { runUnitOfWork, type UnitOfWork } from '../../db/unit-of-work.ts';
+import { outboxChannel } from '../../db/outbox-signal.ts';
+import type { Environment } from '../../lib/environments.ts';
+import { isEnvironment } from '../../lib/environments.ts';
+import { newId } from '../../lib/ids.ts';
+import { signDelivery } from '../../lib/webhook-signature.ts';
+import type { Deps } from '../deps.ts';
+import { recordEvent } from '../events.ts';
+import { openSecrets, subscribesTo } from './endpoints.ts';
+
+/** What one attempt to reach a receiver came to (see transport.ts). */
+export interface AttemptResult {
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  responseBody: string | null;
+  retryAfterMs: number | null;
+}
+
+export interface DeliveryTransport {
+  send(request: { url: string; headers: Record<string, string>; body: string }): Promise<AttemptResult>;
+  close(): Promise<void>;
+}
+
+export interface DispatcherOptions {
+  /** The transport for an environment's receivers (production refuses loopback; sandbox may allow it). */
+  transportFor: (environment: Environment) => DeliveryTransport;
+  onError: (error: unknown) => void;
+  /** Attempts in flight in this process, all endpoints together. */
+  concurrency?: number;
+  /** Attempts in flight in this process to one endpoint: a slow or dead endpoint holds at most these slots. */
+  perEndpoint?: number;
+}
+
+/** A delivery this process has claimed and is about to attempt. */
+interface Claimed {
+  environment: Environment;
+  id: string;
+  endpointId: string;
+  platformId: string;
+  url: string;
+  secrets: string[];
+  body: string;
+  /** The attempt's number, from 1. */
+  number: number;
+  /** The lease written into next_attempt_at when claimed: the result is written only while it still holds. */
+  lease: Date;
+}
+
+interface Finished {
+  delivery: Claimed;
+  startedAt: Date;
+  result: AttemptResult;
+}
+
+const fanOutBatch = 200;
+// Retry-After is honoured when longer than the schedule, up to this: a receiver cannot park a delivery for a month.
+const maxRetryAfterMs = 7 * 86_400_000;
+const responseBodyLimit = 1024;
+
+/** The delivery body: the event as the platform's endpoint receives it (spec §6). */
+export function deliveryBody(environment: Environment, event: { id: string; type: string; created_at: Date; account_id: string; data: unknown }): string {
+  return JSON.stringify({
+    event_id: event.id,
+    object: 'event',
+    type: event.type,
+    created_at: event.created_at.toISOString(),
+    environment,
+    account_id: event.account_id,
+    data: event.data,
+  });
+}
+
+/**
+ * What happens after attempt `number`: delivered on a 2xx; otherwise the next retry of the schedule (or the receiver's
+ * Retry-After when longer), or undelivered once the schedule is used up.
+ */
+export function nextStep(number: number, result: AttemptResult, scheduleMs: readonly number[], now: Date): { status: 'delivered' | 'pending' | 'undelivered'; nextAttemptAt: Date | null } {
+  if (result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300) return { status: 'delivered', nextAttemptAt: null };
+  const wait = scheduleMs[number - 1];
+  if (wait === undefined) return { status: 'undelivered', nextAttemptAt: null };
+  const delay = Math.max(wait, Math.min(result.retryAfterMs ?? 0, maxRetryAfterMs));
+  return { status: 'pending', nextAttemptAt: new Date(now.getTime() + delay) };
+}
+
+export class WebhookDispatcher {
+  private readonly concurrency: number;
+  private readonly perEndpoint: number;
+  private readonly inFlightByEndpoint = new Map<string, number>();
+  private readonly waiting = new Map<string, Claimed[]>();
+  private readonly sending = new Set<Promise<void>>();
+  private inFlight = 0;
+  private readonly pumping = new Set<Environment>();
+  private readonly pumpAgain = new Set<Environment>();
+  /** Environments whose last claim came back full: more may be due, so a freed slot claims again at once. */
+  private readonly backlog = new Set<Environment>();
+  private readonly finished = new Map<Environment, Finished[]>();
+  private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryAt = Infinity;
+  private readonly cleanups: (() => Promise<void> | void)[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly options: DispatcherOptions,
+  ) {
+    this.concurrency = options.concurrency ?? 64;
+    this.perEndpoint = options.perEndpoint ?? 8;
+  }
+
+  private get environments(): readonly Environment[] {
+    return this.deps.config.environments;
+  }
+
+  async start(): Promise<void> {
+    const unsubscribe = this.deps.db.outbox.subscribe((environment) => this.wake(environment));
+    this.cleanups.push(unsubscribe);
+    if (this.deps.db.kind === 'postgres') {
+      // Other processes' commits; a gap in the subscription only delays work to the next poll.
+      const stop = await this.deps.db.listen(outboxChannel, (payload) => {
+        if (isEnvironment(payload)) this.wake(payload);
+      });
+      this.cleanups.push(stop);
+    }
+    const poll = (): void => {
+      for (const environment of this.environments) this.wake(environment);
+    };
+    this.pollTimer = setInterval(poll, this.deps.config.webhooks.pollMs);
+    this.pollTimer.unref();
+    poll();
+  }
+
+  /** Looks for work in the environment now; called on every commit that recorded events, and by the poll. */
+  wake(environment: Environment): void {
+    if (this.stopped || !this.environments.includes(environment)) return;
+    if (this.pumping.has(environment)) {
+      this.pumpAgain.add(environment);
+      return;
+    }
+    this.pumping.add(environment);
+    void this.pump(environment)
+      .catch((error: unknown) => this.options.onError(error))
+      .finally(() => {
+        this.pumping.delete(environment);
+        if (this.pumpAgain.delete(environment)) this.wake(environment);
+      });
+  }
+
+  private get freeSlots(): number {
+    return this.concurrency - this.inFlight - [...this.waiting.values()].reduce((n, q) => n + q.length, 0);
+  }
+
+  private async pump(environment: Environment): Promise<void> {
+    while (!this.stopped && (await this.fanOut(environment)) === fanOutBatch);
+    while (!this.stopped && this.freeSlots > 0) {
+      const want = this.freeSlots;
+      const claimed = await this.claim(environment, want);
+      for (const delivery of claimed) this.begin(delivery);
+      if (claimed.length < want) {
+        this.backlog.delete(environment);
+        break;
+      }
+      this.backlog.add(environment);
+    }
+  }
+
+  /**
+   * Turns events not yet dispatched into one delivery per enabled endpoint that subscribes to their type, in one
+   * transaction with the mark on the events. Deliveries this process has room for are inserted already claimed and
+   * begin right after the commit: no second round trip to claim what was just written.
+   */
+  private async fanOut(environment: Environment): Promise<number> {
+    const started: Claimed[] = [];
+    const count = await runUnitOfWork(this.deps.db, async (work) => {
+      const tx = await work.transaction();
+      const db = tx.env(environment);
+      const events = await db
+        .selectFrom('events')
+        .select(['id', 'platform_id', 'type', 'account_id', 'data', 'created_at', 'endpoint_id'])
+        .where('dispatched_at', 'is', null)
+        .orderBy('id')
+        .limit(fanOutBatch)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      if (events.length === 0) return 0;
+      const now = this.deps.now();
+      const platforms = [...new Set(events.map((e) => e.platform_id))];
+      const endpoints = await db
+        .selectFrom('webhook_endpoints')
+        .select(['id', 'platform_id', 'url', 'events', 'secret', 'previous_secret', 'previous_secret_expires_at'])
+        .where('platform_id', 'in', platforms)
+        .where('status', '=', 'enabled')
+        .where('deleted_at', 'is', null)
+        .execute();
+      const lease = this.leaseFrom(now);
+      const rows: { id: string; event_id: string; endpoint_id: string; platform_id: string; status: 'pending'; next_attempt_at: Date; created_at: Date }[] = [];
+      let room = this.freeSlots;
+      for (const event of events) {
+        const body = deliveryBody(environment, event);
+        for (const endpoint of endpoints) {
+          if (endpoint.platform_id !== event.platform_id) continue;
+          if (event.endpoint_id !== null ? endpoint.id !== event.endpoint_id : !subscribesTo(endpoint.events, event.type)) continue;
+          const id = newId('webhookDelivery');
+          const claim = room > 0 && this.endpointLoad(endpoint.id) + started.filter((s) => s.endpointId === endpoint.id).length < this.perEndpoint;
+          rows.push({ id, event_id: event.id, endpoint_id: endpoint.id, platform_id: event.platform_id, status: 'pending', next_attempt_at: claim ? lease : now, created_at: now });
+          if (claim) {
+            room--;
+            started.push({ environment, id, endpointId: endpoint.id, platformId: event.platform_id, url: endpoint.url, secrets: openSecrets(this.deps, environment, endpoint, now), body, number: 1, lease });
+          }
+        }
+      }
+      for (let i = 0; i < rows.length; i += 1000) {
+        await db.insertInto('webhook_deliveries').values(rows.slice(i, i + 1000)).onConflict((oc) => oc.columns(['event_id', 'endpoint_id']).doNothing()).execute();
+      }
+      await db.updateTable('events').set({ dispatched_at: now }).where('id', 'in', events.map((e) => e.id)).execute();
+      return events.length;
+    });
+    for (const delivery of started) this.begin(delivery);
+    return count;
+  }
+
+  private leaseFrom(now: Date): Date {
+    // Long enough for the attempt (bounded by the timeout) and for writing its result; a lapsed lease lets another
+    // process try again, which at-least-once allows but which we do not want in normal running.
+    return new Date(now.getTime() + 2 * this.deps.config.webhooks.timeoutMs + 2000);
+  }
+
+  private endpointLoad(endpointId: string): number {
+    return (this.inFlightByEndpoint.get(endpointId) ?? 0) + (this.waiting.get(endpointId)?.length ?? 0);
+  }
+
+  /** Claims up to `limit` due deliveries, at most `perEndpoint` of any one endpoint and none of an endpoint already full here. */
+  private async claim(environment: Environment, limit: number): Promise<Claimed[]> {
+    const now = this.deps.now();
+    const lease = this.leaseFrom(now);
+    const busy = [...this.inFlightByEndpoint.keys()].filter((id) => this.endpointLoad(id) >= this.perEndpoint);
+    const db = this.deps.db.env(environment);
+    const t = (name: string) => sql.table(`${environment}.${name}`);
+    const { rows } = await sql<{
+      id: string;
+      endpoint_id: string;
+      platform_id: string;
+      attempt_count: number;
+      type: string;
+      account_id: string;
+      data: unknown;
+      event_id: string;
+      event_created_at: Date;
+      url: string;
+      secret: string;
+      previous_secret: string | null;
+      previous_secret_expires_at: Date | null;
+    }>`
+      with picked as (
+        select id from ${t('webhook_deliveries')}
+        where id in (
+          select id from (
+            select id, row_number() over (partition by endpoint_id order by next_attempt_at) as rank
+            from ${t('webhook_deliveries')}
+            where status = 'pending' and next_attempt_at <= ${now} and not (endpoint_id = any(${busy}::text[]))
+            order by next_attempt_at limit 1000
+          ) due where rank <= ${this.perEndpoint}
+        )
+        and status = 'pending' and next_attempt_at <= ${now}
+        order by next_attempt_at limit ${limit}
+        for update skip locked
+      ), claimed as (
+        update ${t('webhook_deliveries')} d set next_attempt_at = ${lease}
+        from picked where d.id = picked.id
+        returning d.id, d.event_id, d.endpoint_id, d.platform_id, d.attempt_count
+      )
+      select c.id, c.endpoint_id, c.platform_id, c.attempt_count, c.event_id, e.type, e.account_id, e.data, e.created_at as event_created_at,
+             w.url, w.secret, w.previous_secret, w.previous_secret_expires_at
+      from claimed c
+      join ${t('events')} e on e.id = c.event_id
+      join ${t('webhook_endpoints')} w on w.id = c.endpoint_id
+    `.execute(db);
+    return rows.map((r) => ({
+      environment,
+      id: r.id,
+      endpointId: r.endpoint_id,
+      platformId: r.platform_id,
+      url: r.url,
+      secrets: openSecrets(this.deps, environment, { id: r.endpoint_id, secret: r.secret, previous_secret: r.previous_secret, previous_secret_expires_at: r.previous_secret_expires_at }, now),
+      body: deliveryBody(environment, { id: r.event_id, type: r.type, created_at: r.event_created_at, account_id: r.account_id, data: r.data }),
+      number: r.attempt_count + 1,
+      lease,
+    }));
+  }
+
+  /** Starts the attempt, or queues it behind this endpoint's attempts in flight. */
+  private begin(delivery: Claimed): void {
+    if ((this.inFlightByEndpoint.get(delivery.endpointId) ?? 0) >= this.perEndpoint) {
+      const queue = this.waiting.get(delivery.endpointId) ?? [];
+      queue.push(delivery);
+      this.waiting.set(delivery.endpointId, queue);
+      return;
+    }
+    this.inFlight++;
+    this.inFlightByEndpoint.set(delivery.endpointId, (this.inFlightByEndpoint.get(delivery.endpointId) ?? 0) + 1);
+    const attempt = this.attempt(delivery).finally(() => {
+      this.sending.delete(attempt);
+      this.inFlight--;
+      const left = (this.inFlightByEndpoint.get(delivery.endpointId) ?? 1) - 1;
+      if (left === 0) this.inFlightByEndpoint.delete(delivery.endpointId);
+      else this.inFlightByEndpoint.set(delivery.endpointId, left);
+      const queue = this.waiting.get(delivery.endpointId);
+      const next = queue?.shift();
+      if (queue && queue.length === 0) this.waiting.delete(delivery.endpointId);
+      if (next) this.begin(next);
+      else if (this.backlog.has(delivery.environment)) this.wake(delivery.environment);
+    });
+    this.sending.add(attempt);
+  }
+
+  private async attempt(delivery: Claimed): Promise<void> {
+    const startedAt = this.deps.now();
+    const headers = signDelivery({ id: delivery.id, timestampSeconds: Math.floor(Date.now() / 1000), body: delivery.body, secrets: delivery.secrets });
+    let result: AttemptResult;
+    try {
+      result = await this.options.transportFor(delivery.environment).send({ url: delivery.url, headers, body: delivery.body });
+    } catch (error) {
+      result = { statusCode: null, durationMs: this.deps.now().getTime() - startedAt.getTime(), error: error instanceof Error ? error.message : String(error), responseBody: null, retryAfterMs: null };
+    }
+    const list = this.finished.get(delivery.environment) ?? [];
+    list.push({ delivery, startedAt, result });
+    this.finished.set(delivery.environment, list);
+    this.scheduleFlush(list.length >= 100);
+  }
+
+  /** Results are written in batches: one transaction for every attempt that finished in the last few milliseconds. */
+  private scheduleFlush(now: boolean): void {
+    if (this.flushing) return; // the running flush looks again when it ends
+    if (now) {
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = undefined;
+        if ([...this.finished.values()].some((l) => l.length > 0)) this.scheduleFlush(true);
+      });
+      return;
+    }
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      this.scheduleFlush(true);
+    }, 5);
+  }
+
+  private async flush(): Promise<void> {
+    for (const environment of this.environments) {
+      const batch = this.finished.get(environment);
+      if (!batch || batch.length === 0) continue;
+      this.finished.set(environment, []);
+      try {
+        await runUnitOfWork(this.deps.db, (work) => this.record(work, environment, batch));
+      } catch (error) {
+        // The attempts happened but are not recorded; their leases lapse and they are attempted again (at least once).
+        this.options.onError(error);
+      }
+    }
+  }
+
+  /** Writes the attempts, moves each delivery on, and keeps each endpoint's run of failures (disabling it after days). */
+  private async record(work: UnitOfWork, environment: Environment, batch: Finished[]): Promise<void> {
+    const tx = await work.transaction();
+    const db = tx.env(environment);
+    const now = this.deps.now();
+    const schedule = this.deps.config.webhooks.retryScheduleMs;
+    const steps = batch.map((f) => ({ ...f, step: nextStep(f.delivery.number, f.result, schedule, now) }));
+    await db
+      .insertInto('webhook_attempts')
+      .values(
+        steps.map(({ delivery, startedAt, result, step }) => ({
+          id: newId('webhookAttempt'),
+          delivery_id: delivery.id,
+          endpoint_id: delivery.endpointId,
+          platform_id: delivery.platformId,
+          number: delivery.number,
+          started_at: startedAt,
+          duration_ms: Math.max(0, Math.round(result.durationMs)),
+          status_code: result.statusCode,
+          error: result.error === null ? null : result.error.slice(0, 500),
+          response_body: result.responseBody === null ? null : result.responseBody.slice(0, responseBodyLimit),
+          next_attempt_at: step.nextAttemptAt,
+        })),
+      )
+      .execute();
+    const values = steps.map(
+      ({ delivery, startedAt, result, step }) =>
+        sql`(${delivery.id}, ${delivery.lease}::timestamptz, ${step.status}, ${delivery.number}::integer, ${step.nextAttemptAt}::timestamptz, ${startedAt}::timestamptz, ${result.statusCode}::integer, ${result.error === null ? null : result.error.slice(0, 500)})`,
+    );
+    await sql`
+      update ${sql.table(`${environment}.webhook_deliveries`)} d set
+        status = v.status, attempt_count = v.number, next_attempt_at = v.next_attempt_at, last_attempt_at = v.started_at,
+        last_status_code = v.status_code, last_error = v.error,
+        delivered_at = case when v.status = 'delivered' then ${now}::timestamptz else d.delivered_at end
+      from (values ${sql.join(values)}) as v(id, lease, status, number, next_attempt_at, started_at, status_code, error)
+      where d.id = v.id and d.status = 'pending' and d.next_attempt_at = v.lease
+    `.execute(db);
+    await this.trackFailures(work, db, environment, steps, now);
+    const nextRetry = Math.min(...steps.map((s) => s.step.nextAttemptAt?.getTime() ?? Infinity));
+    if (nextRetry !== Infinity) work.afterCommit(() => this.wakeAt(environment, nextRetry));
+  }
+
+  private async trackFailures(work: UnitOfWork, db: EnvDb, environment: Environment, steps: (Finished & { step: { status: string } })[], now: Date): Promise<void> {
+    const succeeded = new Set(steps.filter((s) => s.step.status === 'delivered').map((s) => s.delivery.endpointId));
+    const failedSince = new Map<string, Date>();
+    for (const s of steps) {
+      if (s.step.status === 'delivered' || succeeded.has(s.delivery.endpointId)) continue;
+      const first = failedSince.get(s.delivery.endpointId);
+      if (!first || s.startedAt < first) failedSince.set(s.delivery.endpointId, s.startedAt);
+    }
+    if (succeeded.size > 0) {
+      await db.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', 'in', [...succeeded]).where('failing_since', 'is not', null).execute();
+    }
+    if (failedSince.size === 0) return;
+    for (const [endpointId, since] of failedSince) {
+      await db.updateTable('webhook_endpoints').set({ failing_since: since }).where('id', '=', endpointId).where('failing_since', 'is', null).execute();
+    }
+    const cutoff = new Date(now.getTime() - this.deps.config.webhooks.disableAfterMs);
+    const disabled = await db
+      .updateTable('webhook_endpoints')
+      .set({ status: 'disabled', disabled_reason: 'failing', updated_at: now })
+      .where('id', 'in', [...failedSince.keys()])
+      .where('status', '=', 'enabled')
+      .where('failing_since', '<=', cutoff)
+      .returningAll()
+      .execute();
+    for (const endpoint of disabled) {
+      await db
+        .updateTable('webhook_deliveries')
+        .set({ status: 'undelivered', next_attempt_at: null, last_error: 'the endpoint was disabled after failing for too long' })
+        .where('endpoint_id', '=', endpoint.id)
+        .where('status', '=', 'pending')
+        .execute();
+      await recordEvent(work, environment, {
+        platformId: endpoint.platform_id,
+        accountId: endpoint.platform_id,
+        type: 'webhook_endpoint.disabled',
+        data: {
+          id: endpoint.id,
+          url: endpoint.url,
+          description: endpoint.description,
+          events: endpoint.events,
+          status: 'disabled',
+          disabled_reason: 'failing',
+          failing_since: (endpoint.failing_since ?? now).toISOString(),
+        },
+      });
+    }
+  }
+
+  /** A retry due before the next poll gets a timer of its own, so short schedules (tests, Retry-After) are kept. */
+  private wakeAt(environment: Environment, at: number): void {
+    if (this.stopped) return;
+    const delay = at - this.deps.now().getTime();
+    if (delay >= this.deps.config.webhooks.pollMs || at >= this.retryAt) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryAt = at;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.retryAt = Infinity;
+      this.wake(environment);
+    }, Math.max(0, delay) + 5);
+    this.retryTimer.unref();
+  }
+
+  /** Stops claiming, lets the attempts in flight finish (each is bounded by the timeout) and writes their results. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const cleanup of this.cleanups) await cleanup();
+    this.waiting.clear(); // claimed but not begun: their leases lapse and another process (or the next start) sends them
+    await Promise.allSettled([...this.sending]);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.flushing;
+    await this.flush();
+  }
+}

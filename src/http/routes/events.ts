@@ -1,0 +1,105 @@
+// /api/v1/events: the platform's events, newest first (x-on-behalf-of: one connected account's), and redelivery.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { getEvent, listEvents, redeliverEvent, type EventReader } from '../../domain/webhooks/event-log.ts';
+import { eventTypes } from '../../domain/event-types.ts';
+import { invalidField } from '../../lib/errors.ts';
+import type { Scope } from '../../lib/actor.ts';
+import type { Services } from '../../services.ts';
+import { scopeOf } from '../api-auth.ts';
+import { replyFromWork } from '../reply-from-work.ts';
+import { bearerSecurity, domainCheckedString, errorResponses, listOf, listQuery } from '../schemas.ts';
+import { DeliverySchema, EventSchema, serializeDelivery, serializeEvent } from '../serializers/webhooks.ts';
+import { ownerOf } from './webhooks.ts';
+
+const EventIdParams = Type.Object({ id: Type.String({ maxLength: 100, description: 'An event id, evt_…' }) });
+
+function readerOf(scope: Scope): EventReader {
+  return { platformId: scope.platformId, environment: scope.environment, accountId: scope.isPlatformScope ? undefined : scope.accountId };
+}
+
+function parseInstant(value: string | undefined, field: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) || Number.isNaN(date.getTime())) {
+    throw invalidField(field, `${field} must be an ISO 8601 date or time, e.g. "2026-12-01" or "2026-12-01T09:30:00Z".`);
+  }
+  return date;
+}
+
+export async function eventRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['Events'];
+
+  app.get(
+    '/events',
+    {
+      config: { scope: 'any', rateLimitGroup: 'general' },
+      schema: {
+        summary: 'List events, newest first',
+        description: 'With x-on-behalf-of, only the events about that connected account.',
+        tags,
+        security: bearerSecurity,
+        querystring: listQuery({
+          type: Type.Optional(domainCheckedString(eventTypes, { maxLength: 100 })),
+          account_id: Type.Optional(Type.String({ maxLength: 100 })),
+          created_from: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601; events created at or after it.' })),
+          created_to: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601; events created before it.' })),
+        }),
+        response: { 200: listOf(EventSchema), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const scope = scopeOf(request);
+      const q = request.query;
+      const page = await listEvents(
+        services,
+        readerOf(scope),
+        { type: q.type, accountId: q.account_id, createdFrom: parseInstant(q.created_from, 'created_from'), createdTo: parseInstant(q.created_to, 'created_to') },
+        { limit: q.limit, cursor: q.cursor },
+      );
+      return { data: page.data.map((e) => serializeEvent(scope.environment, e)), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/events/:id',
+    {
+      config: { scope: 'any', rateLimitGroup: 'general' },
+      schema: { summary: 'Read an event', tags, security: bearerSecurity, params: EventIdParams, response: { 200: EventSchema, ...errorResponses } },
+    },
+    async (request) => {
+      const scope = scopeOf(request);
+      return serializeEvent(scope.environment, await getEvent(services, readerOf(scope), request.params.id));
+    },
+  );
+
+  app.post(
+    '/events/:id/redeliver',
+    {
+      config: { scope: 'platform', idempotent: true, rateLimitGroup: 'general' },
+      schema: {
+        summary: 'Deliver an event again',
+        description:
+          'To one endpoint ({"endpoint_id": "we_…"}), or to every enabled endpoint that subscribes to its type. A delivery that exists keeps its webhook-id. Answers 202 with the queued deliveries.',
+        tags,
+        security: bearerSecurity,
+        params: EventIdParams,
+        response: { 202: listOf(DeliverySchema), ...errorResponses, 409: Type.Ref('ErrorResponse') },
+      },
+    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const owner = ownerOf(request);
+        const body: unknown = request.body;
+        if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) throw invalidField('body', 'The body must be a JSON object.');
+        const { endpoint_id: endpointId, ...rest } = (body ?? {}) as Record<string, unknown>;
+        const unknown = Object.keys(rest)[0];
+        if (unknown !== undefined) throw invalidField(unknown, `Unknown field "${unknown}".`);
+        if (endpointId !== undefined && typeof endpointId !== 'string') throw invalidField('endpoint_id', 'endpoint_id must be a webhook endpoint id (we_…).');
+        const deliveries = await redeliverEvent(services, work, owner, request.params.id, endpointId);
+        return { status: 202, body: { data: deliveries.map(serializeDelivery), next_cursor: null } };
+      }),
+  );
+}
