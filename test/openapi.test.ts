@@ -3,9 +3,15 @@
 // pik-test: engine-independent — the OpenAPI documents are generated from the route schemas
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { eventCatalogue, eventTypes, type EventType } from '../src/domain/event-types.ts';
 import { capabilities, capabilityCatalogue } from '../src/lib/capabilities.ts';
 import { currencies } from '../src/lib/currencies.ts';
+import { generateWebhookSecret, signDelivery } from '../src/lib/webhook-signature.ts';
 import { createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
 let ctx: TestContext;
 before(async () => {
@@ -77,9 +83,15 @@ describe('OpenAPI and health', () => {
       const listed = Object.entries(result.body.paths as Record<string, object>).flatMap(([path, operations]) => Object.keys(operations).map((m) => `${m.toUpperCase()} ${path}`));
       assert.deepEqual(listed.sort(), [...expected].sort(), url);
       assert.deepEqual(Object.keys(result.body.components.securitySchemes), ['apiKey'], url);
-      assert.doesNotMatch(result.raw, /admin|operator/i, url);
+      // The webhooks section is the event catalogue, public by design, whose data may name the operator as a decider
+      // (`decided_by: "operator"`); it is compared with the catalogue below and must never mention the operator API.
+      const { webhooks, ...rest } = result.body;
+      assert.doesNotMatch(JSON.stringify(rest), /admin|operator/i, url);
+      assert.doesNotMatch(JSON.stringify(webhooks), /admin|operator (api|token)/i, url);
     }
-    assert.doesNotMatch((await ctx.call('GET', '/docs/yaml')).raw, /admin|operator/i);
+    const yaml = (await ctx.call('GET', '/docs/yaml')).raw;
+    assert.match(yaml, /^webhooks:$/m);
+    assert.doesNotMatch(yaml.replace(/^webhooks:\n(?:(?: .*)?\n)*/m, ''), /admin|operator/i);
   });
 
   it('the operator document: GET /admin/v1/openapi.json, behind the operator token, with every /admin/v1 route', async () => {
@@ -98,6 +110,43 @@ describe('OpenAPI and health', () => {
     assert.deepEqual(listed.sort(), [...expected].sort());
     assert.deepEqual(result.body.paths['/admin/v1/platforms'].get.security, [{ operatorToken: [] }]);
     assert.deepEqual(Object.keys(result.body.components.securitySchemes), ['operatorToken']);
+  });
+
+  it('the webhooks section: one POST per catalogue type, its body the delivery envelope around the catalogue schema', async () => {
+    const doc = (await ctx.call('GET', '/api/v1/openapi.json')).body;
+    assert.deepEqual(Object.keys(doc.webhooks).sort(), [...eventTypes].sort());
+    // The headers are whatever the signer sends, so a header added there and not here fails.
+    const signed = Object.keys(signDelivery({ id: 'wd_x', timestampSeconds: 1, body: '{}', secrets: [generateWebhookSecret()] }));
+    // OpenAPI 3.1 schemas are JSON Schema 2020-12: strict mode refuses an unknown keyword, a bad format or a typo.
+    const ajv = addFormats(new Ajv2020({ strict: true }));
+    for (const type of eventTypes) {
+      const pathItem = doc.webhooks[type];
+      assert.deepEqual(Object.keys(pathItem), ['post'], type);
+      const operation = pathItem.post;
+      assert.ok(operation.description.startsWith(eventCatalogue[type].description), type);
+      assert.deepEqual(
+        operation.parameters.map((p: { name: string; in: string; required: boolean; schema: object }) => [p.name, p.in, p.required, p.schema]),
+        signed.map((name) => [name, 'header', true, { type: 'string' }]),
+        type,
+      );
+      assert.equal(operation.responses['2XX'].description, 'Any 2xx within 10 s acknowledges the delivery');
+      assert.equal(operation.requestBody.required, true);
+      const body = operation.requestBody.content['application/json'].schema;
+      assert.deepEqual(body.required, ['event_id', 'object', 'type', 'created_at', 'environment', 'account_id', 'data'], type);
+      assert.deepEqual(body.properties.object, { type: 'string', const: 'event' });
+      assert.deepEqual(body.properties.type, { type: 'string', const: type });
+      assert.deepEqual(body.properties.data, JSON.parse(JSON.stringify(eventCatalogue[type].data)), type);
+      assert.ok(ajv.validateSchema(body), `${type}: ${ajv.errorsText()}`);
+      ajv.compile(body);
+    }
+
+    const testEvent = (type: EventType) => ({
+      event_id: 'evt_1', object: 'event', type, created_at: '2026-01-02T03:04:05.000Z', environment: 'sandbox', account_id: 'acct_1', data: { endpoint_id: 'we_1', message: 'hello' },
+    });
+    const validate = ajv.compile(doc.webhooks['webhook.test'].post.requestBody.content['application/json'].schema);
+    assert.ok(validate(testEvent('webhook.test')), ajv.errorsText(validate.errors));
+    assert.ok(!validate(testEvent('transfer.completed')));
+    assert.ok(!validate({ ...testEvent('webhook.test'), data: { endpoint_id: 'we_1' } }));
   });
 
   it('GET /docs serves the readable reference', async () => {

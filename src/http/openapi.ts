@@ -1,9 +1,14 @@
 // How the OpenAPI documents are built from the routes: the public one (/api/v1) and the operator's (/admin/v1), the
-// capability each route needs from the capability catalogue, and fields the domain checks itself listed as enums.
+// capability each route needs from the capability catalogue, fields the domain checks itself listed as enums, and the
+// public document's `webhooks` section from the event catalogue.
 import swagger, { type SwaggerTransform } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import Type from 'typebox';
+import { eventCatalogue, eventTypes } from '../domain/event-types.ts';
 import { capabilitiesOfRoute } from '../lib/capabilities.ts';
+import { environments } from '../lib/environments.ts';
 import { domainEnumKey } from './schemas.ts';
 
 declare module 'fastify' {
@@ -51,6 +56,60 @@ export function documentDomainEnums<T>(generated: T): T {
   return document;
 }
 
+/** The headers every delivery carries (src/lib/webhook-signature.ts signs them), as OpenAPI header parameters. */
+const deliveryHeaders: readonly { name: string; description: string }[] = [
+  {
+    name: 'pik-signature',
+    description: 'Hex HMAC-SHA256 of the raw body, keyed with the endpoint\'s secret string exactly as shown (`whsec_…`). While a rotated-out secret still signs, one signature per secret, space-separated, newest first.',
+  },
+  { name: 'pik-timestamp', description: 'When this attempt was signed, in Unix seconds.' },
+  {
+    name: 'pik-signature-v2',
+    description: '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, keyed with the secret string; one `v1=` per secret during a rotation, comma-separated. Refuse a `t` more than 5 minutes from your clock.',
+  },
+  { name: 'webhook-id', description: 'Standard Webhooks: the delivery id (`wd_…`), the same on every attempt of this event to this endpoint. Deduplicate on it.' },
+  { name: 'webhook-timestamp', description: 'Standard Webhooks: when this attempt was signed, in Unix seconds.' },
+  {
+    name: 'webhook-signature',
+    description: 'Standard Webhooks: `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`, keyed with the base64-decoded part of the secret after `whsec_`; one per secret during a rotation, space-separated. The `standardwebhooks` libraries verify it as it is.',
+  },
+];
+
+/**
+ * The top-level `webhooks` section: one `post` per event type of the catalogue, its body the delivery envelope around
+ * that type's `data` schema. Copied through JSON, so the document never shares an object with the catalogue.
+ */
+export function webhookOperations(): Record<string, OpenAPIV3_1.PathItemObject> {
+  const operations: Record<string, object> = {};
+  for (const type of eventTypes) {
+    const { description, data } = eventCatalogue[type];
+    const envelope = Type.Object({
+      event_id: Type.String({ description: 'The event (`evt_…`): the same in every delivery of this event, to every endpoint (`GET /api/v1/events/{id}`).' }),
+      object: Type.Literal('event'),
+      type: Type.Literal(type),
+      created_at: Type.String({ format: 'date-time', description: 'When the change was committed, not when this attempt was made.' }),
+      environment: Type.Enum(environments),
+      account_id: Type.String({ description: 'The account the event concerns: a connected account, or the platform itself.' }),
+      data,
+    });
+    operations[type] = {
+      post: {
+        summary: type,
+        description: `${description}\n\nSent to each enabled endpoint subscribed to \`${type}\` or to \`*\` (unless said otherwise above), signed with its secret (the headers below), and retried until acknowledged — by default after 5 min, 30 min, 2 h, 8 h and 24 h. See docs/webhooks.md.`,
+        tags: ['Webhooks'],
+        parameters: deliveryHeaders.map(({ name, description }) => ({ name, in: 'header', required: true, description, schema: { type: 'string' } })),
+        requestBody: { required: true, content: { 'application/json': { schema: envelope } } },
+        responses: {
+          '2XX': { description: 'Any 2xx within 10 s acknowledges the delivery' },
+          default: { description: 'Any other status, a redirect or no answer in time is a failed attempt, retried on the schedule.' },
+        },
+      },
+    };
+  }
+  // openapi-types cannot express a 3.1 schema inside a 3.1 media type (it intersects the 3.0 and 3.1 shapes).
+  return JSON.parse(JSON.stringify(operations)) as Record<string, OpenAPIV3_1.PathItemObject>;
+}
+
 /** A route outside `prefix` is left out of the document; one inside goes through `transform`. */
 function onlyUnder(prefix: string, transform?: SwaggerTransform): SwaggerTransform {
   return (input) => {
@@ -84,6 +143,7 @@ export async function registerOpenApiDocuments(app: FastifyInstance): Promise<vo
           apiKey: { type: 'http', scheme: 'bearer', description: 'A pik_test_… (sandbox) or pik_live_… (production) API key.' },
         },
       },
+      webhooks: webhookOperations(),
     },
     transform: onlyUnder('/api/v1/', noteCapabilities),
     transformObject: (documents) => ('openapiObject' in documents ? documentDomainEnums(documents.openapiObject) : documents.swaggerObject),
