@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Value from 'typebox/value';
+import { loadConfig } from '../src/config.ts';
 import { eventCatalogue, eventTypes, type EventType } from '../src/domain/event-types.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
 import { bankDestination } from './support/ledger.ts';
@@ -9,7 +10,8 @@ import { activateTestCapability, approveTestAccount } from './support/onboarding
 
 let ctx: TestContext;
 before(async () => {
-  ctx = await startTestApp();
+  // A dead endpoint is disabled at its first failure here, so webhook_endpoint.disabled occurs too.
+  ctx = await startTestApp({ webhooks: { ...loadConfig({}).webhooks, allowSandboxLoopback: true, timeoutMs: 300, retryScheduleMs: [60_000], disableAfterMs: 1, pollMs: 50 } });
 });
 after(() => ctx.close());
 
@@ -17,7 +19,11 @@ describe('event types', () => {
   it('every flow records events whose data matches the catalogue schema of their type, and every type occurs', async () => {
     const platform = await createTestPlatform(ctx);
     const key = platform.keys.sandbox;
+    const dead = await ctx.call('POST', '/api/v1/webhooks', { key, body: { url: 'http://127.0.0.1:1/closed', events: ['account.created'] } });
+    assert.equal(dead.status, 201, dead.raw);
     const account = await createTestConnectedAccount(ctx, platform);
+    const tested = await ctx.call('POST', '/api/v1/webhooks', { key, body: { url: 'http://127.0.0.1:1/other', events: ['payout.failed'] } });
+    assert.equal((await ctx.call('POST', `/api/v1/webhooks/${tested.body.id}/test`, { key })).status, 202);
     await approveTestAccount(ctx, platform, account);
     for (const capability of ['inbound_payments', 'payouts']) await activateTestCapability(ctx, platform, account, capability);
     const expectCreated = (result: { status: number; raw: string }) => assert.equal(result.status, 201, result.raw);
@@ -31,6 +37,11 @@ describe('event types', () => {
       assert.equal(answered.status, 200, answered.raw);
     }
     assert.equal((await ctx.admin('DELETE', `/admin/v1/keys/${platform.keyIds.production}`)).status, 200);
+
+    // The worker disables the dead endpoint after its first failed attempt.
+    for (let i = 0; i < 500 && (await ctx.call('GET', '/api/v1/events?type=webhook_endpoint.disabled', { key })).body.data.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
 
     const events = [];
     for (const environment of ['sandbox', 'production'] as const) {

@@ -17,6 +17,8 @@ before(async () => {
 after(() => ctx.close());
 
 const payout = 'po_01m8g5hycd5qba505sf93e83c5';
+const endpoint = 'we_01m8g5hycd5qba505sf93e83c5';
+const event = 'evt_01m8g5hycd5qba505sf93e83c5';
 
 /** Keyed as Fastify registers the route: method and URL with `:params`. A new route needs its line here. */
 const routes: Record<string, RouteSpec> = {
@@ -112,6 +114,22 @@ const routes: Record<string, RouteSpec> = {
     hasAccountInPath: true,
     needsCapability: true,
   },
+  'POST /api/v1/webhooks': {
+    method: 'POST',
+    path: () => '/api/v1/webhooks',
+    scope: 'platform',
+    body: () => ({ url: 'https://hooks.example.com/pik', events: ['*'] }),
+  },
+  'GET /api/v1/webhooks': { method: 'GET', path: () => '/api/v1/webhooks', scope: 'platform' },
+  'GET /api/v1/webhooks/:id': { method: 'GET', path: () => `/api/v1/webhooks/${endpoint}`, scope: 'platform' },
+  'PATCH /api/v1/webhooks/:id': { method: 'PATCH', path: () => `/api/v1/webhooks/${endpoint}`, scope: 'platform', body: () => ({ description: 'x' }) },
+  'DELETE /api/v1/webhooks/:id': { method: 'DELETE', path: () => `/api/v1/webhooks/${endpoint}`, scope: 'platform' },
+  'POST /api/v1/webhooks/:id/rotate-secret': { method: 'POST', path: () => `/api/v1/webhooks/${endpoint}/rotate-secret`, scope: 'platform', body: () => ({}) },
+  'POST /api/v1/webhooks/:id/test': { method: 'POST', path: () => `/api/v1/webhooks/${endpoint}/test`, scope: 'platform' },
+  'GET /api/v1/webhooks/:id/deliveries': { method: 'GET', path: () => `/api/v1/webhooks/${endpoint}/deliveries`, scope: 'platform' },
+  'GET /api/v1/events': { method: 'GET', path: () => '/api/v1/events', scope: 'any' },
+  'GET /api/v1/events/:id': { method: 'GET', path: () => `/api/v1/events/${event}`, scope: 'any' },
+  'POST /api/v1/events/:id/redeliver': { method: 'POST', path: () => `/api/v1/events/${event}/redeliver`, scope: 'platform', body: () => ({}) },
 };
 
 describe('every /api/v1 route is in the route-security table, as it is declared', () => {

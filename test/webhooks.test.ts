@@ -11,7 +11,7 @@ import { eventTypes } from '../src/domain/event-types.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
 import { eventually, startReceiver, type Receiver, type Received } from './support/webhook-receiver.ts';
 
-const fast: WebhookConfig = { ...loadConfig({}).webhooks, allowSandboxLoopback: true, timeoutMs: 400, retryScheduleMs: [150, 150], pollMs: 50 };
+const fast: WebhookConfig = { ...loadConfig({}).webhooks, allowSandboxLoopback: true, timeoutMs: 1500, retryScheduleMs: [150, 150], pollMs: 50 };
 
 // A host name only this test's resolver knows: it answers 127.0.0.1, as a rebinding attacker's DNS would.
 const rebinding: LookupFunction = (hostname, options, callback) => {

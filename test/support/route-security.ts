@@ -37,7 +37,7 @@ export async function createSecurityFixture(ctx: TestContext): Promise<SecurityF
 }
 
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Builds the URL; `accountId` is the account the call targets (used by /accounts/{id}/… routes). */
   path: (accountId: string) => string;
   /** The request body; capability checks pass the account the call targets (for routes that name it in the body). */

@@ -51,7 +51,7 @@ export async function startReceiver(path = '/hooks'): Promise<Receiver> {
     behave: (next) => {
       behaviour = next;
     },
-    waitFor: async (count, match = () => true, timeoutMs = 10_000) => {
+    waitFor: async (count, match = () => true, timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const matching = received.filter(match);
@@ -69,7 +69,7 @@ export async function startReceiver(path = '/hooks'): Promise<Receiver> {
 }
 
 /** Polls `check` until it returns a value other than undefined; rejects after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'the condition'): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'the condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -230,9 +230,10 @@ export class WebhookDispatcher {
   }
 
   private leaseFrom(now: Date): Date {
-    // Long enough for the attempt (bounded by the timeout) and for writing its result; a lapsed lease lets another
-    // process try again, which at-least-once allows but which we do not want in normal running.
-    return new Date(now.getTime() + 2 * this.deps.config.webhooks.timeoutMs + 2000);
+    // Long enough for the attempt (bounded by the timeout) and for writing its result even on a busy database; a
+    // lapsed lease lets another process try again, which at-least-once allows but which we do not want in normal running.
+    const timeout = this.deps.config.webhooks.timeoutMs;
+    return new Date(now.getTime() + timeout + Math.max(timeout, 5000));
   }
 
   private endpointLoad(endpointId: string): number {
