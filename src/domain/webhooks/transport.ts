@@ -62,7 +62,7 @@ export class WebhookTransport {
   constructor(options: WebhookTransportOptions) {
     this.#timeoutMs = options.timeoutMs;
     this.#allowLoopback = options.allowLoopback;
-    this.#lookup = options.lookup ?? ((hostname, lookupOptions, callback) => dns.lookup(hostname, { ...lookupOptions, all: true }, callback));
+    this.#lookup = options.lookup ?? ((hostname, lookup, callback) => dns.lookup(hostname, { ...lookup, all: true }, callback));
     this.#userAgent = options.userAgent ?? 'PIK-Webhooks/1.0';
     this.#agent = new Agent({ connections: options.connections ?? 16, connect: this.#guardedConnector() });
   }
@@ -70,15 +70,30 @@ export class WebhookTransport {
   /** One delivery attempt. Never throws for anything the receiver or the network does: that is in the result. */
   async send(delivery: WebhookRequest): Promise<AttemptResult> {
     const startedAt = performance.now();
-    const deadline = AbortSignal.timeout(this.#timeoutMs);
-    const result = (outcome: Partial<AttemptResult>): AttemptResult => ({
-      statusCode: null,
-      error: null,
-      responseBody: null,
-      retryAfterMs: null,
-      ...outcome,
-      durationMs: Math.round(performance.now() - startedAt),
-    });
+    // A timer of our own, cleared when the attempt ends: an AbortSignal.timeout with a listener still attached keeps
+    // the process alive, and what the attempt held, until it fires.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.#timeoutMs);
+    let outcome: Partial<AttemptResult>;
+    try {
+      outcome = await this.#exchange(delivery, deadline.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+    const durationMs = Math.round(performance.now() - startedAt);
+    const result: AttemptResult = { statusCode: null, error: null, responseBody: null, retryAfterMs: null, ...outcome, durationMs };
+    // undici frees a kept-alive connection in a setImmediate after the answer ends; a delivery sent before that would
+    // open a second connection to the same receiver. Waiting one turn lets the next delivery reuse this one.
+    await new Promise((resolve) => setImmediate(resolve));
+    return result;
+  }
+
+  /** Waits for attempts under way, then closes every connection. */
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  async #exchange(delivery: WebhookRequest, deadline: AbortSignal): Promise<Partial<AttemptResult>> {
     let response: Awaited<ReturnType<typeof request>>;
     try {
       const answer = request(delivery.url, {
@@ -92,23 +107,14 @@ export class WebhookTransport {
       // busy pool) would only end at undici's coarse connect timeout, so the deadline is raced too.
       response = await Promise.race([answer, rejectAt(deadline)]);
     } catch (error) {
-      return result({ error: deadline.aborted ? `timed out after ${this.#timeoutMs} ms` : describeFailure(error, this.#timeoutMs) });
+      return { error: deadline.aborted ? `timed out after ${this.#timeoutMs} ms` : describeFailure(error, this.#timeoutMs) };
     }
     const retryAfter = response.headers['retry-after'];
-    const attempt = result({
+    return {
       statusCode: response.statusCode,
       responseBody: await readBodyStart(response.body),
       retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()),
-    });
-    // undici frees a kept-alive connection in a setImmediate after the answer ends; a delivery sent before that would
-    // open a second connection to the same receiver. Waiting one turn lets the next delivery reuse this one.
-    await new Promise((resolve) => setImmediate(resolve));
-    return attempt;
-  }
-
-  /** Waits for attempts under way, then closes every connection. */
-  async close(): Promise<void> {
-    await this.#agent.close();
+    };
   }
 
   /**
@@ -118,7 +124,10 @@ export class WebhookTransport {
    * (DNS rebinding gains nothing). A kept-alive connection stays bound to the address checked when it was opened.
    */
   #guardedConnector(): buildConnector.connector {
-    const connect = buildConnector({ timeout: this.#timeoutMs, lookup: (hostname, options, callback) => this.#checkedLookup(hostname, options, callback) });
+    const connect = buildConnector({
+      timeout: this.#timeoutMs,
+      lookup: (hostname, options, callback) => this.#checkedLookup(hostname, options, callback),
+    });
     return (target, callback) => {
       const refusal = isIP(target.hostname) === 0 ? undefined : this.#refusal(target.hostname);
       if (refusal) callback(refusal, null);
@@ -204,7 +213,9 @@ async function readBodyStart(body: AsyncIterable<Buffer>): Promise<string> {
 /** A few words for a request that got no answer, from the Node, OpenSSL or undici error code. */
 function describeFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof AddressRefusedError) return error.message;
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  const fields: { code?: unknown; reason?: unknown } = typeof error === 'object' && error !== null ? error : {};
+  const code = typeof fields.code === 'string' ? fields.code : '';
+  const reason = typeof fields.reason === 'string' ? fields.reason : undefined;
   const message = error instanceof Error ? error.message : String(error);
   switch (code) {
     case 'ECONNREFUSED':
@@ -226,10 +237,14 @@ function describeFailure(error: unknown, timeoutMs: number): string {
       return `timed out after ${timeoutMs} ms`;
     case 'UND_ERR_HEADERS_OVERFLOW':
       return 'response headers too large';
+    case 'ERR_INVALID_URL':
+      return 'invalid URL';
     case 'UND_ERR_INVALID_ARG':
       return `invalid request: ${message}`;
   }
   if (code.startsWith('HPE_')) return 'invalid HTTP response';
-  if (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || /CERT|SIGNATURE|UNABLE_TO_(GET|VERIFY)/.test(code)) return `TLS error: ${message}`;
+  // OpenSSL's own failures carry a short `reason` beside a message full of source locations; certificate ones do not.
+  const isTls = code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || /CERT|SIGNATURE|UNABLE_TO_(GET|VERIFY)/.test(code);
+  if (isTls) return `TLS error: ${reason ?? message}`;
   return message === '' ? 'request failed' : message;
 }
