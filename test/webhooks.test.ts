@@ -259,6 +259,41 @@ describe('delivery', () => {
     assert.equal(last.headers['webhook-id'], undelivered.id);
   });
 
+  it("a receiver's Retry-After longer than the schedule is honoured", async () => {
+    const p = await createTestPlatform(ctx);
+    const endpoint = await createEndpoint(p, { url: `${receiver.url}?case=retry-after`, events: ['account.created'] });
+    let answered = 0;
+    receiver.behave((_, r) => (r.url.endsWith('case=retry-after') && ++answered === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
+    const account = await createTestConnectedAccount(ctx, p);
+    const [first, second] = (await receiver.waitFor(2, (r) => r.body.includes(account))) as [Received, Received];
+    receiver.behave(() => ({ status: 200 }));
+    assert.ok(second.at - first.at >= 950, `the retry waited for Retry-After (1 s), not the schedule (150 ms): ${second.at - first.at} ms`);
+    const delivery = await eventually(async () => (await deliveries(p, endpoint.id)).find((d) => d.status === 'delivered'));
+    assert.deepEqual(delivery.attempts.map((a: Json) => a.status_code), [429, 200]);
+  });
+
+  it('a dead endpoint holds at most 8 attempts in flight, and the endpoint beside it is not held up', async () => {
+    const p = await createTestPlatform(ctx);
+    const slow = `/hooks?case=slow-${p.id}`;
+    await createEndpoint(p, { url: `${receiver.url.replace('/hooks', '')}${slow}`, events: ['account.created'] });
+    await createEndpoint(p, { url: `${receiver.url}?case=beside-${p.id}`, events: ['account.created'] });
+    let most = 0;
+    receiver.behave((_, r) => {
+      if (r.url !== slow) return { status: 200 };
+      most = Math.max(most, receiver.hanging(slow) + 1);
+      return 'hang';
+    });
+    const accounts = await Promise.all(Array.from({ length: 14 }, () => createTestConnectedAccount(ctx, p)));
+    // At least once: under load an answer can come after the deadline and the delivery is sent again, so count events.
+    const beside = await eventually(async () => {
+      const seen = new Set(receiver.received.filter((r) => r.url.endsWith(`case=beside-${p.id}`)).map((r) => JSON.parse(r.body).account_id as string));
+      return seen.size === accounts.length ? seen : undefined;
+    });
+    assert.deepEqual([...beside].sort(), [...accounts].sort(), 'every event reached the healthy endpoint');
+    assert.ok(most >= 1 && most <= 8, `at most 8 attempts to the dead endpoint at once, saw ${most}`);
+    receiver.behave(() => ({ status: 200 }));
+  });
+
   it('rotation: both secrets sign during the overlap, then only the new one', async () => {
     const p = await createTestPlatform(ctx);
     const endpoint = await createEndpoint(p, { url: `${receiver.url}?case=rotate`, events: ['account.created'] });

@@ -18,6 +18,8 @@ export interface Receiver {
   port: number;
   received: Received[];
   behave(behaviour: Behaviour): void;
+  /** Requests held unanswered ('hang') whose connection is still open, by path and query. */
+  hanging(url?: string): number;
   /** Resolves once `count` requests (all, or those matching) have arrived; rejects after `timeoutMs`. */
   waitFor(count: number, match?: (r: Received) => boolean, timeoutMs?: number): Promise<Received[]>;
   close(): Promise<void>;
@@ -26,7 +28,7 @@ export interface Receiver {
 export async function startReceiver(path = '/hooks'): Promise<Receiver> {
   const received: Received[] = [];
   let behaviour: Behaviour = () => ({ status: 200, body: 'ok' });
-  const hung = new Set<http.ServerResponse>();
+  const hung = new Map<http.ServerResponse, string>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -35,7 +37,8 @@ export async function startReceiver(path = '/hooks'): Promise<Receiver> {
       received.push(entry);
       const answer = behaviour(received.length, entry);
       if (answer === 'hang') {
-        hung.add(res);
+        hung.set(res, entry.url);
+        res.on('close', () => hung.delete(res));
         return;
       }
       res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
@@ -51,6 +54,7 @@ export async function startReceiver(path = '/hooks'): Promise<Receiver> {
     behave: (next) => {
       behaviour = next;
     },
+    hanging: (url) => [...hung.values()].filter((u) => url === undefined || u === url).length,
     waitFor: async (count, match = () => true, timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -61,7 +65,7 @@ export async function startReceiver(path = '/hooks'): Promise<Receiver> {
       }
     },
     close: async () => {
-      for (const res of hung) res.destroy();
+      for (const res of hung.keys()) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

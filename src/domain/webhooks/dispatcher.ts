@@ -14,17 +14,13 @@ import type { Deps } from '../deps.ts';
 import { recordEvent } from '../events.ts';
 import { openSecrets, subscribesTo } from './endpoints.ts';
 
-/** What one attempt to reach a receiver came to (see transport.ts). */
-export interface AttemptResult {
-  statusCode: number | null;
-  durationMs: number;
-  error: string | null;
-  responseBody: string | null;
-  retryAfterMs: number | null;
-}
+import type { AttemptResult, WebhookRequest } from './transport.ts';
 
+export type { AttemptResult };
+
+/** How attempts reach receivers: WebhookTransport (transport.ts), or a stand-in in tests. */
 export interface DeliveryTransport {
-  send(request: { url: string; headers: Record<string, string>; body: string }): Promise<AttemptResult>;
+  send(request: WebhookRequest): Promise<AttemptResult>;
   close(): Promise<void>;
 }
 
