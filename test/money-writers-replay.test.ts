@@ -118,6 +118,12 @@ const movesNoMoney: Record<string, string> = {
   'DELETE /api/v1/accounts/:id/capabilities/:name': 'a capability',
   'POST /api/v1/accounts/:id/virtual-account': 'issues a number that money can later be paid to; moves none itself',
   'DELETE /api/v1/accounts/:id/virtual-account': 'releases a number',
+  'POST /api/v1/webhooks': 'registers a webhook endpoint',
+  'PATCH /api/v1/webhooks/:id': 'a webhook endpoint',
+  'DELETE /api/v1/webhooks/:id': 'a webhook endpoint',
+  'POST /api/v1/webhooks/:id/rotate-secret': "a webhook endpoint's signing secret",
+  'POST /api/v1/webhooks/:id/test': 'a test event',
+  'POST /api/v1/events/:id/redeliver': 'queues a delivery of an event',
   'POST /admin/v1/platforms':
     'mints the sandbox starting balance, once per platform: a retry is 409 EMAIL_TAKEN (a unique index on the owner email), and the answer holds a one-time set-password link that must not be stored for replay',
   'PUT /admin/v1/platforms/:id/rate-limits': 'rate limits',
