@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { generateApiKey } from './lib/api-key.ts';
+import { generateWebhookSecret } from './lib/webhook-signature.ts';
 import { createLogger, scrubSecrets } from './logger.ts';
 
 describe('logger', () => {
@@ -14,6 +15,13 @@ describe('logger', () => {
     assert.ok(!out.includes('pikop_abcdefghij'));
     assert.ok(!out.includes('literal-secret'));
     assert.match(out, /pik_live_\[REDACTED\]/);
+  });
+
+  it('scrubs a real webhook secret whole: its base64 has + and / and ends in =', () => {
+    for (const secret of Array.from({ length: 50 }, () => generateWebhookSecret())) {
+      const out = scrubSecrets(`signing with ${secret} now`);
+      assert.equal(out, 'signing with whsec_[REDACTED] now', secret);
+    }
   });
 
   it('scrubs keys spelled with percent-escapes, however many times over, and keys whose "pik_" was mangled', () => {

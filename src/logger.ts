@@ -28,7 +28,7 @@ const redactPaths = [
 
 // Whatever slips past the field list — a key inside an error message, a URL, a stack — is caught here. The second
 // pattern is a key's secret part with its "pik_" spelled some other way.
-const secretPatterns = [/pik_(?:test|live)_[0-9A-Za-z]+/g, /(?:test|live)_[0-9A-Za-z]{38}/g, /whsec_[0-9A-Za-z]+/g, /pikop_[0-9A-Za-z]+/g];
+const secretPatterns = [/pik_(?:test|live)_[0-9A-Za-z]+/g, /(?:test|live)_[0-9A-Za-z]{38}/g, /whsec_[0-9A-Za-z+/]+={0,2}/g, /pikop_[0-9A-Za-z]+/g];
 // A run of URL characters holding a percent-escape: it may spell a key ("%70ik_test_…", "%2570%69k_…"), so each such
 // run is decoded the way lib/url-keys.ts decodes URLs and withheld whole if any form of it holds a key.
 const escapedRun = /[0-9A-Za-z_.~+%-]*%[0-9A-Fa-f]{2}[0-9A-Za-z_.~+%-]*/g;
