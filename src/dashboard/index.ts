@@ -9,7 +9,9 @@ import { safeNext, sendPage, sessionCsrfSecret } from './context.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
+import { eventRoutes } from './routes/events.ts';
 import { teamRoutes } from './routes/team.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { applySecurityHeaders, cookieNames, cookieOptions, isCrossSite, isCsrfTokenValid } from './security.ts';
 import { errorView } from './views/auth.ts';
 
@@ -113,6 +115,8 @@ export async function dashboard(app: FastifyInstance, services: Services): Promi
 
   await authRoutes(app, services, names);
   await apiKeyRoutes(app, services);
+  await webhookRoutes(app, services);
+  await eventRoutes(app, services);
   await accountRoutes(app, services);
   await teamRoutes(app, services);
 }

@@ -31,6 +31,6 @@ document.addEventListener('click', function (event) {
 
 // A freshly shown secret gets focus, so keyboard and screen-reader users land on it.
 document.addEventListener('DOMContentLoaded', function () {
-  var panel = document.getElementById('new-key') || document.getElementById('invite');
+  var panel = document.getElementById('new-key') || document.getElementById('new-secret') || document.getElementById('invite');
   if (panel) panel.focus();
 });

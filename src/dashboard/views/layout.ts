@@ -7,7 +7,7 @@ export interface PageContext {
   user: DashboardUser;
   csrf: string;
   /** Which navigation entry is current. */
-  active: 'keys' | 'accounts' | 'team' | 'password';
+  active: 'keys' | 'webhooks' | 'accounts' | 'events' | 'team' | 'password';
   environment?: Environment | undefined;
 }
 
@@ -67,8 +67,13 @@ ${head(title)}
     <p class="nav-heading">Settings</p>
     <ul>
       ${navLink(`/dashboard/settings/api-keys${env}`, 'API Keys', ctx.active === 'keys')}
+      ${navLink(`/dashboard/settings/webhooks${env}`, 'Webhooks', ctx.active === 'webhooks')}
       ${navLink('/dashboard/settings/team', 'Team', ctx.active === 'team')}
       ${navLink('/dashboard/settings/password', 'Password', ctx.active === 'password')}
+    </ul>
+    <p class="nav-heading">Developers</p>
+    <ul>
+      ${navLink(`/dashboard/developers/events${env}`, 'Events', ctx.active === 'events')}
     </ul>
   </nav>
   <main id="main" tabindex="-1">

@@ -50,7 +50,8 @@ export interface DeliveryWithAttempts extends WebhookDeliveryRow {
   attempts: WebhookAttemptRow[];
 }
 
-async function withAttempts(db: EnvDb, deliveries: WebhookDeliveryRow[]): Promise<DeliveryWithAttempts[]> {
+/** Each delivery with its event's type and every attempt made, in order. */
+export async function withAttempts(db: EnvDb, deliveries: WebhookDeliveryRow[]): Promise<DeliveryWithAttempts[]> {
   if (deliveries.length === 0) return [];
   const ids = deliveries.map((d) => d.id);
   const attempts = await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', ids).orderBy('delivery_id').orderBy('number').execute();
