@@ -316,7 +316,7 @@ describe('CSRF, isolation and roles', () => {
     assert.equal((await client.post(base(), { form_id: formId, url: 'https://x.example.com/', all_events: 'on' }, { csrf: null })).status, 403);
     assert.equal((await client.post(base(), { form_id: formId, url: 'https://x.example.com/', all_events: 'on' }, { headers: { origin: 'https://evil.example' } })).status, 403);
     for (const action of ['test', 'status', 'rotate', 'delete', 'resend', '']) {
-      const path = `${base()}/${endpointId}${action ? `/${action}` : ''}`;
+      const path: string = `${base()}/${endpointId}${action ? `/${action}` : ''}`;
       assert.equal((await client.post(path, { status: 'disabled', expires_in_seconds: '0', url: 'https://y.example.com/' }, { csrf: 'wrong' })).status, 403, path);
     }
     await client.get(`${base()}/${endpointId}`);
@@ -347,7 +347,7 @@ describe('CSRF, isolation and roles', () => {
     assert.equal((await alice.client.get(`/dashboard/developers/events/sandbox/${bobEvent}`)).status, 404);
     await alice.client.get(base());
     for (const action of ['test', 'status', 'rotate', 'delete', 'resend', '']) {
-      const path = `${base()}/${endpointId}${action ? `/${action}` : ''}`;
+      const path: string = `${base()}/${endpointId}${action ? `/${action}` : ''}`;
       const refused = await alice.client.post(path, { status: 'disabled', expires_in_seconds: '0', event_id: bobEvent, url: 'https://y.example.com/', all_events: 'on' });
       assert.equal(refused.status, 404, path);
     }

@@ -34,8 +34,8 @@ export function eventsListView(ctx: PageContext, view: EventsListView): string {
       <p class="muted">Everything that happened on your platform, newest first, as <code>GET /api/v1/events</code> lists it. Endpoints that receive them are under <a href="${endpointsBase(env)}">Settings › Webhooks</a>.</p></header>
     ${environmentTabs('/dashboard/developers/events', env, view.served)}
     <section class="card">
-      <form method="get" action="${base}" class="form form-inline" role="search">
-        <div class="field">
+      <form method="get" action="${base}" class="form form-inline filter-form" role="search">
+        <div class="field field-fixed">
           <label for="type">Event type</label>
           <select id="type" name="type">
             <option value="">All types</option>

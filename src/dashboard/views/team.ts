@@ -18,7 +18,7 @@ export function teamView(ctx: PageContext, view: TeamView): string {
     ctx,
     'Team',
     html`<header class="page-header"><p class="breadcrumb">Settings</p><h1>Team</h1>
-      <p class="muted">Everyone listed can sign in to this dashboard and manage API keys in both environments.</p></header>
+      <p class="muted">Everyone listed can sign in to this dashboard and manage API keys and webhooks in both environments.</p></header>
     ${alert('error', view.error)}
     ${alert('success', view.notice)}
     ${view.invited

@@ -309,10 +309,12 @@ export function endpointPageView(ctx: PageContext, view: EndpointPageView): stri
           ${csrf}
           <input type="hidden" name="form_id" value="${view.rotateFormId}">
           <label for="rotate-overlap">Old secret stops signing</label>
-          <select id="rotate-overlap" name="expires_in_seconds">
-            ${rotationOverlaps.map((o) => html`<option value="${o.seconds}"${o.seconds === 86_400 ? html` selected` : ''}>${o.label}</option>`)}
-          </select>
-          <button type="submit" class="button">Rotate secret</button>
+          <div class="inline-row">
+            <select id="rotate-overlap" name="expires_in_seconds">
+              ${rotationOverlaps.map((o) => html`<option value="${o.seconds}"${o.seconds === 86_400 ? html` selected` : ''}>${o.label}</option>`)}
+            </select>
+            <button type="submit" class="button">Rotate secret</button>
+          </div>
           <p class="help">Until then every delivery carries signatures from both secrets, so your receiver can switch without missing one.</p>
         </form>
         <form method="post" action="${url}/status" class="action">
