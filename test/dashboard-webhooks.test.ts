@@ -43,7 +43,7 @@ async function endpointPageWith(client: DashboardClient, endpointId: string, mat
   return eventually(async () => {
     const page = await client.get(`${base()}/${endpointId}`);
     return match.test(page.body) ? page : undefined;
-  }, 10_000, `${match} on the endpoint page`);
+  }, 20_000, `${match} on the endpoint page`);
 }
 
 const receiverUrl = (path: string) => receiver.url.replace('/hooks', path);

@@ -96,6 +96,14 @@ function baseBody(method: string, url: string): Record<string, unknown> | undefi
     'POST /dashboard/settings/team/invite': { email: 'invitee@example.test' },
     'POST /dashboard/settings/team/:userId/remove': {},
     'POST /dashboard/switch-platform': { platform_id: 'plat_unknown' },
+    'POST /dashboard/settings/webhooks/:environment': { form_id: 'f', url: 'https://hooks.example.com/dash', description: 'd', all_events: 'on', 'event:payout.failed': 'on' },
+    'POST /dashboard/settings/webhooks/:environment/:id': { url: 'https://hooks.example.com/dash', description: 'd', 'event:payout.failed': 'on' },
+    'POST /dashboard/settings/webhooks/:environment/:id/test': {},
+    'POST /dashboard/settings/webhooks/:environment/:id/resend': { event_id: 'evt_01m8g5hycd5qba505sf93e83c5' },
+    'POST /dashboard/settings/webhooks/:environment/:id/status': { status: 'disabled' },
+    'POST /dashboard/settings/webhooks/:environment/:id/rotate': { form_id: 'f', expires_in_seconds: '0' },
+    'POST /dashboard/settings/webhooks/:environment/:id/delete': {},
+    'POST /dashboard/developers/events/:environment/:eventId/resend': { endpoint_id: 'we_01m8g5hycd5qba505sf93e83c5' },
   };
   const name = `${method} ${url}`;
   assert.ok(name in bodies, `${name} takes a body: give it a line in baseBody()`);
@@ -180,7 +188,7 @@ describe('prototype names in request-keyed lookups', () => {
         documented.set(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, names);
       }
     }
-    const dashboardNames = ['q', 'cursor', 'next', 'token', 'deleted', 'removed', 'signed_out', 'password_set'];
+    const dashboardNames = ['q', 'cursor', 'next', 'token', 'deleted', 'removed', 'signed_out', 'password_set', 'type', 'done', 'resent'];
     for (const route of routes().filter((r) => r.method === 'GET')) {
       const path = fill(route.url, Object.fromEntries(paramsOf(route.url).map((p) => [p, validParam(route.url, p)])));
       const names = areaOf(route.url) === 'dashboard' ? dashboardNames : (documented.get(`${route.method} ${route.url}`) ?? []);
