@@ -112,6 +112,7 @@ export async function webhookRoutes(app: FastifyInstance, services: Services): P
       nextCursor: deliveries.nextCursor,
       isFirstPage: cursor === undefined,
       disableAfterMs: services.config.webhooks.disableAfterMs,
+      now: services.now(),
       rotateFormId: rotateForms.newId(),
     };
   };

@@ -246,6 +246,8 @@ export interface EndpointPageView {
   nextCursor: string | null;
   isFirstPage: boolean;
   disableAfterMs: number;
+  /** The domain clock's now: whether the previous secret still signs. */
+  now: Date;
   rotateFormId: string;
   rotated?: string | undefined;
   /** The edit form's values after a refused change, shown open. */
@@ -260,7 +262,7 @@ export function endpointPageView(ctx: PageContext, view: EndpointPageView): stri
   const url = `${endpointsBase(env)}/${e.id}`;
   const isEnabled = e.status === 'enabled';
   const csrf = html`<input type="hidden" name="csrf" value="${ctx.csrf}">`;
-  const rotation = e.previous_secret_expires_at && e.previous_secret_expires_at > new Date() ? e.previous_secret_expires_at : null;
+  const rotation = e.previous_secret_expires_at && e.previous_secret_expires_at > view.now ? e.previous_secret_expires_at : null;
   const resendForm = (d: DeliveryWithAttempts) => (isEnabled ? resendButton(`${url}/resend`, ctx.csrf, { event_id: d.event_id }, d, `${d.event_type} ${d.event_id}`) : undefined);
   return page(
     { ...ctx, environment: env },
