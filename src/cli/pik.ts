@@ -1,12 +1,18 @@
-// The `pik` operator CLI: a thin client of /admin/v1 on a running server (npm run pik -- <command>).
+// The `pik` CLI, a thin client of a running server (npm run pik -- <command>): the operator's commands (/admin/v1,
+// with the operator token) and a platform developer's (listen, events: /api/v1, with an API key).
 import { Command, CommanderError } from 'commander';
 import { CliError, createOperatorClient } from './client.ts';
+import { registerEventCommands } from './commands/events.ts';
+import { registerListenCommand } from './commands/listen.ts';
 import { registerMoneyCommands } from './commands/money.ts';
 import { registerPlatformCommands } from './commands/platforms.ts';
 import { registerVerificationCommands } from './commands/verifications.ts';
 
 const program = new Command('pik')
-  .description('Operate a PIK server: platforms, API keys, reviews, deposits, payouts. Talks to PIK_URL (default http://127.0.0.1:4000).')
+  .description(
+    'Operate a PIK server: platforms, API keys, reviews, deposits, payouts; and, with a platform API key, follow its events ' +
+      '(listen, events). Talks to PIK_URL (default http://127.0.0.1:4000).',
+  )
   .showHelpAfterError()
   .exitOverride();
 
@@ -14,6 +20,8 @@ const client = createOperatorClient();
 registerPlatformCommands(program, client);
 registerVerificationCommands(program, client);
 registerMoneyCommands(program, client);
+registerListenCommand(program);
+registerEventCommands(program);
 
 try {
   await program.parseAsync(process.argv);
