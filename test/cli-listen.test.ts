@@ -1,78 +1,48 @@
 // `pik listen` and `pik events` against a stand-in for the events API (the contract of /work/webhooks-design.md):
 // forwarding from "now", bursts larger than a page, signatures a receiver verifies, filters, failures that do not stop
 // the listener, production keys refused, and the API key never printed.
-// pik-test: engine-independent — the CLI against a fake events API over HTTP; no database is involved
+// pik-test: engine-independent — the CLI against a fake events API over HTTP; no database (test/cli.test.ts runs listen against the server)
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { generateApiKey } from '../src/lib/api-key.ts';
-import { pikCliArgs } from './support/cli.ts';
-import { startFakeEventsApi, startReceiver, verifyDelivery, type FakeEventsApi, type Receiver } from './support/fake-events-api.ts';
-
-interface Run {
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  /** Resolves with stdout once it matches (rejects after `ms`, showing what was printed). */
-  waitFor: (pattern: RegExp, ms?: number) => Promise<string>;
-  exited: Promise<number | null>;
-}
+import { startPik, type PikRun } from './support/cli.ts';
+import { startFakeEventsApi, verifyDelivery, type FakeEventsApi } from './support/fake-events-api.ts';
+import { startReceiver, type Receiver } from './support/webhook-receiver.ts';
 
 interface Harness {
   /** This test's own events API: tests run side by side, each sees only the events it adds. */
   api: FakeEventsApi;
-  startPik: (args: string[], env?: NodeJS.ProcessEnv) => Run;
+  startPik: (args: string[], env?: NodeJS.ProcessEnv) => PikRun;
   pik: (args: string[], env?: NodeJS.ProcessEnv) => Promise<{ code: number | null; stdout: string; stderr: string }>;
-  receiver: (port?: number) => Promise<Receiver>;
+  receiver: () => Promise<Receiver>;
   listenArgs: (forwardTo: string, ...more: string[]) => string[];
 }
 
 /** What one test needs, all closed (and any CLI still running killed) when it ends. */
 async function harness(t: TestContext): Promise<Harness> {
   const api = await startFakeEventsApi();
-  const running = new Set<ChildProcessWithoutNullStreams>();
+  const runs: PikRun[] = [];
   const closers: (() => Promise<void>)[] = [() => api.close()];
   t.after(async () => {
-    for (const child of running) child.kill('SIGKILL');
+    for (const run of runs) run.child.kill('SIGKILL');
     await Promise.all(closers.map((close) => close()));
   });
   const { PIK_API_KEY: _key, PIK_URL: _url, ...inherited } = process.env;
-
-  const startPik = (args: string[], env: NodeJS.ProcessEnv = {}): Run => {
-    const child = spawn(process.execPath, pikCliArgs(args), { env: { ...inherited, ...env } });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    const waiters = new Set<() => void>();
-    const wake = (): void => waiters.forEach((w) => w());
-    child.stdout.on('data', (chunk: Buffer) => ((stdout += String(chunk)), wake()));
-    child.stderr.on('data', (chunk: Buffer) => ((stderr += String(chunk)), wake()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => (running.delete(child), wake(), resolve(code))));
-    const waitFor = (pattern: RegExp, ms = 15_000): Promise<string> =>
-      new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (pattern.test(stdout)) return (waiters.delete(check), clearTimeout(timer), resolve(stdout));
-          if (!running.has(child)) return (waiters.delete(check), clearTimeout(timer), reject(new Error(`pik exited before ${pattern}\n${stdout}\n${stderr}`)));
-        };
-        const timer = setTimeout(() => (waiters.delete(check), reject(new Error(`no ${pattern} within ${ms} ms\nstdout: ${stdout}\nstderr: ${stderr}`))), ms);
-        waiters.add(check);
-        check();
-      });
-    return { child, stdout: () => stdout, stderr: () => stderr, waitFor, exited };
+  const start = (args: string[], env: NodeJS.ProcessEnv = {}): PikRun => {
+    const run = startPik(args, { ...inherited, ...env });
+    runs.push(run);
+    return run;
   };
-
   return {
     api,
-    startPik,
+    startPik: start,
     async pik(args, env) {
-      const run = startPik(args, env);
+      const run = start(args, env);
       const code = await run.exited;
       return { code, stdout: run.stdout(), stderr: run.stderr() };
     },
-    async receiver(port = 0) {
-      const r = await startReceiver(port);
+    async receiver() {
+      const r = await startReceiver();
       closers.push(() => r.close());
       return r;
     },
@@ -88,13 +58,13 @@ async function until(condition: () => boolean, what: string, ms = 15_000): Promi
   }
 }
 
-async function ready(run: Run): Promise<string> {
+async function ready(run: PikRun): Promise<string> {
   const out = await run.waitFor(/Ready\. Signing secret: (whsec_\S+)/);
   return /Signing secret: (whsec_\S+)/.exec(out)?.[1] ?? '';
 }
 
 /** Ctrl-C: a clean stop, and the key was never printed. */
-async function stop(run: Run, key: string): Promise<void> {
+async function stop(run: PikRun, key: string): Promise<void> {
   run.child.kill('SIGINT');
   assert.equal(await run.exited, 0, run.stderr());
   assert.match(run.stdout(), /Stopped\.\n$/);
@@ -129,7 +99,7 @@ describe('pik listen', { concurrency: true }, () => {
     });
     assert.equal(first.headers['webhook-id'], event.id, 'webhook-id is the event id');
     assert.equal(first.headers['content-type'], 'application/json');
-    assert.match(first.headers['pik-signature'] ?? '', /^[0-9a-f]{64}$/);
+    assert.match(String(first.headers['pik-signature']), /^[0-9a-f]{64}$/);
 
     await run.waitFor(new RegExp(`payout\\.failed  ${late[0]!.id}  → 200\\n`));
     const lines = run.stdout().split('\n').filter((l) => l.includes('  evt_'));
@@ -156,24 +126,20 @@ describe('pik listen', { concurrency: true }, () => {
     assert.match(typo.stderr, /"transfer\.complete" is not an event type\. The types are: account\.created, transfer\.completed/);
   });
 
-  it('a receiver that is down or failing does not stop it: each outcome is shown and the next event is forwarded', async (t) => {
+  it('a receiver that fails or is down does not stop it: each outcome is shown and every later event is still tried', async (t) => {
     const { api, startPik, receiver, listenArgs } = await harness(t);
-    // A port with nothing listening, on which the receiver starts later.
-    const probe = http.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
-
-    const run = startPik(listenArgs(`http://127.0.0.1:${port}/webhooks`));
+    const local = await receiver();
+    local.behave((n) => ({ status: n === 1 ? 500 : 200 }));
+    const run = startPik(listenArgs(local.url));
     await ready(run);
-    const [refused] = api.add('transfer.completed');
-    await run.waitFor(new RegExp(`${refused!.id}  → connection refused\\n`));
-
-    const local = await receiver(port);
-    local.answer = (d) => (JSON.parse(d.body).type === 'payout.failed' ? 500 : 200);
     const [failing, fine] = api.add('payout.failed', 'transfer.completed');
     await run.waitFor(new RegExp(`${fine!.id}  → 200\\n`));
     assert.match(run.stdout(), new RegExp(`payout\\.failed  ${failing!.id}  → 500\\n`));
+
+    await local.close();
+    const [first, second] = api.add('transfer.completed', 'payout.completed');
+    await run.waitFor(new RegExp(`${second!.id}  → connection refused\\n`));
+    assert.match(run.stdout(), new RegExp(`${first!.id}  → connection refused\\n`));
     await stop(run, api.key);
   });
 
@@ -236,7 +202,9 @@ describe('pik events', { concurrency: true }, () => {
     const [event] = api.add('transfer.completed');
     const one = await pik(['events', 'redeliver', event!.id, '--api-key', api.key, '--endpoint', 'we_01kmine000000000000000000'], { PIK_URL: api.url });
     assert.equal(one.code, 0, one.stderr);
-    assert.deepEqual(api.redeliveries.at(-1), { eventId: event!.id, body: { endpoint_id: 'we_01kmine000000000000000000' } });
+    const { idempotencyKey, ...request } = api.redeliveries.at(-1)!;
+    assert.deepEqual(request, { eventId: event!.id, body: { endpoint_id: 'we_01kmine000000000000000000' } });
+    assert.match(idempotencyKey ?? '', /^pik-cli-/, 'keyed, so a retry cannot queue it twice');
     assert.match(one.stdout, new RegExp(`Queued 1 delivery of ${event!.id}:\\nid\\s+endpoint_id\\s+status\\nwd_\\S+\\s+we_01kmine000000000000000000\\s+pending\\n`));
 
     const all = await pik(['events', 'redeliver', event!.id, '--api-key', api.key, '--url', api.url]);
@@ -253,3 +221,4 @@ describe('pik events', { concurrency: true }, () => {
     assert.match(wrongKey.stderr, /API_KEY_INVALID/);
   });
 });
+

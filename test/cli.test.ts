@@ -1,4 +1,5 @@
-// The `pik` CLI against a listening server: every command with --json prints only JSON; errors go to stderr with exit 1.
+// The `pik` CLI against a listening server: every command with --json prints only JSON; errors go to stderr with exit 1;
+// listen and events with a platform's API key (their details against a fake events API in cli-listen.test.ts).
 // pik-test: engine-independent — the CLI's commands, output and exit codes against a server; the writes it makes are tested on PostgreSQL in their own files
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -6,14 +7,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestContext } from './support/context.ts';
-import { pikCliArgs } from './support/cli.ts';
+import { loadConfig } from '../src/config.ts';
+import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
+import { pikCliArgs, startPik } from './support/cli.ts';
+import { verifyDelivery } from './support/fake-events-api.ts';
+import { approveAccount } from './support/ledger.ts';
+import { startReceiver } from './support/webhook-receiver.ts';
 
 let ctx: TestContext;
 let baseUrl: string;
 
 before(async () => {
-  ctx = await startTestApp();
+  // Loopback endpoints allowed in sandbox, and a quick worker: events redelivered by the CLI reach a receiver here.
+  ctx = await startTestApp({ webhooks: { ...loadConfig({}).webhooks, allowSandboxLoopback: true, pollMs: 50 } });
   baseUrl = await ctx.app.listen({ port: 0, host: '127.0.0.1' });
 });
 after(() => ctx.close());
@@ -95,5 +101,54 @@ describe('pik CLI', () => {
     const down = await pik(['platforms', 'list'], { PIK_URL: 'http://127.0.0.1:1' });
     assert.equal(down.code, 1);
     assert.match(down.stderr, /Cannot reach the PIK server/);
+  });
+});
+
+describe('pik listen and pik events, with an API key', () => {
+  it('a transfer made through the API reaches the local receiver; events list shows it; redeliver sends it to a registered endpoint', async (t) => {
+    const platform = await createTestPlatform(ctx);
+    const key = platform.keys.sandbox;
+    const account = await createTestConnectedAccount(ctx, platform);
+    await approveAccount(ctx, 'sandbox', account);
+    const local = await startReceiver();
+    const hooks = await startReceiver();
+    t.after(() => Promise.all([local.close(), hooks.close()]));
+
+    const env = { PIK_API_KEY: key };
+    const listen = startPik(['listen', '--forward-to', local.url, '--events', 'transfer.completed', '--interval-ms', '30'], { ...process.env, PIK_URL: baseUrl, ...env });
+    t.after(() => listen.child.kill('SIGKILL'));
+    const secret = /Signing secret: (whsec_\S+)/.exec(await listen.waitFor(/Ready\. Signing secret: whsec_\S+/))?.[1] ?? '';
+    const transfer = await ctx.call('POST', '/api/v1/transfers', { key, body: { destination_account_id: account, currency: 'AUD', amount: '5.00' } });
+    assert.equal(transfer.status, 201, transfer.raw);
+    const [delivery] = await local.waitFor(1);
+    verifyDelivery(secret, delivery!);
+    const event = JSON.parse(delivery!.body);
+    assert.equal(event.type, 'transfer.completed');
+    assert.equal(event.data.id, transfer.body.id);
+    assert.equal(delivery!.headers['webhook-id'], event.event_id);
+    await listen.waitFor(new RegExp(`transfer\\.completed  ${event.event_id}  → 200\\n`));
+    listen.child.kill('SIGINT');
+    assert.equal(await listen.exited, 0, listen.stderr());
+    assert.equal(local.received.length, 1, 'account.created and the other types were not forwarded');
+    assert.ok(!listen.stdout().includes(key) && !listen.stderr().includes(key));
+
+    const listed = await pik(['events', 'list', '--type', 'transfer.completed'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`transfer\\.completed\\s+${event.event_id}\\s+${platform.id}`));
+    const unknown = await pik(['events', 'list', '--type', 'transfer.complete'], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /UNKNOWN_EVENT_TYPE/);
+
+    // The endpoint is registered after the event: only a redelivery brings the event there, signed with its secret.
+    const endpoint = await ctx.call('POST', '/api/v1/webhooks', { key, body: { url: hooks.url, events: ['transfer.completed'] } });
+    assert.equal(endpoint.status, 201, endpoint.raw);
+    const redelivered = await pik(['events', 'redeliver', event.event_id, '--endpoint', endpoint.body.id], env);
+    assert.equal(redelivered.code, 0, redelivered.stderr);
+    const deliveryId = new RegExp(`^(wd_\\S+)\\s+${endpoint.body.id}\\s+pending$`, 'm').exec(redelivered.stdout)?.[1];
+    assert.ok(deliveryId, redelivered.stdout);
+    const [pushed] = await hooks.waitFor(1);
+    verifyDelivery(endpoint.body.secret, pushed!);
+    assert.equal(pushed!.headers['webhook-id'], deliveryId);
+    assert.equal(JSON.parse(pushed!.body).event_id, event.event_id);
   });
 });

@@ -1,7 +1,8 @@
 // A stand-in for the PIK server's events API (GET /api/v1/events, POST /api/v1/events/{id}/redeliver) as the webhooks
-// design fixes it, and a local webhook receiver: `pik listen` and `pik events` tested fast and deterministically.
+// design fixes it, so `pik listen` and `pik events` are tested fast and deterministically; and a check of a delivery's
+// signatures by both schemes.
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
+import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { generateApiKey } from '../../src/lib/api-key.ts';
@@ -27,8 +28,8 @@ export interface FakeEventsApi {
   events: FakeEvent[];
   /** Every request, as "METHOD path?query". */
   requests: string[];
-  /** Bodies posted to the redeliver route. */
-  redeliveries: { eventId: string; body: unknown }[];
+  /** What the redeliver route received. */
+  redeliveries: { eventId: string; body: unknown; idempotencyKey: string | undefined }[];
   /** While true, every request gets 503 (a server restarting). */
   isDown: boolean;
   /** Records events of these types now, in this order, one millisecond apart. */
@@ -101,7 +102,7 @@ export async function startFakeEventsApi(): Promise<FakeEventsApi> {
         const event = api.events.find((e) => e.id === eventId);
         if (!event) return fail(response, 404, 'EVENT_NOT_FOUND', 'No such event.');
         const body = JSON.parse(raw || '{}') as { endpoint_id?: string };
-        api.redeliveries.push({ eventId, body });
+        api.redeliveries.push({ eventId, body, idempotencyKey: request.headers['idempotency-key'] as string | undefined });
         const endpoints = body.endpoint_id === undefined ? ['we_01kfakeendpointa0000000000', 'we_01kfakeendpointb0000000000'] : [body.endpoint_id];
         const data = endpoints.map((endpointId, i) => ({
           id: `wd_01kfakedelivery00000000000${i}`,
@@ -126,45 +127,10 @@ export async function startFakeEventsApi(): Promise<FakeEventsApi> {
   return api;
 }
 
-export interface Received {
-  body: string;
-  headers: Record<string, string>;
-}
-
-export interface Receiver {
-  url: string;
-  received: Received[];
-  /** The status to answer with, per delivery (default 200). */
-  answer: (delivery: Received) => number;
-  close(): Promise<void>;
-}
-
-/** A local webhook receiver on `port` (0: any free one). */
-export async function startReceiver(port = 0): Promise<Receiver> {
-  const receiver: Receiver = {
-    url: '',
-    received: [],
-    answer: () => 200,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-  const server = http.createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += String(chunk)));
-    request.on('end', () => {
-      const delivery = { body, headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)])) };
-      receiver.received.push(delivery);
-      response.writeHead(receiver.answer(delivery)).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
-  return receiver;
-}
-
 /** Throws unless both schemes verify: Standard Webhooks by its own package, PIK-Signature-V2 by hand (docs/webhooks.md). */
-export function verifyDelivery(secret: string, delivery: Received): void {
-  new Webhook(secret).verify(delivery.body, delivery.headers);
-  const header = delivery.headers['pik-signature-v2'] ?? '';
+export function verifyDelivery(secret: string, delivery: { body: string; headers: IncomingHttpHeaders }): void {
+  new Webhook(secret).verify(delivery.body, delivery.headers as Record<string, string>);
+  const header = String(delivery.headers['pik-signature-v2'] ?? '');
   const t = /(?:^|,)t=(\d+)/.exec(header)?.[1];
   const expected = createHmac('sha256', secret).update(`${t}.${delivery.body}`).digest('hex');
   if (t === undefined || !header.split(',').includes(`v1=${expected}`)) throw new Error(`PIK-Signature-V2 does not verify: ${header}`);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { EventPage } from '../event-follower.ts';
 import { printJson, printLines, printTable } from '../output.ts';
 import { apiClientFrom, withApiKeyOptions, type ApiKeyOptions } from './api-key-options.ts';
+import { idempotencyKeyOption, keyOf } from './idempotency-option.ts';
 
 interface ListOptions extends ApiKeyOptions {
   type?: string;
@@ -49,11 +50,13 @@ export function registerEventCommands(program: Command): void {
       .description('queue an event again: to one webhook endpoint, or to every enabled endpoint subscribed to its type')
       .argument('<event_id>', 'evt_…')
       .option('--endpoint <we>', 'only this endpoint, we_…')
+      .option(...idempotencyKeyOption)
       .option('--json', 'print only JSON'),
-  ).action(async (eventId: string, options: ApiKeyOptions & { endpoint?: string; json?: boolean }) => {
+  ).action(async (eventId: string, options: ApiKeyOptions & { endpoint?: string; idempotencyKey?: string; json?: boolean }) => {
     const { client } = apiClientFrom(options);
     const body = options.endpoint === undefined ? {} : { endpoint_id: options.endpoint };
-    const queued = await client.call<{ data: Delivery[] }>('POST', `/api/v1/events/${encodeURIComponent(eventId)}/redeliver`, body);
+    // With a key, a request left unanswered is retried without queuing the event twice.
+    const queued = await client.call<{ data: Delivery[] }>('POST', `/api/v1/events/${encodeURIComponent(eventId)}/redeliver`, body, keyOf(options));
     if (options.json) return printJson(queued.data);
     if (queued.data.length === 0) return printLines([`Nothing queued: no enabled webhook endpoint is subscribed to the type of ${eventId}.`]);
     printLines([`Queued ${queued.data.length} ${queued.data.length === 1 ? 'delivery' : 'deliveries'} of ${eventId}:`]);

@@ -2,17 +2,12 @@
 import type { Command } from 'commander';
 import { isEnvironment } from '../../lib/environments.ts';
 import { describeCurrencies } from '../../lib/currencies.ts';
-import { newIdempotencyKey, type OperatorClient } from '../client.ts';
+import type { OperatorClient } from '../client.ts';
 import { printJson, printLines, printTable } from '../output.ts';
+import { idempotencyKeyOption, keyOf } from './idempotency-option.ts';
 
-// Every command here moves money. Each sends an Idempotency-Key — a new one per run, or the one given with
-// --idempotency-key to retry an earlier run whose outcome is unknown — and the client reuses it on its own retries,
-// so a command is applied at most once however often it is retried (docs/ledger.md).
-const idempotencyKeyOption = ['--idempotency-key <key>', 'retry an earlier run: the key its failure printed (default: a new key)'] as const;
-
-function keyOf(options: { idempotencyKey?: string }): { idempotencyKey: string } {
-  return { idempotencyKey: options.idempotencyKey ?? newIdempotencyKey() };
-}
+// Every command here moves money, so each takes --idempotency-key and is applied at most once however often it is
+// retried (docs/ledger.md).
 
 interface DepositOptions {
   environment: string;
