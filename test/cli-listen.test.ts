@@ -1,4 +1,4 @@
-// `pik listen` and `pik events` against a stand-in for the events API (the contract of /work/webhooks-design.md):
+// `pik listen` and `pik events` against a stand-in for the events API (its contract: docs/webhooks.md, "The events API"):
 // forwarding from "now", bursts larger than a page, signatures a receiver verifies, filters, failures that do not stop
 // the listener, production keys refused, and the API key never printed.
 // pik-test: engine-independent — the CLI against a fake events API over HTTP; no database (test/cli.test.ts runs listen against the server)

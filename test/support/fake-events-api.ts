@@ -1,6 +1,6 @@
-// A stand-in for the PIK server's events API (GET /api/v1/events, POST /api/v1/events/{id}/redeliver) as the webhooks
-// design fixes it, so `pik listen` and `pik events` are tested fast and deterministically; and a check of a delivery's
-// signatures by both schemes.
+// A stand-in for the PIK server's events API (GET /api/v1/events, POST /api/v1/events/{id}/redeliver) as
+// docs/webhooks.md describes it, so `pik listen` and `pik events` are tested fast and deterministically; and a check
+// of a delivery's signatures by both schemes.
 import { createHmac } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
