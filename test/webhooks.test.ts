@@ -423,6 +423,30 @@ describe('events API', () => {
   });
 });
 
+describe('a backlog with no poll to help', () => {
+  let local: TestContext;
+  before(async () => {
+    // A poll once a minute: everything below must happen because commits and finished attempts wake the worker.
+    local = await startTestApp({ webhooks: { ...fast, pollMs: 60_000 } });
+  });
+  after(() => local.close());
+
+  it('more deliveries than one claim takes (8 per endpoint) all go out at once, not one claim per poll', async () => {
+    const p = await createTestPlatform(local);
+    const endpoint = (await local.call('POST', '/api/v1/webhooks', { key: p.keys.sandbox, body: { url: `${receiver.url}?case=backlog-${p.id}`, events: ['account.created'] } })).body;
+    assert.match(endpoint.id, /^we_/);
+    receiver.behave(() => ({ status: 200 }));
+    const accounts = await Promise.all(Array.from({ length: 40 }, () => createTestConnectedAccount(local, p)));
+    const started = Date.now();
+    const seen = await eventually(async () => {
+      const got = new Set(receiver.received.filter((r) => r.url.endsWith(`case=backlog-${p.id}`)).map((r) => JSON.parse(r.body).account_id as string));
+      return got.size === accounts.length ? got : undefined;
+    }, 15_000, 'all 40 deliveries');
+    assert.equal(seen.size, 40);
+    assert.ok(Date.now() - started < 15_000);
+  });
+});
+
 describe('an endpoint failing for too long', () => {
   let local: TestContext;
   before(async () => {

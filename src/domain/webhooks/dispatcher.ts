@@ -159,13 +159,18 @@ export class WebhookDispatcher {
     while (!this.stopped && (await this.fanOut(environment)) === fanOutBatch);
     while (!this.stopped && this.freeSlots > 0) {
       const want = this.freeSlots;
-      const claimed = await this.claim(environment, want);
+      const busy = this.busyEndpoints();
+      const claimed = await this.claim(environment, want, busy);
       for (const delivery of claimed) this.begin(delivery);
-      if (claimed.length < want) {
-        this.backlog.delete(environment);
+      if (claimed.length === 0) {
+        // Nothing due — unless the endpoints left out as full have more: then their next free slot claims again.
+        if (busy.length === 0) this.backlog.delete(environment);
         break;
       }
+      // More may be due: a claim takes at most `perEndpoint` of one endpoint, so a short claim does not mean an empty
+      // queue. Every attempt that ends claims again, until a claim finds nothing.
       this.backlog.add(environment);
+      if (claimed.length < want) break;
     }
   }
 
@@ -215,6 +220,7 @@ export class WebhookDispatcher {
           }
         }
       }
+      if (rows.length > started.length) this.backlog.add(environment); // written due, for a claim to take
       for (let i = 0; i < rows.length; i += 1000) {
         await db.insertInto('webhook_deliveries').values(rows.slice(i, i + 1000)).onConflict((oc) => oc.columns(['event_id', 'endpoint_id']).doNothing()).execute();
       }
@@ -237,10 +243,13 @@ export class WebhookDispatcher {
   }
 
   /** Claims up to `limit` due deliveries, at most `perEndpoint` of any one endpoint and none of an endpoint already full here. */
-  private async claim(environment: Environment, limit: number): Promise<Claimed[]> {
+  private busyEndpoints(): string[] {
+    return [...this.inFlightByEndpoint.keys()].filter((id) => this.endpointLoad(id) >= this.perEndpoint);
+  }
+
+  private async claim(environment: Environment, limit: number, busy: readonly string[]): Promise<Claimed[]> {
     const now = this.deps.now();
     const lease = this.leaseFrom(now);
-    const busy = [...this.inFlightByEndpoint.keys()].filter((id) => this.endpointLoad(id) >= this.perEndpoint);
     const db = this.deps.db.env(environment);
     const t = (name: string) => sql.table(`${environment}.${name}`);
     const { rows } = await sql<{
