@@ -19,8 +19,12 @@ async function main(): Promise<void> {
 
   let releaseLock = (): void => undefined;
   let db: Database;
+  // On PostgreSQL the webhook worker has two connections of its own: behind the requests' pool it would wait whenever
+  // the API is busy, and deliveries would fall behind the commits they report.
+  let workerDb: Database | undefined;
   if (config.databaseUrl) {
     db = await openPostgres(config.databaseUrl);
+    workerDb = await openPostgres(config.databaseUrl, 2);
   } else {
     releaseLock = lockDataDir(config.dataDir);
     db = await openPglite({ dataDir: path.join(config.dataDir, 'pgdata') });
@@ -30,7 +34,7 @@ async function main(): Promise<void> {
   // and rows under a key not configured stop the start (UnknownDataKeyError) instead of failing request by request.
   const sealing = await sealDataAtRest(db, dataKeys.keyring);
   if (sealing.sealed + sealing.resealed > 0) logger.info(sealing, 'sealed identity data at rest under the current data key');
-  const services = await createServices(config, db, logger, operator.token, dataKeys.keyring);
+  const services = await createServices(config, db, logger, operator.token, dataKeys.keyring, { workerDb });
   const app = await buildApp(services);
   await app.listen({ port: config.port, host: config.host });
 
@@ -63,6 +67,7 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await services.close();
+      await workerDb?.close();
       await db.close();
     } finally {
       releaseLock();

@@ -35,6 +35,8 @@ export interface ServiceOptions {
   now?: () => Date;
   /** How webhooks reach receivers, per environment; tests give a transport whose DNS answers what they need. */
   webhookTransport?: (environment: Environment, allowLoopback: boolean) => DeliveryTransport;
+  /** The webhook worker's own connections (PostgreSQL), so a busy API does not hold up deliveries; else `db`'s. */
+  workerDb?: Database;
 }
 
 export async function createServices(
@@ -77,6 +79,7 @@ export async function createServices(
       return transport;
     },
     onError: (error) => logger.error({ err: error }, 'webhook delivery worker failed; will retry'),
+    db: options.workerDb,
   });
   await webhooks.start();
   return {

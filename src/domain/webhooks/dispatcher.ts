@@ -3,6 +3,7 @@
 // lease on each claimed delivery; a crashed process's deliveries come due again when their lease lapses. At least once:
 // a receiver may see a delivery twice (deduplicate on webhook-id), never zero times.
 import { sql } from 'kysely';
+import type { Database } from '../../db/database.ts';
 import type { EnvDb } from '../../db/schema.ts';
 import { runUnitOfWork, type UnitOfWork } from '../../db/unit-of-work.ts';
 import { outboxChannel } from '../../db/outbox-signal.ts';
@@ -32,6 +33,11 @@ export interface DispatcherOptions {
   concurrency?: number;
   /** Attempts in flight in this process to one endpoint: a slow or dead endpoint holds at most these slots. */
   perEndpoint?: number;
+  /**
+   * Connections of the worker's own (PostgreSQL): with the request pool's, a busy API would make every claim and every
+   * result wait behind the requests. Defaults to the deps' database (PGlite has one connection anyway).
+   */
+  db?: Database;
 }
 
 /** A delivery this process has claimed and is about to attempt. */
@@ -56,6 +62,8 @@ interface Finished {
 }
 
 const fanOutBatch = 200;
+// How long a commit's wake-up waits for others to join it (wakeSoon).
+const wakeDelayMs = 10;
 // Retry-After is honoured when longer than the schedule, up to this: a receiver cannot park a delivery for a month.
 const maxRetryAfterMs = 7 * 86_400_000;
 const responseBodyLimit = 1024;
@@ -103,6 +111,8 @@ export class WebhookDispatcher {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryAt = Infinity;
   private readonly cleanups: (() => Promise<void> | void)[] = [];
+  private readonly soon = new Map<Environment, NodeJS.Timeout>();
+  private readonly db: Database;
   private stopped = false;
 
   constructor(
@@ -111,6 +121,7 @@ export class WebhookDispatcher {
   ) {
     this.concurrency = options.concurrency ?? 64;
     this.perEndpoint = options.perEndpoint ?? 8;
+    this.db = options.db ?? deps.db;
   }
 
   private get environments(): readonly Environment[] {
@@ -118,12 +129,12 @@ export class WebhookDispatcher {
   }
 
   async start(): Promise<void> {
-    const unsubscribe = this.deps.db.outbox.subscribe((environment) => this.wake(environment));
-    this.cleanups.push(unsubscribe);
-    if (this.deps.db.kind === 'postgres') {
+    // This process's commits (the requests' database, and the worker's own for the events it records itself).
+    for (const db of new Set([this.deps.db, this.db])) this.cleanups.push(db.outbox.subscribe((environment) => this.wakeSoon(environment)));
+    if (this.db.kind === 'postgres') {
       // Other processes' commits; a gap in the subscription only delays work to the next poll.
-      const stop = await this.deps.db.listen(outboxChannel, (payload) => {
-        if (isEnvironment(payload)) this.wake(payload);
+      const stop = await this.db.listen(outboxChannel, (payload) => {
+        if (isEnvironment(payload)) this.wakeSoon(payload);
       });
       this.cleanups.push(stop);
     }
@@ -135,7 +146,22 @@ export class WebhookDispatcher {
     poll();
   }
 
-  /** Looks for work in the environment now; called on every commit that recorded events, and by the poll. */
+  /**
+   * A commit recorded events: look within a few milliseconds. Under load hundreds of commits a second arrive; one pump
+   * for all that arrived meanwhile costs one fan-out transaction and one claim instead of one per commit.
+   */
+  private wakeSoon(environment: Environment): void {
+    if (this.stopped || this.soon.has(environment)) return;
+    this.soon.set(
+      environment,
+      setTimeout(() => {
+        this.soon.delete(environment);
+        this.wake(environment);
+      }, wakeDelayMs),
+    );
+  }
+
+  /** Looks for work in the environment now: on the poll, after a commit (wakeSoon), and when an attempt ends. */
   wake(environment: Environment): void {
     if (this.stopped || !this.environments.includes(environment)) return;
     if (this.pumping.has(environment)) {
@@ -181,7 +207,7 @@ export class WebhookDispatcher {
    */
   private async fanOut(environment: Environment): Promise<number> {
     const started: Claimed[] = [];
-    const count = await runUnitOfWork(this.deps.db, async (work) => {
+    const count = await runUnitOfWork(this.db, async (work) => {
       const tx = await work.transaction();
       const db = tx.env(environment);
       const events = await db
@@ -250,7 +276,7 @@ export class WebhookDispatcher {
   private async claim(environment: Environment, limit: number, busy: readonly string[]): Promise<Claimed[]> {
     const now = this.deps.now();
     const lease = this.leaseFrom(now);
-    const db = this.deps.db.env(environment);
+    const db = this.db.env(environment);
     const t = (name: string) => sql.table(`${environment}.${name}`);
     const { rows } = await sql<{
       id: string;
@@ -270,11 +296,15 @@ export class WebhookDispatcher {
       with picked as (
         select id from ${t('webhook_deliveries')}
         where id in (
+          -- The 1,000 longest due first (the partial index on next_attempt_at reads just those), then at most
+          -- perEndpoint of each endpoint among them: ranking every due row would sort the whole backlog per claim.
           select id from (
             select id, row_number() over (partition by endpoint_id order by next_attempt_at) as rank
-            from ${t('webhook_deliveries')}
-            where status = 'pending' and next_attempt_at <= ${now} and not (endpoint_id = any(${busy}::text[]))
-            order by next_attempt_at limit 1000
+            from (
+              select id, endpoint_id, next_attempt_at from ${t('webhook_deliveries')}
+              where status = 'pending' and next_attempt_at <= ${now} and not (endpoint_id = any(${busy}::text[]))
+              order by next_attempt_at limit 1000
+            ) oldest
           ) due where rank <= ${this.perEndpoint}
         )
         and status = 'pending' and next_attempt_at <= ${now}
@@ -368,7 +398,7 @@ export class WebhookDispatcher {
       if (!batch || batch.length === 0) continue;
       this.finished.set(environment, []);
       try {
-        await runUnitOfWork(this.deps.db, (work) => this.record(work, environment, batch));
+        await runUnitOfWork(this.db, (work) => this.record(work, environment, batch));
       } catch (error) {
         // The attempts happened but are not recorded; their leases lapse and they are attempted again (at least once).
         this.options.onError(error);
@@ -484,6 +514,7 @@ export class WebhookDispatcher {
   /** Stops claiming, lets the attempts in flight finish (each is bounded by the timeout) and writes their results. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const timer of this.soon.values()) clearTimeout(timer);
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const cleanup of this.cleanups) await cleanup();
