@@ -171,6 +171,8 @@ function cpuUsed(before: CpuReading, after: CpuReading): Map<string, number> {
 
 interface Platform {
   key: string;
+  /** The endpoints' ids, in the receiver's order (endpoint i is receiver.urls[i]). */
+  endpointIds: string[];
   accounts: string[];
   /** The funding transfers: their deliveries are waited for before the load (and warm the delivery path up). */
   fundingTransfers: string[];
@@ -181,7 +183,8 @@ async function setUp(bases: string[], receiver: Receiver): Promise<Platform> {
   const base = bases[0] as string;
   const platform = await callJsonOk(base, 'POST', '/admin/v1/platforms', operatorToken, { name: 'Bench', owner_email: `bench-${Date.now()}@example.test` });
   const key = (await callJsonOk(base, 'POST', `/admin/v1/platforms/${platform.id}/keys`, operatorToken, { environment: 'sandbox' })).secret as string;
-  for (const url of receiver.urls) await callJsonOk(base, 'POST', '/api/v1/webhooks', key, { url, events: ['transfer.completed'], description: 'bench' });
+  const endpointIds: string[] = [];
+  for (const url of receiver.urls) endpointIds.push((await callJsonOk(base, 'POST', '/api/v1/webhooks', key, { url, events: ['transfer.completed'], description: 'bench' })).id as string);
   const accounts: string[] = [];
   const fundingTransfers: string[] = [];
   let next = 0;
@@ -197,7 +200,7 @@ async function setUp(bases: string[], receiver: Receiver): Promise<Platform> {
       }
     }),
   );
-  return { key, accounts, fundingTransfers };
+  return { key, endpointIds, accounts, fundingTransfers };
 }
 
 interface Load {
@@ -210,13 +213,17 @@ interface Load {
   maxInFlight: number;
 }
 
+function newLoad(): Load {
+  return { sent: 0, startedAt: clock(), endedAt: 0, committed: new Map(), failed: new Map(), maxInFlight: 0 };
+}
+
 /**
  * Open loop: a timer hands out requests on the schedule `rate` per second sets, whatever the answers do (undici queues
  * them when all connections are busy, so a slow server shows as latency, never as a lower offered rate).
  */
-async function offer(clients: Pool[], platform: Platform, rate: number, seconds: number): Promise<Load> {
+async function offer(clients: Pool[], platform: Platform, rate: number, seconds: number, load: Load = newLoad()): Promise<Load> {
   const total = Math.round(rate * seconds);
-  const load: Load = { sent: 0, startedAt: clock(), endedAt: 0, committed: new Map(), failed: new Map(), maxInFlight: 0 };
+  load.startedAt = clock();
   const answers: Promise<void>[] = [];
   let inFlight = 0;
   const fail = (why: string): void => void load.failed.set(why, (load.failed.get(why) ?? 0) + 1);
@@ -261,6 +268,7 @@ async function offer(clients: Pool[], platform: Platform, rate: number, seconds:
 
 interface StageRow {
   id: string;
+  endpoint_id: string;
   transfer_id: string;
   status: string;
   attempt_count: number;
@@ -275,7 +283,7 @@ async function readDeliveries(db: Database): Promise<{ statuses: Map<string, num
   const counted = await db.pool.query<{ status: string; n: string }>(`select status, count(*) as n from sandbox.webhook_deliveries group by status`);
   for (const row of counted.rows) statuses.set(row.status, Number(row.n));
   const { rows } = await db.pool.query<StageRow>(`
-    select d.id, e.data->>'id' as transfer_id, d.status, d.attempt_count,
+    select d.id, d.endpoint_id, e.data->>'id' as transfer_id, d.status, d.attempt_count,
            (extract(epoch from e.created_at) * 1000)::float8 as event_ms, (extract(epoch from d.created_at) * 1000)::float8 as fanned_out_ms,
            (extract(epoch from a.started_at) * 1000)::float8 as started_ms, (extract(epoch from d.delivered_at) * 1000)::float8 as delivered_ms
     from sandbox.webhook_deliveries d
@@ -309,7 +317,7 @@ interface Figures {
   'p99 ms from send': string;
   duplicates: number;
   lost: number;
-  'not delivered (db)': number;
+  'of which pending (db)': number;
   'failed requests': number;
 }
 
@@ -342,10 +350,26 @@ async function run(target: Target): Promise<Figures> {
 
     console.log(`${target.label}: offering ${target.rate} transfers/s for ${durationSeconds} s (${bases.length} server process${bases.length > 1 ? 'es' : ''})…`);
     const cpuBefore = await readCpu(target);
-    const load = await offer(clients, platform, target.rate, durationSeconds);
+    const load = newLoad();
+    // Once a second until every delivery is in: what was offered, committed and delivered, and who used the CPU.
+    const timeline: { sent: number; committed: number; delivered: number; cpu: CpuReading }[] = [];
+    let sampling = Promise.resolve();
+    const sampler = setInterval(() => {
+      sampling = sampling.then(async () => {
+        timeline.push({ sent: load.sent, committed: load.committed.size, delivered: receiver.receipts.length - receiptsBefore, cpu: await readCpu(target) });
+      });
+    }, 1000);
+    await offer(clients, platform, target.rate, durationSeconds, load);
     const ids = [...load.committed.keys()];
     const lost = await receiver.waitFor(ids, drainSeconds);
     const drainedAt = clock();
+    // Everything below reads the receipts as they stood when the wait ended.
+    const receivedAt = (endpoint: number, transferId: string): number | undefined => {
+      const at = receiver.firstAt.get(`${endpoint} ${transferId}`);
+      return at !== undefined && at <= drainedAt ? at : undefined;
+    };
+    clearInterval(sampler);
+    await sampling;
     const cpuAfter = await readCpu(target);
 
     // Latency per (transfer, endpoint): receipt − the 201's arrival (the commit came before the answer: a slight
@@ -355,7 +379,7 @@ async function run(target: Target): Promise<Figures> {
     let lastReceipt = 0;
     for (const [id, commit] of load.committed) {
       for (let e = 0; e < endpointCount; e++) {
-        const at = receiver.firstAt.get(`${e} ${id}`);
+        const at = receivedAt(e, id);
         if (at === undefined) continue;
         fromAnswer.push(at - commit.answeredAt);
         fromSend.push(at - commit.sentAt);
@@ -364,7 +388,7 @@ async function run(target: Target): Promise<Figures> {
     }
     const windowSeconds = (load.endedAt - load.startedAt) / 1000;
     const steadyFrom = load.startedAt + Math.min(1000, (windowSeconds * 1000) / 4);
-    const loadReceipts = receiver.receipts.slice(receiptsBefore);
+    const loadReceipts = receiver.receipts.slice(receiptsBefore).filter((r) => r.at <= drainedAt);
     const steady = loadReceipts.filter((r) => r.at >= steadyFrom && r.at <= load.endedAt).length / ((load.endedAt - steadyFrom) / 1000);
     const steadyDemand = [...load.committed.values()].filter((c) => c.answeredAt >= steadyFrom && c.answeredAt <= load.endedAt).length * endpointCount / ((load.endedAt - steadyFrom) / 1000);
     const overall = fromAnswer.length / ((lastReceipt - load.startedAt) / 1000);
@@ -376,7 +400,7 @@ async function run(target: Target): Promise<Figures> {
 
     console.log(`${target.label}: ${load.sent} requests offered in ${windowSeconds.toFixed(2)} s, ${load.committed.size} answered 201 (last at +${((lastAnswer - load.startedAt) / 1000).toFixed(2)} s), ${failed} failed${failed ? ` ${JSON.stringify(Object.fromEntries(load.failed))}` : ''}; at most ${load.maxInFlight} requests in flight`);
     console.log(`  transfer answer (send → 201): p50 ${ms(answerTimes.p50)} ms, p99 ${ms(answerTimes.p99)} ms, max ${ms(answerTimes.max)} ms`);
-    console.log(`  deliveries: ${fromAnswer.length} of ${ids.length * endpointCount} expected; ${lost} lost after waiting; ${receiver.duplicates - duplicatesBefore} duplicates (same webhook-id twice); last at +${((lastReceipt - load.startedAt) / 1000).toFixed(2)} s, all in by +${((drainedAt - load.startedAt) / 1000).toFixed(2)} s`);
+    console.log(`  deliveries: ${fromAnswer.length} of ${ids.length * endpointCount} expected; ${lost} not received after waiting up to ${drainSeconds} s (lost); ${receiver.duplicates - duplicatesBefore} duplicates (same webhook-id twice); last at +${((lastReceipt - load.startedAt) / 1000).toFixed(2)} s, all in by +${((drainedAt - load.startedAt) / 1000).toFixed(2)} s`);
     console.log(`  deliveries/s in the steady window (+${((steadyFrom - load.startedAt) / 1000).toFixed(1)} s to the load's end): ${steady.toFixed(0)} (commits × ${endpointCount} in that window: ${steadyDemand.toFixed(0)}/s); overall (first send → last receipt): ${overall.toFixed(0)}`);
     console.log(`  commit→receipt, from the 201's arrival (understates: the commit came earlier): p50 ${ms(latency.p50)} ms, p99 ${ms(latency.p99)} ms, max ${ms(latency.max)} ms`);
     console.log(`  commit→receipt, from the request's send (upper bound):                       p50 ${ms(upper.p50)} ms, p99 ${ms(upper.p99)} ms, max ${ms(upper.max)} ms`);
@@ -389,12 +413,37 @@ async function run(target: Target): Promise<Figures> {
     console.log(`  CPU from the load's start until every delivery was in (${cpuSeconds.toFixed(1)} s), in cores (of ${os.cpus().length}): ${parties.map((p) => `${p} ${cores(p)}`).join(', ')}; whole machine busy ${cores('machine busy')}, steal ${cores('machine steal')}`);
     console.log(`  server side (server processes + PostgreSQL backends): ${(serverSide / load.committed.size).toFixed(2)} ms of CPU per transfer and its ${endpointCount} deliveries`);
 
+    console.log('  per second: offered, answered 201, deliveries received; CPU in cores of the servers, PostgreSQL backends, this process, the whole machine');
+    let previous = { sent: 0, committed: 0, delivered: 0, cpu: cpuBefore };
+    for (const [second, now] of timeline.entries()) {
+      const usedNow = cpuUsed(previous.cpu, now.cpu);
+      const servers = [...usedNow].filter(([k]) => k.startsWith('server')).reduce((sum, [, v]) => sum + v, 0);
+      const core = (v: number | undefined): string => ((v ?? 0) / 1000).toFixed(2);
+      console.log(`    ${String(second + 1).padStart(3)} s  ${String(now.sent - previous.sent).padStart(5)}  ${String(now.committed - previous.committed).padStart(5)}  ${String(now.delivered - previous.delivered).padStart(5)}   servers ${core(servers)}  pg ${core(usedNow.get('PostgreSQL backends'))}  bench ${core(usedNow.get('bench (load + receiver)'))}  machine ${core(usedNow.get('machine busy'))}`);
+      previous = now;
+    }
+
     const db = await target.openAfterwards();
-    let notDelivered = 0;
+    let stillPending = 0;
     try {
       const { statuses, rows } = await settledDeliveries(db);
-      notDelivered = [...statuses].filter(([status]) => status !== 'delivered').reduce((n, [, count]) => n + count, 0);
-      console.log(`  database: deliveries by status ${JSON.stringify(Object.fromEntries(statuses))}`);
+      console.log(`  database: deliveries by status (set-up, warm-up and load) ${JSON.stringify(Object.fromEntries(statuses))}`);
+      if (lost > 0) {
+        // What became of each delivery the receiver never saw: still queued (late), given up, recorded as delivered
+        // (which would be a bug), or never fanned out.
+        const rowOf = new Map(rows.map((r) => [`${platform.endpointIds.indexOf(r.endpoint_id)} ${r.transfer_id}`, r]));
+        const fate = new Map<string, number>();
+        for (const id of ids) {
+          for (let e = 0; e < endpointCount; e++) {
+            if (receivedAt(e, id) !== undefined) continue;
+            const row = rowOf.get(`${e} ${id}`);
+            const status = receiver.firstAt.has(`${e} ${id}`) ? 'received after the wait' : (row?.status ?? 'no delivery row');
+            fate.set(status, (fate.get(status) ?? 0) + 1);
+          }
+        }
+        stillPending = fate.get('pending') ?? 0;
+        console.log(`  the ${lost} deliveries not received within ${drainSeconds} s, by their status in the database: ${JSON.stringify(Object.fromEntries(fate))} (pending: late, not yet attempted; delivered: recorded as delivered yet never received)`);
+      }
       const stages = { 'event row (tx start) → 201 at client': [] as number[], 'event row → fanned out': [] as number[], 'fanned out → attempt start': [] as number[], 'attempt start → receipt': [] as number[], 'receipt → recorded delivered': [] as number[], 'event row → receipt': [] as number[] };
       let retried = 0;
       for (const row of rows) {
@@ -435,7 +484,7 @@ async function run(target: Target): Promise<Figures> {
       'p99 ms from send': ms(upper.p99),
       duplicates: receiver.duplicates - duplicatesBefore,
       lost,
-      'not delivered (db)': notDelivered,
+      'of which pending (db)': stillPending,
       'failed requests': failed,
     };
   } finally {
@@ -534,9 +583,12 @@ if (onPostgres) {
     `Goal (issue 10, PostgreSQL): ≥ ${goalDeliveriesPerSecond} deliveries/s sustained (read as ≥ ${goalDeliveriesPerSecond * keptUpTolerance} in the steady window) with p99 < ${goalP99Ms} ms at 500 events/s × 2 endpoints, none lost: ` +
       `${onPostgres['deliveries/s steady']}/s, p99 ${onPostgres['p99 ms']} ms (${onPostgres['p99 ms from send']} ms from send), lost ${onPostgres.lost} → ${met ? 'MET' : 'NOT MET'}${postgresRate < 500 ? ` (offered only ${postgresRate}/s)` : ''}`,
   );
+  if (onPostgres['transfers/s'] < onPostgres['offered/s'] * keptUpTolerance) {
+    console.log(`  The API committed ${onPostgres['transfers/s']} of the ${onPostgres['offered/s']} transfers/s offered: deliveries cannot outrun commits × ${endpointCount}.`);
+  }
 }
 const lost = results.reduce((n, r) => n + r.lost, 0);
 if (lost > 0) {
-  console.log(`${lost} deliveries LOST`);
+  console.log(`${lost} deliveries LOST (not received within ${drainSeconds} s of the load's end)`);
   process.exitCode = 1;
 }
