@@ -410,18 +410,32 @@ async function run(target: Target): Promise<Figures> {
     const cores = (name: string): string => ((used.get(name) ?? 0) / 1000 / cpuSeconds).toFixed(2);
     const parties = [...used.keys()].filter((k) => !k.startsWith('machine'));
     const serverSide = parties.filter((p) => p.startsWith('server') || p.startsWith('PostgreSQL')).reduce((sum, p) => sum + (used.get(p) ?? 0), 0);
-    console.log(`  CPU from the load's start until every delivery was in (${cpuSeconds.toFixed(1)} s), in cores (of ${os.cpus().length}): ${parties.map((p) => `${p} ${cores(p)}`).join(', ')}; whole machine busy ${cores('machine busy')}, steal ${cores('machine steal')}`);
+    console.log(`  CPU from the load's start to the end of the wait for deliveries (${cpuSeconds.toFixed(1)} s), in cores (of ${os.cpus().length}): ${parties.map((p) => `${p} ${cores(p)}`).join(', ')}; whole machine busy ${cores('machine busy')}, steal ${cores('machine steal')}`);
     console.log(`  server side (server processes + PostgreSQL backends): ${(serverSide / load.committed.size).toFixed(2)} ms of CPU per transfer and its ${endpointCount} deliveries`);
 
     console.log('  per second: offered, answered 201, deliveries received; CPU in cores of the servers, PostgreSQL backends, this process, the whole machine');
     let previous = { sent: 0, committed: 0, delivered: 0, cpu: cpuBefore };
+    // After the load, a run of seconds that only deliver the same number each is printed once, with its length.
+    let alike: { delivered: number; seconds: number } | undefined;
+    const endRun = (): void => {
+      if (alike && alike.seconds > 1) console.log(`          … ${alike.seconds - 1} more second${alike.seconds > 2 ? 's' : ''} delivering ${alike.delivered} each`);
+      alike = undefined;
+    };
     for (const [second, now] of timeline.entries()) {
       const usedNow = cpuUsed(previous.cpu, now.cpu);
+      const [sent, committed, delivered] = [now.sent - previous.sent, now.committed - previous.committed, now.delivered - previous.delivered];
+      previous = now;
+      if (sent === 0 && committed === 0 && alike?.delivered === delivered) {
+        alike.seconds++;
+        continue;
+      }
+      endRun();
+      if (sent === 0 && committed === 0) alike = { delivered, seconds: 1 };
       const servers = [...usedNow].filter(([k]) => k.startsWith('server')).reduce((sum, [, v]) => sum + v, 0);
       const core = (v: number | undefined): string => ((v ?? 0) / 1000).toFixed(2);
-      console.log(`    ${String(second + 1).padStart(3)} s  ${String(now.sent - previous.sent).padStart(5)}  ${String(now.committed - previous.committed).padStart(5)}  ${String(now.delivered - previous.delivered).padStart(5)}   servers ${core(servers)}  pg ${core(usedNow.get('PostgreSQL backends'))}  bench ${core(usedNow.get('bench (load + receiver)'))}  machine ${core(usedNow.get('machine busy'))}`);
-      previous = now;
+      console.log(`    ${String(second + 1).padStart(3)} s  ${String(sent).padStart(5)}  ${String(committed).padStart(5)}  ${String(delivered).padStart(5)}   servers ${core(servers)}${usedNow.has('PostgreSQL backends') ? `  pg ${core(usedNow.get('PostgreSQL backends'))}` : ''}  bench ${core(usedNow.get('bench (load + receiver)'))}  machine ${core(usedNow.get('machine busy'))}`);
     }
+    endRun();
 
     const db = await target.openAfterwards();
     let stillPending = 0;
