@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { runUnitOfWork } from '../src/db/unit-of-work.ts';
+import { RetryUnitOfWork, runUnitOfWork } from '../src/db/unit-of-work.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 
 let database: TestDatabase;
@@ -95,5 +95,55 @@ describe('runUnitOfWork', () => {
     });
     assert.throws(() => kept?.afterCommit(() => undefined), /already finished/);
     await assert.rejects(kept!.transaction(), /already finished/);
+  });
+
+  it('a deadlock or serialization failure runs the whole command again, forgetting what the failed attempt registered', async () => {
+    const seen: string[] = [];
+    let attempts = 0;
+    await runUnitOfWork(database.db, async (work) => {
+      attempts++;
+      const tx = await work.transaction();
+      await insert(`retried-${attempts}`).execute(tx.core);
+      work.afterCommit(() => seen.push(`after-${attempts}`));
+      if (attempts === 1) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+      if (attempts === 2) throw Object.assign(new Error('could not serialize access'), { code: '40001' });
+    });
+    assert.equal(attempts, 3);
+    assert.deepEqual(seen, ['after-3'], 'only the committed attempt’s steps ran');
+    assert.deepEqual((await names()).filter((n) => n.startsWith('retried-')), ['retried-3'], 'the failed attempts left nothing');
+  });
+
+  it('RetryUnitOfWork: rolled back, its preparation runs outside the transaction, then the command again', async () => {
+    let attempts = 0;
+    await runUnitOfWork(database.db, async (work) => {
+      attempts++;
+      const tx = await work.transaction();
+      const present = (await sql<{ name: string }>`select name from uow_probe where name = 'prepared'`.execute(tx.core)).rows.length > 0;
+      if (!present) throw new RetryUnitOfWork('needs a row first', async (db) => void (await insert('prepared').execute(db.core)));
+      await insert('after-preparation').execute(tx.core);
+    });
+    assert.equal(attempts, 2);
+    assert.ok((await names()).includes('after-preparation'));
+  });
+
+  it('gives up after 5 attempts, and other errors are never retried', async () => {
+    let attempts = 0;
+    await assert.rejects(
+      runUnitOfWork(database.db, async () => {
+        attempts++;
+        throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+      }),
+      /deadlock detected/,
+    );
+    assert.equal(attempts, 5);
+    attempts = 0;
+    await assert.rejects(
+      runUnitOfWork(database.db, async () => {
+        attempts++;
+        throw Object.assign(new Error('duplicate key'), { code: '23505' });
+      }),
+      /duplicate key/,
+    );
+    assert.equal(attempts, 1);
   });
 });

@@ -344,7 +344,7 @@ describe('delivery', () => {
     assert.equal(delivery.status_code, null);
     assert.match(delivery.error, /127\.0\.0\.1/);
     assert.match(delivery.error, /loopback/);
-    assert.equal(receiver.received.length, before, 'nothing reached the receiver');
+    assert.ok(!receiver.received.slice(before).some((r) => r.body.includes(sent.body.id)), 'nothing reached the receiver');
   });
 });
 

@@ -33,10 +33,50 @@ export type AfterCommitFailure = (error: unknown) => void;
 const warn: AfterCommitFailure = (error) => process.emitWarning(`an afterCommit step failed: ${error instanceof Error ? error.message : String(error)}`);
 
 /**
+ * Thrown inside a unit of work to have it rolled back and run again from the start: every lock it took is released,
+ * `prepare` runs outside any transaction, then the command runs afresh. For the rare step that cannot be done in
+ * order under the locks already held (creating a wallet's first balance row: see lockBalances).
+ */
+export class RetryUnitOfWork extends Error {
+  constructor(
+    reason: string,
+    readonly prepare?: (db: Database) => Promise<void>,
+  ) {
+    super(`retry the unit of work: ${reason}`);
+    this.name = 'RetryUnitOfWork';
+  }
+}
+
+/** PostgreSQL's own refusals that a fresh attempt of the same transaction can pass: deadlock, serialization failure. */
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/** Attempts of one unit of work, the first included; after them the last error goes to the caller (a 500). */
+const maxAttempts = 5;
+
+/**
  * Runs `fn` as one unit of work and commits it, or rolls everything back if `fn` or a beforeCommit step throws.
  * A unit of work whose command never asked for the transaction and registered nothing costs no round trip.
+ * A deadlock or serialization failure reported by PostgreSQL, or a RetryUnitOfWork, runs the whole command again (up
+ * to 5 attempts in all, with a short random pause): nothing of a rolled-back attempt remains, and the steps it
+ * registered are forgotten with it.
  */
 export async function runUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Promise<T>, onAfterCommitFailure: AfterCommitFailure = warn): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptUnitOfWork(db, fn, onAfterCommitFailure);
+    } catch (error) {
+      const retry = error instanceof RetryUnitOfWork;
+      if ((!retry && !isTransient(error)) || attempt >= maxAttempts) throw error;
+      if (retry) await error.prepare?.(db);
+      else await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}
+
+async function attemptUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Promise<T>, onAfterCommitFailure: AfterCommitFailure): Promise<T> {
   const before: ((tx: Tx) => Promise<void>)[] = [];
   const after: (() => void)[] = [];
   const eventsIn = new Set<Environment>();

@@ -3,7 +3,7 @@ import type { Tx } from '../../db/database.ts';
 import { newId } from '../../lib/ids.ts';
 import { currencies, decimalsOf } from '../../lib/currencies.ts';
 import { clearing, type Posting } from './decisions.ts';
-import { insertTransactions, postMovement } from './ledger.ts';
+import { createBalanceRows, insertTransactions, postMovement } from './ledger.ts';
 
 export const sandboxStartingMajorUnits = 100_000n;
 
@@ -17,6 +17,9 @@ export async function fundSandboxPlatformWallet(tx: Tx, platformId: string, now:
       { ledgerAccount: platformId, currency, bucket: 'available' as const, amount },
     ];
   });
+  // The wallet is new with the platform: its rows are created here, where no other transaction can name them, so that
+  // locking them in postMovement finds them (see lockBalances).
+  await createBalanceRows(tx.env('sandbox'), currencies.map((currency) => ({ ledgerAccount: platformId, currency })));
   await postMovement(tx, 'sandbox', movementId, () => ({ ok: true, postings }), postings, now);
   await insertTransactions(
     tx,

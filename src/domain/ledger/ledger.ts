@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
+import { RetryUnitOfWork } from '../../db/unit-of-work.ts';
 import type { EnvDb, TransactionStatus, TransactionType } from '../../db/schema.ts';
 import { currencies, type Currency } from '../../lib/currencies.ts';
 import { newId } from '../../lib/ids.ts';
@@ -16,34 +17,47 @@ interface Row {
 }
 
 /**
- * Locks the balance rows a movement touches, in one fixed order (ledger account, then currency), creating missing
- * rows first. The fixed order prevents the deadlock of A→B and B→A transfers each holding one row and waiting for
- * the other; holding the locks until commit prevents the lost update of two debits that both read the old balance.
+ * Locks the balance rows a movement touches, in one fixed order (ledger account, then currency). The fixed order
+ * prevents the deadlock of A→B and B→A transfers each holding one row and waiting for the other; holding the locks
+ * until commit prevents the lost update of two debits that both read the old balance.
+ *
+ * A row that does not exist yet (a wallet's first money in a currency) cannot be created here: the locks taken on the
+ * rows before it in this statement would then be held while its insert waits, outside the order — a second movement
+ * that already saw the new row locks it first and waits for ours, a deadlock. So the unit of work is rolled back and
+ * run again (RetryUnitOfWork) after the missing rows are inserted on their own, outside any transaction, before any
+ * lock is taken. It happens once per wallet and currency; an empty row is what a wallet that never held it shows.
  */
-export async function lockBalances(db: EnvDb, keys: { ledgerAccount: string; currency: Currency }[]): Promise<Map<string, Balance>> {
+export async function lockBalances(tx: Tx, environment: Environment, keys: { ledgerAccount: string; currency: Currency }[]): Promise<Map<string, Balance>> {
   const unique = [...new Map(keys.map((k) => [balanceKey(k.ledgerAccount, k.currency), k])).values()].sort((a, b) =>
     a.ledgerAccount === b.ledgerAccount ? (a.currency < b.currency ? -1 : 1) : a.ledgerAccount < b.ledgerAccount ? -1 : 1,
   );
-  const select = async (): Promise<Row[]> =>
-    db
-      .selectFrom('ledger_balances')
-      .select(['ledger_account', 'currency', 'available', 'pending'])
-      .where((eb) => eb.or(unique.map((k) => eb.and([eb('ledger_account', '=', k.ledgerAccount), eb('currency', '=', k.currency)]))))
-      .orderBy('ledger_account')
-      .orderBy('currency')
-      .forUpdate()
-      .execute();
-  let rows = await select();
+  const rows: Row[] = await tx
+    .env(environment)
+    .selectFrom('ledger_balances')
+    .select(['ledger_account', 'currency', 'available', 'pending'])
+    .where((eb) => eb.or(unique.map((k) => eb.and([eb('ledger_account', '=', k.ledgerAccount), eb('currency', '=', k.currency)]))))
+    .orderBy('ledger_account')
+    .orderBy('currency')
+    .forUpdate()
+    .execute();
   if (rows.length < unique.length) {
-    // Two first movements for a new wallet may both insert: ON CONFLICT lets the second simply find the row.
-    await db
-      .insertInto('ledger_balances')
-      .values(unique.map((k) => ({ ledger_account: k.ledgerAccount, currency: k.currency, is_clearing: isClearingAccount(k.ledgerAccount) })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-    rows = await select();
+    const found = new Set(rows.map((r) => balanceKey(r.ledger_account, r.currency)));
+    const missing = unique.filter((k) => !found.has(balanceKey(k.ledgerAccount, k.currency)));
+    throw new RetryUnitOfWork(`new balance rows: ${missing.map((k) => balanceKey(k.ledgerAccount, k.currency)).join(', ')}`, (db) => createBalanceRows(db.env(environment), missing));
   }
   return new Map(rows.map((r) => [balanceKey(r.ledger_account, r.currency), { available: r.available, pending: r.pending }]));
+}
+
+/**
+ * Empty balance rows; a row another movement created meanwhile is simply there. Outside a transaction (RetryUnitOfWork's
+ * preparation), or inside one for the wallet of an account that same transaction creates, which nobody else can name.
+ */
+export async function createBalanceRows(db: EnvDb, keys: { ledgerAccount: string; currency: Currency }[]): Promise<void> {
+  await db
+    .insertInto('ledger_balances')
+    .values(keys.map((k) => ({ ledger_account: k.ledgerAccount, currency: k.currency, is_clearing: isClearingAccount(k.ledgerAccount) })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }
 
 export function insufficientBalance(rejection: Pick<Extract<Decision, { ok: false }>['rejection'], 'ledgerAccount' | 'currency'>): ApiError {
@@ -109,7 +123,7 @@ export async function postMovement(
   now: Date,
 ): Promise<Posting[]> {
   const db = tx.env(environment);
-  const balances = await lockBalances(db, keys);
+  const balances = await lockBalances(tx, environment, keys);
   const decision = decide(balances);
   if (!decision.ok) throw insufficientBalance(decision.rejection);
   const { postings } = decision;
