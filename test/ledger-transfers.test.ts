@@ -1,6 +1,9 @@
 // Spec §5: balances, transaction history, and transfers between a platform and its connected accounts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { openPglite } from '../src/db/database.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { clearingBalances } from '../src/domain/ledger/ledger.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
 import { checkLedgerInvariants } from './support/ledger.ts';
 import { createSecurityFixture, type SecurityFixture } from './support/route-security.ts';
@@ -271,5 +274,37 @@ describe('isolation', () => {
     await assert.rejects(sql`update sandbox.ledger_entries set amount = amount + 1`.execute(ctx.services.db.core), /immutable/);
     await assert.rejects(sql`delete from sandbox.ledger_entries`.execute(ctx.services.db.core), /immutable/);
     await assert.rejects(sql`update sandbox.ledger_balances set available = -1 where not is_clearing`.execute(ctx.services.db.core), /wallet_not_negative/);
+  });
+
+  it('a clearing account keeps no balance row: the platform funding, transfers and payouts lock wallets only', async () => {
+    const { sql } = await import('kysely');
+    const platform = await createTestPlatform(ctx);
+    assert.ok(platform.id);
+    const rows = await sql<{ n: string }>`select count(*)::text as n from sandbox.ledger_balances where ledger_account like 'clearing:%'`.execute(ctx.services.db.core);
+    assert.equal(rows.rows[0]?.n, '0');
+    await assert.rejects(
+      sql`insert into sandbox.ledger_balances (ledger_account, currency, is_clearing) values ('clearing:inbound', 'AUD', true)`.execute(ctx.services.db.core),
+      /ledger_balances_wallets_only/,
+    );
+    await checkLedgerInvariants(ctx.services.db, 'sandbox');
+  });
+});
+
+describe('migration 0012: clearing accounts give up their balance rows', () => {
+  it('deletes the rows; the sum of the entries is the same balance, and every currency still sums to zero', async () => {
+    const { sql } = await import('kysely');
+    const db = await openPglite();
+    try {
+      await migrate(db, { through: '0011_webhooks' });
+      // As the ledger wrote it before: a deposit of 5.00 from inbound clearing into a wallet, with both running totals.
+      await sql`insert into sandbox.ledger_balances (ledger_account, currency, is_clearing, available) values ('clearing:inbound', 'AUD', true, -500), ('acct_legacy', 'AUD', false, 500)`.execute(db.core);
+      await sql`insert into sandbox.ledger_entries (movement_id, ledger_account, currency, bucket, amount) values ('dep_legacy', 'clearing:inbound', 'AUD', 'available', -500), ('dep_legacy', 'acct_legacy', 'AUD', 'available', 500)`.execute(db.core);
+      await migrate(db);
+      const left = await sql<{ ledger_account: string }>`select ledger_account from sandbox.ledger_balances`.execute(db.core);
+      assert.deepEqual(left.rows.map((r) => r.ledger_account), ['acct_legacy']);
+      assert.deepEqual(await clearingBalances(db.env('sandbox')), [{ ledgerAccount: 'clearing:inbound', currency: 'AUD', available: -500n, pending: 0n }]);
+    } finally {
+      await db.close();
+    }
   });
 });

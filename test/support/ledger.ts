@@ -32,8 +32,9 @@ export interface LedgerSnapshot {
 
 /**
  * The invariants of spec §5, read from the database: no wallet below zero; entries of every movement balance;
- * the stored balances equal the sum of their entries exactly; every currency sums to zero over wallets and clearing
- * accounts (all money enters through a clearing account); and the history reconciles with the balances.
+ * the wallets' stored balances equal the sum of their entries exactly; clearing accounts have no stored balance (theirs
+ * is the sum of their entries); every currency sums to zero over wallets and clearing accounts (all money enters
+ * through a clearing account); and the history reconciles with the balances.
  */
 export async function checkLedgerInvariants(db: Database, environment: Environment): Promise<LedgerSnapshot> {
   const s = (name: string) => sql.table(`${environment}.${name}`);
@@ -49,16 +50,25 @@ export async function checkLedgerInvariants(db: Database, environment: Environme
       select ledger_account, currency,
         coalesce(sum(amount) filter (where bucket = 'available'), 0) as available,
         coalesce(sum(amount) filter (where bucket = 'pending'), 0) as pending
-      from ${s('ledger_entries')} group by ledger_account, currency
+      from ${s('ledger_entries')} where ledger_account not like 'clearing:%' group by ledger_account, currency
     )
     select coalesce(b.ledger_account, e.ledger_account) as ledger_account, coalesce(b.currency, e.currency) as currency
     from ${s('ledger_balances')} b full join e on e.ledger_account = b.ledger_account and e.currency = b.currency
     where coalesce(b.available, 0) <> coalesce(e.available, 0) or coalesce(b.pending, 0) <> coalesce(e.pending, 0)`.execute(db.core);
   assert.deepEqual(drift.rows, [], 'stored balances differ from the sum of their entries');
 
-  // As text: balances are numeric(38,0), so a broken total may not fit a bigint; the assertion should show it.
+  // PIK's clearing accounts keep no balance row: their balance is the sum of their entries (postMovement).
+  const clearingRows = await sql<{ n: string }>`select count(*)::text as n from ${s('ledger_balances')} where ledger_account like 'clearing:%' or is_clearing`.execute(db.core);
+  assert.equal(clearingRows.rows[0]?.n, '0', 'a clearing account has a balance row');
+
+  // Wallets' stored balances plus the clearing accounts' entries. As text: balances are numeric(38,0), so a broken
+  // total may not fit a bigint; the assertion should show it.
   const totals = await sql<{ currency: string; total: string }>`
-    select currency, sum(available + pending)::text as total from ${s('ledger_balances')} group by currency`.execute(db.core);
+    select currency, sum(total)::text as total from (
+      select currency, available + pending as total from ${s('ledger_balances')}
+      union all
+      select currency, amount from ${s('ledger_entries')} where ledger_account like 'clearing:%'
+    ) all_money group by currency`.execute(db.core);
   const perCurrencyTotal = new Map(totals.rows.map((r) => [r.currency, BigInt(r.total)]));
   for (const [currency, total] of perCurrencyTotal) assert.equal(total, 0n, `${currency} does not sum to zero`);
 

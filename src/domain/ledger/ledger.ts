@@ -55,7 +55,7 @@ export async function lockBalances(tx: Tx, environment: Environment, keys: { led
 export async function createBalanceRows(db: EnvDb, keys: { ledgerAccount: string; currency: Currency }[]): Promise<void> {
   await db
     .insertInto('ledger_balances')
-    .values(keys.map((k) => ({ ledger_account: k.ledgerAccount, currency: k.currency, is_clearing: isClearingAccount(k.ledgerAccount) })))
+    .values(keys.map((k) => ({ ledger_account: k.ledgerAccount, currency: k.currency, is_clearing: false })))
     .onConflict((oc) => oc.doNothing())
     .execute();
 }
@@ -86,7 +86,7 @@ export async function applyBalanceDeltas(tx: Tx, environment: Environment, posti
   }
   const balances = sql.table(`${environment}.ledger_balances`);
   const values = sql.join([...deltas.values()].map((d) => sql`(${d.ledgerAccount}, ${d.currency}, ${d.available}::numeric, ${d.pending}::numeric)`));
-  const stays = sql`(b.is_clearing or (b.available + v.da >= 0 and b.pending + v.dp >= 0))`;
+  const stays = sql`(b.available + v.da >= 0 and b.pending + v.dp >= 0)`;
   const result = await sql<{ updated: number; account: string | null; currency: string | null }>`
     with v(account, currency, da, dp) as (values ${values}),
     refused as (
@@ -123,7 +123,11 @@ export async function postMovement(
   now: Date,
 ): Promise<Posting[]> {
   const db = tx.env(environment);
-  const balances = await lockBalances(tx, environment, keys);
+  // Only wallets are locked and carry a running total. PIK's clearing accounts take entries alone: their balance is
+  // the sum of their entries (clearingBalances), so no movement of one platform waits on a row another platform's
+  // movement holds.
+  const walletKeys = keys.filter((k) => !isClearingAccount(k.ledgerAccount));
+  const balances = walletKeys.length > 0 ? await lockBalances(tx, environment, walletKeys) : new Map<string, Balance>();
   const decision = decide(balances);
   if (!decision.ok) throw insufficientBalance(decision.rejection);
   const { postings } = decision;
@@ -131,7 +135,8 @@ export async function postMovement(
   const applied = applyPostings(balances, postings);
   if (!applied.ok) throw insufficientBalance(applied.rejection);
 
-  await applyBalanceDeltas(tx, environment, postings, now);
+  const walletPostings = postings.filter((p) => !isClearingAccount(p.ledgerAccount));
+  if (walletPostings.length > 0) await applyBalanceDeltas(tx, environment, walletPostings, now);
 
   await db
     .insertInto('ledger_entries')
@@ -193,4 +198,25 @@ export async function readWalletBalances(db: EnvDb, accountId: string): Promise<
     available: byCurrency.get(currency)?.available ?? 0n,
     pending: byCurrency.get(currency)?.pending ?? 0n,
   }));
+}
+
+/**
+ * The balances of PIK's clearing accounts in an environment, per account and currency: the sums of their entries (they
+ * keep no running total; see postMovement). A reading for operators and for the invariant checks, not a hot path.
+ */
+export async function clearingBalances(db: EnvDb): Promise<{ ledgerAccount: string; currency: Currency; available: bigint; pending: bigint }[]> {
+  const rows = await db
+    .selectFrom('ledger_entries')
+    .select([
+      'ledger_account',
+      'currency',
+      sql<string>`coalesce(sum(amount) filter (where bucket = 'available'), 0)::text`.as('available'),
+      sql<string>`coalesce(sum(amount) filter (where bucket = 'pending'), 0)::text`.as('pending'),
+    ])
+    .where('ledger_account', 'like', 'clearing:%')
+    .groupBy(['ledger_account', 'currency'])
+    .orderBy('ledger_account')
+    .orderBy('currency')
+    .execute();
+  return rows.map((r) => ({ ledgerAccount: r.ledger_account, currency: r.currency as Currency, available: BigInt(r.available), pending: BigInt(r.pending) }));
 }
