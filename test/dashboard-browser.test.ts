@@ -2,28 +2,25 @@
 // pik-test: engine-independent — a browser driving the dashboard's pages; the server-side flows it reaches run on PostgreSQL in dashboard-keys and dashboard-auth
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { browserSkip, launchTestBrowser, type TestBrowser } from './support/browser.ts';
 import { createTestKey, startTestApp, type TestContext } from './support/context.ts';
 import { createDashboardPlatform, testPassword } from './support/dashboard.ts';
 import { describeOrSkip } from './support/skip.ts';
 
-const chromiumPath = process.env.PIK_CHROMIUM ?? '/usr/bin/chromium';
-const hasChromium = fs.existsSync(chromiumPath);
 const shotsDir = path.resolve('test-results/dashboard');
-const skip = hasChromium ? false : `needs Chromium: none at ${chromiumPath} — install it with "apt-get install -y chromium" (or set PIK_CHROMIUM) to run the browser tests`;
+const skip = browserSkip;
 
 describeOrSkip(skip, 'dashboard in a browser: sign in → generate → use → last used → delete → 401', () => {
   let ctx: TestContext;
   let baseUrl: string;
-  let browser: BrowserContext;
+  let browser: TestBrowser | undefined;
   let page: Page;
-  let userDataDir: string;
   let step = 0;
   // Any console error — a CSP violation, a failed asset, a script error — fails the test.
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
 
   const shot = async (name: string): Promise<void> => {
     await page.screenshot({ path: path.join(shotsDir, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true });
@@ -36,24 +33,13 @@ describeOrSkip(skip, 'dashboard in a browser: sign in → generate → use → l
     await ctx.app.listen({ port: 0, host: '127.0.0.1' });
     const address = ctx.app.server.address();
     baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const { chromium } = await import('playwright-core');
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1360, height: 900 },
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    browser = await launchTestBrowser();
+    page = browser.page;
+    consoleErrors = browser.consoleErrors;
   });
 
   after(async () => {
     await browser?.close();
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
     await ctx?.close();
   });
 
