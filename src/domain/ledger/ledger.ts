@@ -75,7 +75,14 @@ export function insufficientBalance(rejection: Pick<Extract<Decision, { ok: fals
  * (it skipped the lock, or decided on an old read): the per-row condition in the UPDATE is re-evaluated by PostgreSQL
  * on the latest version of each row under READ COMMITTED, and the CHECK constraint backs it up.
  */
-export async function applyBalanceDeltas(tx: Tx, environment: Environment, postings: Posting[], now: Date): Promise<void> {
+export async function applyBalanceDeltas(
+  tx: Tx,
+  environment: Environment,
+  postings: Posting[],
+  now: Date,
+  /** The movement's entries, appended by the same statement when no wallet is refused: one round trip, not two. */
+  entries?: { movementId: string; postings: Posting[] },
+): Promise<void> {
   const deltas = new Map<string, { ledgerAccount: string; currency: string; available: bigint; pending: bigint }>();
   for (const p of postings) {
     const key = balanceKey(p.ledgerAccount, p.currency);
@@ -87,6 +94,17 @@ export async function applyBalanceDeltas(tx: Tx, environment: Environment, posti
   const balances = sql.table(`${environment}.ledger_balances`);
   const values = sql.join([...deltas.values()].map((d) => sql`(${d.ledgerAccount}, ${d.currency}, ${d.available}::numeric, ${d.pending}::numeric)`));
   const stays = sql`(b.available + v.da >= 0 and b.pending + v.dp >= 0)`;
+  // Entries are appended only when every wallet takes its delta: the same condition as the update's, on the same
+  // snapshot, so a refused movement leaves neither totals nor entries.
+  const appendEntries = entries
+    ? sql`, appended as (
+      insert into ${sql.table(`${environment}.ledger_entries`)} (movement_id, ledger_account, currency, bucket, amount, created_at)
+      select e.movement_id, e.ledger_account, e.currency, e.bucket, e.amount::bigint, ${now}::timestamptz
+      from (values ${sql.join(entries.postings.map((p) => sql`(${entries.movementId}, ${p.ledgerAccount}, ${p.currency}, ${p.bucket}, ${p.amount}::bigint)`))})
+        as e(movement_id, ledger_account, currency, bucket, amount)
+      where not exists (select 1 from refused)
+    )`
+    : sql``;
   const result = await sql<{ updated: number; account: string | null; currency: string | null }>`
     with v(account, currency, da, dp) as (values ${values}),
     refused as (
@@ -99,7 +117,7 @@ export async function applyBalanceDeltas(tx: Tx, environment: Environment, posti
       from v
       where b.ledger_account = v.account and b.currency = v.currency and ${stays} and not exists (select 1 from refused)
       returning b.ledger_account
-    )
+    )${appendEntries}
     select (select count(*) from updated)::int as updated, r.account, r.currency
     from (select 1) as one left join lateral (select account, currency from refused limit 1) as r on true
   `.execute(tx.env(environment));
@@ -136,12 +154,15 @@ export async function postMovement(
   if (!applied.ok) throw insufficientBalance(applied.rejection);
 
   const walletPostings = postings.filter((p) => !isClearingAccount(p.ledgerAccount));
-  if (walletPostings.length > 0) await applyBalanceDeltas(tx, environment, walletPostings, now);
-
-  await db
-    .insertInto('ledger_entries')
-    .values(postings.map((p) => ({ movement_id: movementId, ledger_account: p.ledgerAccount, currency: p.currency, bucket: p.bucket, amount: p.amount, created_at: now })))
-    .execute();
+  if (walletPostings.length > 0) {
+    await applyBalanceDeltas(tx, environment, walletPostings, now, { movementId, postings });
+  } else {
+    // Only clearing accounts move (a payout completing): nothing to guard, the entries are the whole movement.
+    await db
+      .insertInto('ledger_entries')
+      .values(postings.map((p) => ({ movement_id: movementId, ledger_account: p.ledgerAccount, currency: p.currency, bucket: p.bucket, amount: p.amount, created_at: now })))
+      .execute();
+  }
   return postings;
 }
 
