@@ -143,6 +143,7 @@ describe('webhook endpoints', () => {
       ['GET', '/api/v1/events?account_id=nope', undefined, 'INVALID_REQUEST', 'account_id'],
       ['GET', '/api/v1/events?created_from=yesterday', undefined, 'INVALID_REQUEST', 'created_from'],
       ['GET', '/api/v1/events?created_to=2026-13-45', undefined, 'INVALID_REQUEST', 'created_to'],
+      ['GET', '/api/v1/events?created_from=2026-02-30', undefined, 'INVALID_REQUEST', 'created_from'],
       ['GET', '/api/v1/events?colour=red', undefined, 'INVALID_REQUEST', 'colour'],
       ['GET', '/api/v1/events?cursor=bad', undefined, 'INVALID_CURSOR', ''],
       ['POST', '/api/v1/events/evt_01m8g5hycd5qba505sf93e83c5/redeliver', { endpoint_id: 5 }, 'INVALID_REQUEST', 'endpoint_id'],
@@ -378,6 +379,13 @@ describe('events API', () => {
     assert.deepEqual(future.body.data, []);
     const past = await ctx.call('GET', `/api/v1/events?created_to=2000-01-01`, { key });
     assert.deepEqual(past.body.data, []);
+    // Read like every other list's instants: a date-time without an offset is UTC, a date is its whole day, inclusive.
+    const today = new Date().toISOString().slice(0, 10);
+    const within = await ctx.call('GET', `/api/v1/events?limit=100&created_from=${today}T00:00:00&created_to=${today}`, { key });
+    assert.equal(within.status, 200, within.raw);
+    assert.deepEqual(within.body.data.map((e: Json) => e.id), ids.filter((id: string) => all.body.data.find((e: Json) => e.id === id).created_at.startsWith(today)));
+    const backwards = await ctx.call('GET', `/api/v1/events?created_from=2026-12-02&created_to=2026-12-01`, { key });
+    assert.equal(backwards.body.error.detail.field, 'created_to');
 
     const narrowed = await ctx.call('GET', '/api/v1/events?limit=100', { key, onBehalfOf: a });
     assert.equal(narrowed.status, 200);

@@ -5,6 +5,7 @@ import Type from 'typebox';
 import { getEvent, listEvents, redeliverEvent, type EventReader } from '../../domain/webhooks/event-log.ts';
 import { eventTypes } from '../../domain/event-types.ts';
 import { invalidField } from '../../lib/errors.ts';
+import { parseInstant } from '../../lib/instants.ts';
 import type { Scope } from '../../lib/actor.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
@@ -19,13 +20,18 @@ function readerOf(scope: Scope): EventReader {
   return { platformId: scope.platformId, environment: scope.environment, accountId: scope.isPlatformScope ? undefined : scope.accountId };
 }
 
-function parseInstant(value: string | undefined, field: string): Date | undefined {
-  if (value === undefined) return undefined;
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) || Number.isNaN(date.getTime())) {
-    throw invalidField(field, `${field} must be an ISO 8601 date or time, e.g. "2026-12-01" or "2026-12-01T09:30:00Z".`);
-  }
-  return date;
+/** The instant filters, read like every other list's (src/lib/instants.ts): a date is its whole UTC day, both inclusive. */
+function parseRange(from: string | undefined, to: string | undefined): { createdFrom?: Date; createdTo?: Date } {
+  const read = (value: string | undefined, field: string) => {
+    if (value === undefined) return undefined;
+    const instant = parseInstant(value);
+    if (!instant) throw invalidField(field, `${field} must be an ISO 8601 date or date-time, e.g. "2026-12-01" or "2026-12-01T09:30:00Z" (no offset means UTC).`);
+    return instant;
+  };
+  const createdFrom = read(from, 'created_from')?.start;
+  const createdTo = read(to, 'created_to')?.end;
+  if (createdFrom && createdTo && createdFrom >= createdTo) throw invalidField('created_to', 'created_to must not be before created_from.');
+  return { createdFrom, createdTo };
 }
 
 export async function eventRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
@@ -44,8 +50,8 @@ export async function eventRoutes(fastify: FastifyInstance, services: Services):
         querystring: listQuery({
           type: Type.Optional(domainCheckedString(eventTypes, { maxLength: 100 })),
           account_id: Type.Optional(Type.String({ maxLength: 100 })),
-          created_from: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601; events created at or after it.' })),
-          created_to: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601; events created before it.' })),
+          created_from: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601 date or date-time (UTC when no offset); events created at or after it.' })),
+          created_to: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601 date or date-time; events created up to it, inclusive (a date: its whole UTC day).' })),
         }),
         response: { 200: listOf(EventSchema), ...errorResponses },
       },
@@ -56,7 +62,7 @@ export async function eventRoutes(fastify: FastifyInstance, services: Services):
       const page = await listEvents(
         services,
         readerOf(scope),
-        { type: q.type, accountId: q.account_id, createdFrom: parseInstant(q.created_from, 'created_from'), createdTo: parseInstant(q.created_to, 'created_to') },
+        { type: q.type, accountId: q.account_id, ...parseRange(q.created_from, q.created_to) },
         { limit: q.limit, cursor: q.cursor },
       );
       return { data: page.data.map((e) => serializeEvent(scope.environment, e)), next_cursor: page.nextCursor };
