@@ -61,7 +61,8 @@ const maxAttempts = 5;
  * A unit of work whose command never asked for the transaction and registered nothing costs no round trip.
  * A deadlock or serialization failure reported by PostgreSQL, or a RetryUnitOfWork, runs the whole command again (up
  * to 5 attempts in all, with a short random pause): nothing of a rolled-back attempt remains, and the steps it
- * registered are forgotten with it.
+ * registered are forgotten with it. So `fn` may run more than once: whatever it changes outside the transaction it
+ * must do in an afterCommit step, or undo at its start (the webhook fan-out resets the deliveries it meant to start).
  */
 export async function runUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Promise<T>, onAfterCommitFailure: AfterCommitFailure = warn): Promise<T> {
   for (let attempt = 1; ; attempt++) {

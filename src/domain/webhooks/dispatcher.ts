@@ -208,6 +208,8 @@ export class WebhookDispatcher {
   private async fanOut(environment: Environment): Promise<number> {
     const started: Claimed[] = [];
     const count = await runUnitOfWork(this.db, async (work) => {
+      // A retried unit of work (a deadlock) runs this again: what a rolled-back attempt meant to start is forgotten.
+      started.length = 0;
       const tx = await work.transaction();
       const db = tx.env(environment);
       const events = await db
