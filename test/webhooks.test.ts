@@ -445,13 +445,11 @@ describe('a backlog with no poll to help', () => {
     assert.match(endpoint.id, /^we_/);
     receiver.behave(() => ({ status: 200 }));
     const accounts = await Promise.all(Array.from({ length: 40 }, () => createTestConnectedAccount(local, p)));
-    const started = Date.now();
     const seen = await eventually(async () => {
       const got = new Set(receiver.received.filter((r) => r.url.endsWith(`case=backlog-${p.id}`)).map((r) => JSON.parse(r.body).account_id as string));
       return got.size === accounts.length ? got : undefined;
     }, 15_000, 'all 40 deliveries');
     assert.equal(seen.size, 40);
-    assert.ok(Date.now() - started < 15_000);
   });
 });
 

@@ -16,12 +16,14 @@ export type NewEvent = {
  */
 export async function recordEvent(work: UnitOfWork, environment: Environment, event: NewEvent, endpointId: string | null = null): Promise<EventRow> {
   const tx = await work.transaction();
-  const row = await tx
+  const id = newId('event');
+  // Every money movement records one: only the commit time comes back, the rest is what was written.
+  const { created_at: createdAt } = await tx
     .env(environment)
     .insertInto('events')
-    .values({ id: newId('event'), platform_id: event.platformId, account_id: event.accountId, type: event.type, data: JSON.stringify(event.data), endpoint_id: endpointId })
-    .returningAll()
+    .values({ id, platform_id: event.platformId, account_id: event.accountId, type: event.type, data: JSON.stringify(event.data), endpoint_id: endpointId })
+    .returning('created_at')
     .executeTakeFirstOrThrow();
   work.eventsRecorded(environment);
-  return row;
+  return { id, platform_id: event.platformId, account_id: event.accountId, type: event.type, data: event.data as Record<string, unknown>, created_at: createdAt, dispatched_at: null, endpoint_id: endpointId };
 }

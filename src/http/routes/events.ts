@@ -9,6 +9,7 @@ import { parseInstant } from '../../lib/instants.ts';
 import type { Scope } from '../../lib/actor.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
+import { optionalBody } from '../optional-body.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { bearerSecurity, domainCheckedString, errorResponses, listOf, listQuery } from '../schemas.ts';
 import { DeliverySchema, EventSchema, serializeDelivery, serializeEvent } from '../serializers/webhooks.ts';
@@ -98,11 +99,7 @@ export async function eventRoutes(fastify: FastifyInstance, services: Services):
     async (request, reply) =>
       replyFromWork(services, request, reply, async (work) => {
         const owner = ownerOf(request);
-        const body: unknown = request.body;
-        if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) throw invalidField('body', 'The body must be a JSON object.');
-        const { endpoint_id: endpointId, ...rest } = (body ?? {}) as Record<string, unknown>;
-        const unknown = Object.keys(rest)[0];
-        if (unknown !== undefined) throw invalidField(unknown, `Unknown field "${unknown}".`);
+        const { endpoint_id: endpointId } = optionalBody(request, ['endpoint_id']);
         if (endpointId !== undefined && typeof endpointId !== 'string') throw invalidField('endpoint_id', 'endpoint_id must be a webhook endpoint id (we_…).');
         const deliveries = await redeliverEvent(services, work, owner, request.params.id, endpointId);
         return { status: 202, body: { data: deliveries.map(serializeDelivery), next_cursor: null } };

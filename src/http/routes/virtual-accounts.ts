@@ -6,6 +6,7 @@ import { invalidField } from '../../lib/errors.ts';
 import { issueVirtualAccount, readVirtualAccount, releaseVirtualAccount } from '../../domain/ledger/virtual-accounts.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
+import { optionalBody } from '../optional-body.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { AccountIdParams, bearerSecurity, errorResponses, moneyErrorResponses } from '../schemas.ts';
 import { serializeVirtualAccount, VirtualAccountSchema } from '../serializers/money.ts';
@@ -27,12 +28,7 @@ export async function virtualAccountRoutes(fastify: FastifyInstance, services: S
       },
     },
     async (request, reply) => {
-      // The body is optional (no schema: Fastify would demand an object), so it is checked here.
-      const body: unknown = request.body;
-      if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) throw invalidField('body', 'The body must be a JSON object.');
-      const { account_name: accountName, ...rest } = (body ?? {}) as Record<string, unknown>;
-      const unknownField = Object.keys(rest)[0];
-      if (unknownField !== undefined) throw invalidField(unknownField, `Unknown field "${unknownField}".`);
+      const { account_name: accountName } = optionalBody(request, ['account_name']);
       if (accountName !== undefined && typeof accountName !== 'string') throw invalidField('account_name', 'account_name must be a string.');
       return replyFromWork(services, request, reply, async (work) => ({
         status: 201,

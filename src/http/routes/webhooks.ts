@@ -16,9 +16,9 @@ import {
 import { listDeliveries } from '../../domain/webhooks/event-log.ts';
 import { assertPlatformScope } from '../../domain/accounts/accounts.ts';
 import { eventTypes } from '../../domain/event-types.ts';
-import { invalidField } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
+import { optionalBody } from '../optional-body.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { bearerSecurity, domainChecked, errorResponses, listOf, listQuery } from '../schemas.ts';
 import { DeliverySchema, EventSchema, serializeDelivery, serializeEndpoint, serializeEvent, WebhookEndpointSchema, WebhookEndpointWithSecretSchema } from '../serializers/webhooks.ts';
@@ -46,16 +46,6 @@ const UpdateEndpointBody = Type.Object(
 
 const EndpointIdParams = Type.Object({ id: Type.String({ maxLength: 100, description: 'A webhook endpoint id, we_…' }) });
 const conflictResponses = { 409: Type.Ref('ErrorResponse'), 422: Type.Ref('ErrorResponse') };
-
-/** A body that may be left out: undefined, or a JSON object whose fields are all in `allowed`. */
-function optionalBody(request: FastifyRequest, allowed: readonly string[]): Record<string, unknown> {
-  const body: unknown = request.body;
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw invalidField('body', 'The body must be a JSON object.');
-  const unknown = Object.keys(body).find((k) => !allowed.includes(k));
-  if (unknown !== undefined) throw invalidField(unknown, `Unknown field "${unknown}".`);
-  return body as Record<string, unknown>;
-}
 
 export function ownerOf(request: FastifyRequest): WebhookOwner {
   const scope = scopeOf(request);
