@@ -12,7 +12,7 @@ import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
-import { clearing, decideInbound, decideSettle } from './decisions.ts';
+import { decideInbound, decideSettle } from './decisions.ts';
 import { insertTransactions, postMovement } from './ledger.ts';
 import { claimDepositReference, parseReference } from './references.ts';
 
