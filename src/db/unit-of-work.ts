@@ -2,6 +2,7 @@
 import { sql, type OperationNodeSource, type RawBuilder } from 'kysely';
 import type { Environment } from '../lib/environments.ts';
 import type { Database, Tx } from './database.ts';
+import { GroupCommit } from './group-commit.ts';
 
 /**
  * A write whose result the command does not need, queued with `UnitOfWork.write` and sent with the unit's other
@@ -18,6 +19,11 @@ export interface Write {
   expectRows?: { count: number; otherwise: () => Error };
   /** Turns the database's refusal of this statement into the domain's answer; undefined when the error is not its own. */
   translate?: (error: unknown) => Error | undefined;
+  /**
+   * The wallet balance rows the statement locks (post_movement). A group commit locks the rows of all its units first,
+   * in post_movement's order, so that two batches never take the same rows in opposite orders (group-commit.ts).
+   */
+  locksBalances?: { environment: Environment; keys: { ledgerAccount: string; currency: string }[] };
 }
 
 /**
@@ -157,11 +163,12 @@ async function attemptUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Prom
       finished = true;
       await transaction.commit();
     } else if (queued.length > 0) {
-      // Nothing but queued writes: one statement is its own transaction, atomic without BEGIN and COMMIT.
+      // Nothing but queued writes: one statement is its own transaction, atomic without BEGIN and COMMIT, and may go
+      // together with other units' statements (group commit).
       finished = true;
       const writes = queued;
       queued = [];
-      await sendWrites(writes, (statement) => db.commitAlone(statement));
+      await groupCommitOf(db).submit(writes);
     }
     finished = true;
   } catch (error) {
@@ -180,6 +187,18 @@ async function attemptUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Prom
     }
   }
   return result;
+}
+
+const groupCommits = new WeakMap<Database, GroupCommit>();
+
+/** One group commit per database: PGlite runs one statement at a time, PostgreSQL a few of the pool's connections. */
+function groupCommitOf(db: Database): GroupCommit {
+  let group = groupCommits.get(db);
+  if (!group) {
+    group = new GroupCommit(db, db.kind === 'pglite' ? 1 : 4, sendWrites);
+    groupCommits.set(db, group);
+  }
+  return group;
 }
 
 /**

@@ -34,8 +34,8 @@ const crashAfterCommit: Database = {
     };
   },
   // A unit of work made only of queued writes commits as one statement: the crash comes right after it, the same way.
-  commitAlone: async (statement) => {
-    await db.commitAlone(statement);
+  commitAlone: async (statement, options) => {
+    await db.commitAlone(statement, options);
     if (crashing.getStore()) process.kill(process.pid, 'SIGKILL');
   },
 };

@@ -27,9 +27,9 @@ function interceptTransactions(db: Database): void {
   intercepted.add(db);
   const original = db.beginTransaction.bind(db);
   const originalAlone = db.commitAlone.bind(db);
-  (db as { commitAlone: Database['commitAlone'] }).commitAlone = async (statement) => {
+  (db as { commitAlone: Database['commitAlone'] }).commitAlone = async (statement, options) => {
     const pending = scope.getStore();
-    if (!pending || pending.used) return originalAlone(statement);
+    if (!pending || pending.used) return originalAlone(statement, options);
     const open = await db.beginTransaction(); // the faulty one (below): it takes `pending`
     try {
       await statement.execute(open.tx.core);

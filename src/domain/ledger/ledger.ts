@@ -63,6 +63,7 @@ export function postMovement(work: UnitOfWork, environment: Environment, movemen
   )`;
   work.write({
     statement: call,
+    locksBalances: { environment, keys: wallets },
     expectRows: { count: 1, otherwise: () => new Error(`ledger: post_movement did not run for ${movementId}`) },
     translate: (error) => {
       const e = error as { code?: unknown; detail?: unknown } | null;
