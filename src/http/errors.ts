@@ -24,6 +24,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
   reply.errorCode = error.code;
   const body = errorBody(error, String(request.id));
   if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="pik"');
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   return reply.code(error.status).type('application/json; charset=utf-8').send(body);
 }
 

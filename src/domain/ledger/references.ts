@@ -1,4 +1,4 @@
-// Movement references: a reference names one transfer or payout from an account, or one deposit to it, forever.
+// Movement references: a reference names one transfer, payout or conversion from an account, or one deposit to it, forever.
 import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
@@ -24,7 +24,7 @@ export async function claimReference(tx: Tx, environment: Environment, accountId
     await tx.env(environment).insertInto('movement_references').values({ account_id: accountId, reference, movement_id: movementId, created_at: now }).execute();
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new ApiError('DUPLICATE_REFERENCE', 'A transfer or payout with this reference was already made from this account; use a new reference.', {
+      throw new ApiError('DUPLICATE_REFERENCE', 'A transfer, payout or conversion with this reference was already made from this account; use a new reference.', {
         field: 'reference',
         reference,
         account_id: accountId,
