@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
+import { expectError } from './support/fx.ts';
 import { approveAccount, checkLedgerInvariants } from './support/ledger.ts';
 
 let ctx: TestContext;
@@ -32,12 +33,6 @@ const balance = async (accountId: string, currency: string) => {
   const result = await ctx.call('GET', `/api/v1/accounts/${accountId}/wallet/balances`, { key: platform.keys.sandbox });
   return (result.body.data as { currency: string; available: string }[]).find((b) => b.currency === currency)?.available;
 };
-
-function expectError(result: { status: number; body: any; raw: string }, status: number, code: string, field?: string): void { // eslint-disable-line @typescript-eslint/no-explicit-any
-  assert.equal(result.status, status, result.raw);
-  assert.equal(result.body.error.code, code, result.raw);
-  if (field !== undefined) assert.equal(result.body.error.detail?.field, field, result.raw);
-}
 
 describe('POST /api/v1/fx/conversions', () => {
   it('201 at the rate, x-on-behalf-of: the wallet sells and buys, two fx_conversion transactions, the event, the FX position', async () => {

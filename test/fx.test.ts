@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
+import { expectError } from './support/fx.ts';
 import { approveAccount } from './support/ledger.ts';
 
 let ctx: TestContext;
@@ -20,12 +21,6 @@ after(() => ctx.close());
 
 const rates = (query: string, key = platform.keys.sandbox, onBehalfOf?: string) => ctx.call('GET', `/api/v1/fx/rates?${query}`, { key, onBehalfOf });
 const quote = (body: unknown, key = platform.keys.sandbox, onBehalfOf?: string) => ctx.call('POST', '/api/v1/fx/quotes', { key, onBehalfOf, body });
-
-function expectError(result: { status: number; body: any; raw: string }, status: number, code: string, field?: string): void { // eslint-disable-line @typescript-eslint/no-explicit-any
-  assert.equal(result.status, status, result.raw);
-  assert.equal(result.body.error.code, code, result.raw);
-  if (field !== undefined) assert.equal(result.body.error.detail?.field, field, result.raw);
-}
 
 describe('GET /api/v1/fx/rates (sandbox seeded table)', () => {
   it('200: a direct pair is the mid less the spread, rounded down to 10 places; as_of is now for seeded rates', async () => {

@@ -356,7 +356,8 @@ export interface FxRateTable {
 export const fxQuoteStatuses = ['active', 'used'] as const;
 export type FxSide = 'sell' | 'buy';
 
-export interface FxQuoteTable {
+/** What a quote and a conversion both are: an account's exchange of one amount for another at a rate. */
+interface FxExchangeColumns {
   id: string;
   platform_id: string;
   account_id: string;
@@ -364,8 +365,12 @@ export interface FxQuoteTable {
   buy_currency: Currency;
   sell_amount: Money;
   buy_amount: Money;
-  fixed_side: FxSide;
+  /** The quoted rate as the API shows it (buy units per sell unit; lib/fx-math.ts formatRate). */
   rate: string;
+}
+
+export interface FxQuoteTable extends FxExchangeColumns {
+  fixed_side: FxSide;
   status: (typeof fxQuoteStatuses)[number];
   conversion_id: string | null;
   expires_at: Timestamp;
@@ -376,15 +381,7 @@ export interface FxQuoteTable {
 export const conversionTypes = ['rate', 'quote'] as const;
 export type ConversionType = (typeof conversionTypes)[number];
 
-export interface FxConversionTable {
-  id: string;
-  platform_id: string;
-  account_id: string;
-  sell_currency: Currency;
-  buy_currency: Currency;
-  sell_amount: Money;
-  buy_amount: Money;
-  rate: string;
+export interface FxConversionTable extends FxExchangeColumns {
   conversion_type: ConversionType;
   quote_id: string | null;
   reference: string | null;
