@@ -214,3 +214,27 @@ describe('POST /api/v1/fx/quotes', () => {
     expectError(await ctx.call('POST', '/api/v1/fx/quotes', { key: platform.keys.sandbox, body: { ...body, sell_amount: '51.00' }, headers }), 422, 'IDEMPOTENCY_KEY_REUSED');
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('every FX operation, its full schemas and every error it can answer, by status', async () => {
+    const doc = (await ctx.call('GET', '/api/v1/openapi.json')).body;
+    const codes = (path: string, method: string, status: string): string[] => (doc.paths[path][method].responses[status]?.description ?? '').split(', ');
+    const conversions = '/api/v1/fx/conversions';
+    assert.deepEqual(Object.keys(doc.paths[conversions].post.responses).sort(), ['201', '400', '401', '403', '404', '409', '422', '429', '503']);
+    for (const code of ['QUOTE_EXPIRED', 'QUOTE_ALREADY_USED', 'INSUFFICIENT_BALANCE', 'BELOW_MINIMUM_AMOUNT', 'ABOVE_MAXIMUM_AMOUNT']) assert.ok(codes(conversions, 'post', '422').includes(code), code);
+    for (const code of ['QUOTE_MISMATCH', 'UNSUPPORTED_CURRENCY_PAIR', 'INVALID_AMOUNT']) assert.ok(codes(conversions, 'post', '400').includes(code), code);
+    assert.ok(codes(conversions, 'post', '409').includes('DUPLICATE_REFERENCE'));
+    assert.ok(codes(conversions, 'post', '404').includes('QUOTE_NOT_FOUND'));
+    for (const [path, method] of [['/api/v1/fx/rates', 'get'], ['/api/v1/fx/quotes', 'post'], [conversions, 'post']] as const) {
+      assert.deepEqual(codes(path, method, '503'), ['RATES_UNAVAILABLE'], `${method} ${path}`);
+      assert.ok(codes(path, method, '403').includes('CAPABILITY_NOT_ACTIVATED'));
+      assert.match(doc.paths[path][method].description, /Needs the `fx_conversion` capability/);
+    }
+    const conversion = doc.paths[conversions].post.responses['201'].content['application/json'].schema;
+    assert.deepEqual(conversion.required.sort(), ['account_id', 'buy_amount', 'buy_currency', 'conversion_type', 'created_at', 'id', 'object', 'quote_id', 'rate', 'reference', 'sell_amount', 'sell_currency', 'status'].sort());
+    const body = doc.paths[conversions].post.requestBody.content['application/json'].schema;
+    assert.deepEqual(body.properties.sell_currency.enum, ['AUD', 'USD', 'HKD', 'SGD', 'USDT', 'USDC']);
+    assert.deepEqual(body.required.sort(), ['buy_currency', 'conversion_type', 'sell_currency']);
+    assert.ok(doc.webhooks['conversion.completed'], 'the webhooks section has conversion.completed');
+  });
+});
