@@ -119,6 +119,8 @@ export function statusOf(code: ErrorCode): number {
 
 export class ApiError extends Error {
   readonly status: number;
+  /** Sent as Retry-After with the answer (RATES_UNAVAILABLE): when trying again may succeed. */
+  readonly retryAfterSeconds: number | undefined;
 
   /**
    * `status` overrides the catalogue's for the one rule that needs it: a header sent twice is a malformed request (400)
@@ -136,9 +138,6 @@ export class ApiError extends Error {
     this.status = options?.status ?? catalogue[code].status;
     this.retryAfterSeconds = options?.retryAfterSeconds;
   }
-
-  /** Sent as Retry-After with the answer (RATES_UNAVAILABLE): when trying again may succeed. */
-  readonly retryAfterSeconds: number | undefined;
 }
 
 /** Shorthand for the common "field X is wrong" case, so every validation error names its field the same way. */
