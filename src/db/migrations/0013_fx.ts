@@ -12,6 +12,17 @@ const sandboxSeed: { base: string; quote: string; mid: string; spreadBps: number
   { base: 'USDC', quote: 'USD', mid: '1', spreadBps: 10 },
 ];
 
+/** What a quote and a conversion both hold: an account's exchange of one amount for another at a rate (its text). */
+const exchangeColumns = sql`
+  id text primary key,
+  platform_id text not null,
+  account_id text not null,
+  sell_currency text not null,
+  buy_currency text not null,
+  sell_amount bigint not null check (sell_amount > 0),
+  buy_amount bigint not null check (buy_amount > 0),
+  rate text not null`;
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const schema of environments) {
     const s = sql.id(schema);
@@ -32,15 +43,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       );
 
       create table ${s}.fx_quotes (
-        id text primary key,
-        platform_id text not null,
-        account_id text not null,
-        sell_currency text not null,
-        buy_currency text not null,
-        sell_amount bigint not null check (sell_amount > 0),
-        buy_amount bigint not null check (buy_amount > 0),
+        ${exchangeColumns},
         fixed_side text not null check (fixed_side in ('sell', 'buy')),
-        rate text not null,
         status text not null check (status in ('active', 'used')),
         conversion_id text,
         expires_at timestamptz not null,
@@ -50,14 +54,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       );
 
       create table ${s}.fx_conversions (
-        id text primary key,
-        platform_id text not null,
-        account_id text not null,
-        sell_currency text not null,
-        buy_currency text not null,
-        sell_amount bigint not null check (sell_amount > 0),
-        buy_amount bigint not null check (buy_amount > 0),
-        rate text not null,
+        ${exchangeColumns},
         conversion_type text not null check (conversion_type in ('rate', 'quote')),
         -- a quote converts once: the guarded update of the quote decides, and this index backs it up
         quote_id text unique,
