@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Environment } from '../lib/environments.ts';
 import { OutboxSignal, outboxChannel } from './outbox-signal.ts';
@@ -36,6 +36,11 @@ export interface Database {
   env(environment: Environment): EnvDb;
   /** BEGIN on a connection of its own; the caller must end it with commit or rollback (see runUnitOfWork). */
   beginTransaction(): Promise<OpenTransaction>;
+  /**
+   * Runs one statement as a transaction of its own (no BEGIN, no COMMIT: PostgreSQL commits a lone statement, all of
+   * it or nothing). runUnitOfWork sends a unit of work made only of queued writes this way.
+   */
+  commitAlone(statement: RawBuilder<unknown>): Promise<void>;
   /** Subscribes to a notify channel; onGap runs when the subscription was interrupted and messages may be lost. */
   listen(channel: string, onMessage: Notification, onGap?: () => void): Promise<() => Promise<void>>;
   /** Rung after a commit that recorded events (runUnitOfWork does it): wakes the webhook worker of every process. */
@@ -86,6 +91,9 @@ function wrap(
           await trx.rollback().execute();
         },
       };
+    },
+    commitAlone: async (statement) => {
+      await statement.execute(core);
     },
     listen,
     close: async () => {

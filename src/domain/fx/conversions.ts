@@ -9,7 +9,9 @@ import { formatRate, parseScaledRate } from '../../lib/fx-math.ts';
 import { newId } from '../../lib/ids.ts';
 import { formatMinor } from '../../lib/money.ts';
 import { currencies, type Currency } from '../../lib/currencies.ts';
-import { requireCapability } from '../accounts/capability-gate.ts';
+import { requireCapability, requireCapabilityQueued } from '../accounts/capability-gate.ts';
+import { statementsFor } from '../../db/statements.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
 import type { Deps } from '../deps.ts';
 import { recordEvent } from '../events.ts';
 import { clearing, decideConversion } from '../ledger/decisions.ts';
@@ -54,14 +56,13 @@ export async function getIndicativeRate(deps: Deps, scope: Scope, input: AmountI
 export async function createQuote(deps: Deps, work: UnitOfWork, scope: Scope, input: AmountInput): Promise<FxQuoteRow> {
   const pair = parsePair(input.sellCurrency, input.buyCurrency);
   const fixed = parseFixedAmount(pair, input);
-  const db = (await work.transaction()).env(scope.environment);
-  await requireCapability(db, scope, 'fx_conversion');
-  const { rate } = await currentRate(deps, db, scope, pair);
+  // The gate first (before any rate is looked at), as a queued check; the rates are read before the unit's
+  // transaction begins (the quote itself is a queued write), so on PGlite the outer handle is free.
+  await requireCapabilityQueued(deps, work, scope, 'fx_conversion');
+  const { rate } = await currentRate(deps, deps.db.env(scope.environment), scope, pair);
   const amounts = priceWithinLimits(pair, rate, fixed);
   const now = deps.now();
-  return db
-    .insertInto('fx_quotes')
-    .values({
+  const row: FxQuoteRow = {
       id: newId('quote'),
       platform_id: scope.platformId,
       account_id: scope.accountId,
@@ -76,9 +77,9 @@ export async function createQuote(deps: Deps, work: UnitOfWork, scope: Scope, in
       expires_at: new Date(now.getTime() + deps.config.fx.quoteTtlMs),
       created_at: now,
       used_at: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  };
+  work.write({ statement: statementsFor(scope.environment).insertInto('fx_quotes').values(row) });
+  return row;
 }
 
 export type QuoteStatus = 'active' | 'used' | 'expired';
@@ -122,27 +123,37 @@ function assertMatchesQuote(quote: FxQuoteRow, pair: Pair, fixed: FixedAmount): 
   }
 }
 
-/**
- * Uses the quote for this conversion, once. The guarded UPDATE decides, not a prior read: of concurrent conversions
- * with one quote, the others wait for the first's row lock and then find it used (READ COMMITTED re-checks the
- * status), so exactly one converts; the unique index on fx_conversions.quote_id backs it up. If the conversion then
- * fails (insufficient balance), the transaction rolls back and the quote is active again.
- */
-async function useQuote(db: EnvDb, scope: Scope, quoteId: string, conversionId: string, now: Date): Promise<FxQuoteRow> {
-  const used = await db
-    .updateTable('fx_quotes')
-    .set({ status: 'used', conversion_id: conversionId, used_at: now })
-    .where('id', '=', quoteId)
-    .where('account_id', '=', scope.accountId)
-    .where('status', '=', 'active')
-    .where('expires_at', '>', now)
-    .returningAll()
-    .executeTakeFirst();
-  if (used) return used;
+/** The quote of the account in scope, usable now: QUOTE_NOT_FOUND, QUOTE_ALREADY_USED or QUOTE_EXPIRED otherwise. */
+async function usableQuote(db: EnvDb, scope: Scope, quoteId: string, now: Date): Promise<FxQuoteRow> {
   const quote = await db.selectFrom('fx_quotes').selectAll().where('id', '=', quoteId).where('account_id', '=', scope.accountId).executeTakeFirst();
   if (!quote) throw new ApiError('QUOTE_NOT_FOUND', undefined, { quote_id: quoteId });
-  if (quote.status === 'used') throw new ApiError('QUOTE_ALREADY_USED', undefined, { quote_id: quoteId, conversion_id: quote.conversion_id });
-  throw new ApiError('QUOTE_EXPIRED', undefined, { quote_id: quoteId, expires_at: quote.expires_at.toISOString() });
+  if (quote.status === 'used') throw quoteAlreadyUsed(quoteId, quote.conversion_id);
+  if (quoteStatus(quote, now) === 'expired') throw new ApiError('QUOTE_EXPIRED', undefined, { quote_id: quoteId, expires_at: quote.expires_at.toISOString() });
+  return quote;
+}
+
+const quoteAlreadyUsed = (quoteId: string, conversionId: string | null) => new ApiError('QUOTE_ALREADY_USED', undefined, { quote_id: quoteId, conversion_id: conversionId });
+
+/**
+ * Uses the quote for this conversion, once. The read before (usableQuote) gives the precise answer; the guarded UPDATE
+ * decides, queued with the conversion's other writes: of concurrent conversions with one quote, the others wait for
+ * the first's row lock and then find it used (READ COMMITTED re-checks the status), so their statement returns no row
+ * and the whole unit of work fails with QUOTE_ALREADY_USED — the read was made at the same `now`, so the quote cannot
+ * have expired in between. The unique index on fx_conversions.quote_id backs it up. If the conversion fails
+ * (insufficient balance), nothing of the unit commits and the quote stays active.
+ */
+function useQuote(work: UnitOfWork, scope: Scope, quoteId: string, conversionId: string, now: Date): void {
+  work.write({
+    statement: statementsFor(scope.environment)
+      .updateTable('fx_quotes')
+      .set({ status: 'used', conversion_id: conversionId, used_at: now })
+      .where('id', '=', quoteId)
+      .where('account_id', '=', scope.accountId)
+      .where('status', '=', 'active')
+      .where('expires_at', '>', now)
+      .returning('id'),
+    expectRows: { count: 1, otherwise: () => quoteAlreadyUsed(quoteId, null) },
+  });
 }
 
 export async function createConversion(deps: Deps, work: UnitOfWork, scope: Scope, input: CreateConversionInput): Promise<FxConversionRow> {
@@ -153,41 +164,30 @@ export async function createConversion(deps: Deps, work: UnitOfWork, scope: Scop
   const id = newId('conversion');
   const now = deps.now();
   const accountId = scope.accountId;
-  const tx = await work.transaction();
-  const db = tx.env(scope.environment);
-  // FOR SHARE: fx_conversion cannot be switched off between this check and the commit.
-  await requireCapability(db, scope, 'fx_conversion', { lockRow: true });
-
+  // The gate first, queued under FOR SHARE: fx_conversion cannot be switched off between this check and the commit.
+  await requireCapabilityQueued(deps, work, scope, 'fx_conversion');
+  // The reads (the quote, or the rate table) come before the unit's transaction begins: every write below is queued
+  // and reaches the database as one statement (UnitOfWork.write), so on PGlite the outer handle is free here.
+  const db = deps.db.env(scope.environment);
   let rate: bigint;
   let amounts: { sellMinor: bigint; buyMinor: bigint };
   if (kind.type === 'quote') {
-    const quote = await useQuote(db, scope, kind.quoteId, id, now);
+    const quote = await usableQuote(db, scope, kind.quoteId, now);
     assertMatchesQuote(quote, pair, fixed);
     rate = parseScaledRate(quote.rate);
     amounts = { sellMinor: quote.sell_amount, buyMinor: quote.buy_amount };
+    useQuote(work, scope, kind.quoteId, id, now);
   } else {
     rate = (await currentRate(deps, db, scope, pair)).rate;
     amounts = priceWithinLimits(pair, rate, fixed);
   }
-  await claimReference(tx, scope.environment, accountId, reference, id, now);
-  await postMovement(
-    tx,
-    scope.environment,
-    id,
-    (balances) => decideConversion(balances, { accountId, sellCurrency: pair.sell, sellAmount: amounts.sellMinor, buyCurrency: pair.buy, buyAmount: amounts.buyMinor }),
-    [
-      { ledgerAccount: accountId, currency: pair.sell },
-      { ledgerAccount: accountId, currency: pair.buy },
-      { ledgerAccount: clearing.fx, currency: pair.sell },
-      { ledgerAccount: clearing.fx, currency: pair.buy },
-    ],
-    now,
-  );
+  claimReference(work, scope.environment, accountId, reference, id, now);
+  postMovement(work, scope.environment, id, decideConversion({ accountId, sellCurrency: pair.sell, sellAmount: amounts.sellMinor, buyCurrency: pair.buy, buyAmount: amounts.buyMinor }), now);
   const shownRate = formatRate(rate);
   const quoteId = kind.type === 'quote' ? kind.quoteId : null;
   const counterparty = { type: 'fx_conversion', conversion_id: id, sell_currency: pair.sell, buy_currency: pair.buy, rate: shownRate };
-  await insertTransactions(
-    tx,
+  insertTransactions(
+    work,
     scope.environment,
     [
       { platformId: scope.platformId, accountId, movementId: id, type: 'fx_conversion', currency: pair.sell, amount: -amounts.sellMinor, status: 'settled', reference, counterparty },
@@ -195,24 +195,25 @@ export async function createConversion(deps: Deps, work: UnitOfWork, scope: Scop
     ],
     now,
   );
-  const row = await db
-    .insertInto('fx_conversions')
-    .values({
-      id,
-      platform_id: scope.platformId,
-      account_id: accountId,
-      sell_currency: pair.sell,
-      buy_currency: pair.buy,
-      sell_amount: amounts.sellMinor,
-      buy_amount: amounts.buyMinor,
-      rate: shownRate,
-      conversion_type: kind.type,
-      quote_id: quoteId,
-      reference,
-      created_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row: FxConversionRow = {
+    id,
+    platform_id: scope.platformId,
+    account_id: accountId,
+    sell_currency: pair.sell,
+    buy_currency: pair.buy,
+    sell_amount: amounts.sellMinor,
+    buy_amount: amounts.buyMinor,
+    rate: shownRate,
+    conversion_type: kind.type,
+    quote_id: quoteId,
+    reference,
+    created_at: now,
+  };
+  work.write({
+    statement: statementsFor(scope.environment).insertInto('fx_conversions').values(row),
+    // the backstop of single use: a second conversion of one quote that got past the guarded update
+    translate: (error) => (quoteId !== null && isUniqueViolation(error, 'fx_conversions_quote_id_key') ? quoteAlreadyUsed(quoteId, null) : undefined),
+  });
   await recordEvent(work, scope.environment, {
     platformId: scope.platformId,
     accountId,

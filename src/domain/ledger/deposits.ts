@@ -12,7 +12,7 @@ import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
-import { clearing, decideInbound, decideSettle } from './decisions.ts';
+import { decideInbound, decideSettle } from './decisions.ts';
 import { insertTransactions, postMovement } from './ledger.ts';
 import { claimDepositReference, parseReference } from './references.ts';
 
@@ -49,19 +49,9 @@ async function insertDeposit(work: UnitOfWork, environment: Environment, d: NewD
   const settled = d.settleAt === null;
   // First, before any money moves: a reference already recorded for this account refuses the whole deposit.
   await claimDepositReference(tx, environment, d.accountId, d.reference, id, now);
-  await postMovement(
-    tx,
-    environment,
-    id,
-    () => ({ ok: true, postings: decideInbound({ accountId: d.accountId, currency: d.currency, amount: d.amount, settled }) }),
-    [
-      { ledgerAccount: clearing.inbound, currency: d.currency },
-      { ledgerAccount: d.accountId, currency: d.currency },
-    ],
-    now,
-  );
-  const [transactionId] = await insertTransactions(
-    tx,
+  postMovement(work, environment, id, decideInbound({ accountId: d.accountId, currency: d.currency, amount: d.amount, settled }), now);
+  const [transactionId] = insertTransactions(
+    work,
     environment,
     [
       {
@@ -174,7 +164,7 @@ async function settleDeposit(work: UnitOfWork, environment: Environment, deposit
     .executeTakeFirst();
   if (!row) return false;
   const currency = row.currency as Currency;
-  await postMovement(tx, environment, row.id, (balances) => decideSettle(balances, { accountId: row.account_id, currency, amount: row.amount }), [{ ledgerAccount: row.account_id, currency }], now);
+  postMovement(work, environment, row.id, decideSettle({ accountId: row.account_id, currency, amount: row.amount }), now);
   await db.updateTable('transactions').set({ status: 'settled', updated_at: now }).where('id', '=', row.transaction_id).execute();
   await recordSettledEvent(work, environment, row);
   return true;
