@@ -104,8 +104,8 @@ const payoutsViaApi = (run: string, base: string, keys: string[]) =>
 
 /**
  * FX conversions of 2.00 AUD → USD (1.29 USD, above USD's 1.00 minimum) at the current rate, each from the wallet of
- * one of `keys.length` platforms chosen at random (their sandbox wallets start with 100,000 AUD; fx_conversion is active): the case issue 11 asks to run at
- * 0.8 of the transfer rate.
+ * one of `keys.length` platforms chosen at random (their sandbox wallets start with 100,000 AUD; fx_conversion is
+ * active): the case issue 11 asks to run at 0.8 of the transfer rate.
  */
 const conversionsViaApi = (run: string, base: string, keys: string[]) =>
   load(run, base, '/api/v1/fx/conversions', () => ({ key: anyOf(keys), body: { sell_currency: 'AUD', buy_currency: 'USD', sell_amount: '2.00', conversion_type: 'rate' } }));
