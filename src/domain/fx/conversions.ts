@@ -63,20 +63,20 @@ export async function createQuote(deps: Deps, work: UnitOfWork, scope: Scope, in
   const amounts = priceWithinLimits(pair, rate, fixed);
   const now = deps.now();
   const row: FxQuoteRow = {
-      id: newId('quote'),
-      platform_id: scope.platformId,
-      account_id: scope.accountId,
-      sell_currency: pair.sell,
-      buy_currency: pair.buy,
-      sell_amount: amounts.sellMinor,
-      buy_amount: amounts.buyMinor,
-      fixed_side: fixed.side,
-      rate: formatRate(rate),
-      status: 'active',
-      conversion_id: null,
-      expires_at: new Date(now.getTime() + deps.config.fx.quoteTtlMs),
-      created_at: now,
-      used_at: null,
+    id: newId('quote'),
+    platform_id: scope.platformId,
+    account_id: scope.accountId,
+    sell_currency: pair.sell,
+    buy_currency: pair.buy,
+    sell_amount: amounts.sellMinor,
+    buy_amount: amounts.buyMinor,
+    fixed_side: fixed.side,
+    rate: formatRate(rate),
+    status: 'active',
+    conversion_id: null,
+    expires_at: new Date(now.getTime() + deps.config.fx.quoteTtlMs),
+    created_at: now,
+    used_at: null,
   };
   work.write({ statement: statementsFor(scope.environment).insertInto('fx_quotes').values(row) });
   return row;
