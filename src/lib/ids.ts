@@ -11,7 +11,7 @@ export const idPrefixes = {
   payout: 'po',
   virtualAccount: 'van',
   deposit: 'dep',
-  quote: 'quote',
+  quote: 'qt',
   conversion: 'conv',
   webhookEndpoint: 'we',
   webhookDelivery: 'wd',

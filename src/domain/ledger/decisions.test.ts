@@ -11,6 +11,7 @@ import {
   decidePayoutCompletion,
   decideRelease,
   decideSettle,
+  decideConversion,
   decideTransfer,
   isClearingAccount,
   type Balance,
@@ -60,6 +61,26 @@ describe('ledger decisions', () => {
         assert.equal(get(after, from, c).available, had - amount);
         assert.equal(get(after, to, c).available, get(b, to, c).available + amount);
         for (const v of after.values()) assert.ok(v.available >= 0n && v.pending >= 0n);
+      }),
+    );
+  });
+
+  it('decideConversion: accepted exactly when the wallet has the sell amount; each currency balances against the FX position', () => {
+    fc.assert(
+      fc.property(balances, fc.constantFrom(...wallets), currency, currency, positive, positive, (b, account, sell, buy, x, y) => {
+        fc.pre(sell !== buy);
+        const decision = take(b, decideConversion({ accountId: account, sellCurrency: sell, sellAmount: x, buyCurrency: buy, buyAmount: y }));
+        const had = get(b, account, sell).available;
+        assert.equal(decision.ok, had >= x);
+        if (!decision.ok) return;
+        for (const c of [sell, buy]) assert.equal(sumOf(decision.postings.filter((p) => p.currency === c)), 0n, `${c} balances`);
+        assert.ok(decision.postings.every((p) => p.ledgerAccount === account || p.ledgerAccount === clearing.fx));
+        assert.ok(isClearingAccount(clearing.fx));
+        const after = applyAll(b, decision.postings);
+        assert.equal(get(after, account, sell).available, had - x);
+        assert.equal(get(after, account, buy).available, get(b, account, buy).available + y);
+        assert.equal(get(after, clearing.fx, sell).available, get(b, clearing.fx, sell).available + x);
+        assert.equal(get(after, clearing.fx, buy).available, get(b, clearing.fx, buy).available - y);
       }),
     );
   });

@@ -10,8 +10,14 @@ export const clearing = {
   payout: 'clearing:payout',
   /** Sandbox only: where simulated money (the starting balance of a sandbox platform) comes from. */
   sandboxFunding: 'clearing:sandbox_funding',
+  /**
+   * PIK's FX position, one per currency (the entry's currency): what conversions sold to PIK (+) and bought from it
+   * (−). Like every clearing account it has entries only — no balance row, so no lock shared by all conversions.
+   */
+  fx: 'clearing:fx',
 } as const;
 
+/** PIK's own accounts — every one is named 'clearing:…' (the FX position included): entries only, never a balance row. */
 export function isClearingAccount(ledgerAccount: string): boolean {
   return ledgerAccount.startsWith('clearing:');
 }
@@ -129,5 +135,21 @@ export function decideSettle(request: { accountId: string; currency: Currency; a
   return [
     { ledgerAccount: request.accountId, currency, bucket: 'pending', amount: -amount },
     { ledgerAccount: request.accountId, currency, bucket: 'available', amount },
+  ];
+}
+
+/**
+ * A conversion: the wallet sells x of one currency to PIK's FX position and buys y of another from it, in available
+ * funds. Each currency balances on its own (wallet −x / position +x; position −y / wallet +y), so the movement is one
+ * balanced set of postings in two currencies.
+ */
+export function decideConversion(request: { accountId: string; sellCurrency: Currency; sellAmount: bigint; buyCurrency: Currency; buyAmount: bigint }): Posting[] {
+  if (request.sellCurrency === request.buyCurrency) throw new Error('ledger: conversion within one currency');
+  const { accountId, sellCurrency, sellAmount, buyCurrency, buyAmount } = request;
+  return [
+    { ledgerAccount: accountId, currency: sellCurrency, bucket: 'available', amount: -sellAmount },
+    { ledgerAccount: clearing.fx, currency: sellCurrency, bucket: 'available', amount: sellAmount },
+    { ledgerAccount: clearing.fx, currency: buyCurrency, bucket: 'available', amount: -buyAmount },
+    { ledgerAccount: accountId, currency: buyCurrency, bucket: 'available', amount: buyAmount },
   ];
 }

@@ -1,4 +1,4 @@
-// Movement references: a reference names one transfer or payout from an account, or one deposit to it, forever.
+// Movement references: a reference names one transfer, payout or conversion from an account, or one deposit to it, forever.
 import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
@@ -26,7 +26,7 @@ export function claimReference(work: UnitOfWork, environment: Environment, accou
     statement: statementsFor(environment).insertInto('movement_references').values({ account_id: accountId, reference, movement_id: movementId, created_at: now }),
     translate: (error) =>
       isUniqueViolation(error, 'movement_references_pkey')
-        ? new ApiError('DUPLICATE_REFERENCE', 'A transfer or payout with this reference was already made from this account; use a new reference.', {
+        ? new ApiError('DUPLICATE_REFERENCE', 'A transfer, payout or conversion with this reference was already made from this account; use a new reference.', {
             field: 'reference',
             reference,
             account_id: accountId,
