@@ -56,10 +56,39 @@ interface Figures {
   'p50 ms': number;
   'p99 ms': number;
   errors: number;
+  /** CPU time of the server process and its database (PostgreSQL backends; PGlite is in the server) per request. */
+  'CPU ms/op'?: number;
+}
+
+/**
+ * CPU seconds used so far by the server process and, on PostgreSQL, by the backends serving its database: on a shared,
+ * noisy host the rate moves with the neighbours, the CPU one request costs much less.
+ */
+let cpuMeter: (() => Promise<number>) | undefined;
+
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = (fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return 0; // not Linux, or the process is gone
+  }
+}
+
+function meterFor(serverPid: number | undefined, admin?: pg.Client, database?: string): () => Promise<number> {
+  return async () => {
+    let total = serverPid === undefined ? 0 : cpuSecondsOf(serverPid);
+    if (admin && database) {
+      const { rows } = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [database]);
+      for (const { pid } of rows) total += cpuSecondsOf(pid);
+    }
+    return total;
+  };
 }
 
 /** `connections` clients POSTing to `path` for `seconds`; each request's key and body come from `next`. */
 async function load(run: string, base: string, path: string, next: () => { key: string; body: unknown }, seconds = durationSeconds): Promise<Figures> {
+  const cpuBefore = await cpuMeter?.();
   const result = await autocannon({
     url: base,
     connections,
@@ -75,7 +104,10 @@ async function load(run: string, base: string, path: string, next: () => { key: 
       },
     ],
   });
-  return { run, 'transfers/s': Math.round(result.requests.average), 'p50 ms': result.latency.p50, 'p99 ms': result.latency.p99, errors: result.non2xx + result.errors };
+  const cpuAfter = await cpuMeter?.();
+  const figures: Figures = { run, 'transfers/s': Math.round(result.requests.average), 'p50 ms': result.latency.p50, 'p99 ms': result.latency.p99, errors: result.non2xx + result.errors };
+  if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0) figures['CPU ms/op'] = Number((((cpuAfter - cpuBefore) * 1000) / result.requests.total).toFixed(2));
+  return figures;
 }
 
 const viaApi = (run: string, base: string, key: string, accounts: string[], seconds = durationSeconds) =>
@@ -163,6 +195,7 @@ async function postgres(): Promise<Figures[]> {
   try {
     console.log('PostgreSQL: setting up…');
     const server = await startServerProcess({ PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'error', DATABASE_URL: url.toString(), PIK_DATA_KEY: dataKey.toString('base64'), PIK_DATA_DIR: dataDir }, 120_000);
+    cpuMeter = meterFor(server.child.pid, admin, name);
     const setup = await setUp(server.url);
     await viaApi('warm-up', server.url, setup.key, setup.accounts, 3);
     const api = await viaApi('PostgreSQL: HTTP API (server process)', server.url, setup.key, setup.accounts);
@@ -171,6 +204,7 @@ async function postgres(): Promise<Figures[]> {
     const conversions = await conversionsViaApi('PostgreSQL: FX conversions via HTTP from 50 platforms', server.url, payers);
     const hot = await hotWalletViaApi('PostgreSQL: transfers out of one hot wallet', server.url, setup.key, setup.accounts);
     await server.stop();
+    cpuMeter = undefined;
     const sql = await direct('PostgreSQL: same transaction, direct through the pool', url.toString(), setup);
     return [api, sql, payouts, hot, conversions];
   } catch (error) {
@@ -187,10 +221,12 @@ async function pglite(): Promise<Figures> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pik-bench-'));
   try {
     const server = await startServerProcess({ PIK_OPERATOR_TOKEN: operatorToken, PIK_RATE_LIMIT: 'off', LOG_LEVEL: 'error', DATABASE_URL: '', PIK_DATA_DIR: dataDir }, 120_000);
+    cpuMeter = meterFor(server.child.pid); // PGlite runs inside the server process
     const setup = await setUp(server.url);
     await viaApi('warm-up', server.url, setup.key, setup.accounts, 3);
     const figures = await viaApi('PGlite (embedded default): HTTP API', server.url, setup.key, setup.accounts);
     await server.stop();
+    cpuMeter = undefined;
     return figures;
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
