@@ -30,7 +30,7 @@ import { webhookRoutes } from './http/routes/webhooks.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { registerOpenApiDocuments, serveOperatorDocument } from './http/openapi.ts';
 import { ErrorResponse } from './http/schemas.ts';
-import { registerValidation } from './http/validation.ts';
+import { compileDeferredSchemas, deferredSerializers, registerValidation, type DeferredSchemas } from './http/validation.ts';
 
 export interface DeclaredRoute {
   method: string;
@@ -42,6 +42,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route as registered, with its config (scope, rate-limit group, idempotency). */
     declaredRoutes: readonly DeclaredRoute[];
+    /** Compiles, in the background, the route schemas no request has needed yet (src/http/validation.ts). */
+    compileDeferredSchemas(): Promise<void>;
   }
 }
 
@@ -51,7 +53,9 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
 }
 
 export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const deferredSchemas: DeferredSchemas = new Set();
   const app = Fastify({
+    schemaController: deferredSerializers(deferredSchemas),
     loggerInstance: services.logger as FastifyBaseLogger,
     // One line per request, written by request-context without secrets, instead of Fastify's two with the raw URL.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
@@ -108,7 +112,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   // JSON is the only body the API speaks; anything else is a 415 rather than a string that fails validation later.
   app.removeContentTypeParser('text/plain');
   registerJsonBody(app);
-  registerValidation(app);
+  registerValidation(app, deferredSchemas);
+  app.decorate('compileDeferredSchemas', () => compileDeferredSchemas(deferredSchemas));
   registerInputHygiene(app);
   registerErrorHandling(app, allowedMethods);
   registerRequestContext(app, services);
