@@ -125,7 +125,14 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   // /api/v1 and /admin/v1 answer 404/405 themselves, after their credential check (see registerApiKeyAuth).
   const notFound = notFoundHandler(allowedMethods);
 
+  // Outside /api/v1, without a key: for load balancers, and for scripts that wait for the start (documented in the
+  // API reference's introduction and the README).
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // The first URL `npm start` prints. A browser lands on the dashboard (its sign-in); anything else gets the map.
+  app.get('/', { schema: { hide: true } }, async (request, reply) => {
+    if (request.headers.accept?.includes('text/html')) return reply.redirect('/dashboard', 303);
+    return { name: 'PIK', api: '/api/v1', reference: '/docs', openapi: '/api/v1/openapi.json', dashboard: '/dashboard', health: '/health' };
+  });
 
   await app.register(
     async (api) => {
