@@ -154,7 +154,7 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
     },
     async (request) => {
       const keys = await listApiKeys(services, operatorKeyActor, request.params.id, request.query.environment);
-      return { data: keys.map(serializeApiKey) };
+      return { data: keys.map((key) => serializeApiKey(services.keyUsage.withPending(key))) };
     },
   );
 
