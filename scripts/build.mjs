@@ -65,6 +65,22 @@ function dirnameOfPackage(pkg) {
   };
 }
 
+/**
+ * An esbuild plugin: @fastify/cookie loads `cookie` with `await import('cookie')`. Split into a chunk of its own, that
+ * CommonJS module (cookie 1.1, see the overrides in package.json) would come back with only a default export, and
+ * every Set-Cookie would fail; a plain require() gives its functions, as node itself would.
+ */
+const cookieByRequire = {
+  name: 'fastify-cookie-require',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@fastify[\\/]cookie[\\/]index\.js$/ }, (args) => {
+      const source = fs.readFileSync(args.path, 'utf8');
+      if (!source.includes("await import('cookie')")) throw new Error(`${args.path} no longer loads cookie with import(): check scripts/build.mjs`);
+      return { contents: source.replace("await import('cookie')", "require('cookie')"), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
 async function bundle() {
   const { build } = await import('esbuild');
   const sourcesMtime = newestSourceMtime();
@@ -95,7 +111,7 @@ async function bundle() {
     // files of its own package next to its code, argon2 is a native addon, pg-native an optional addon pg never needs.
     external: ['@electric-sql/pglite', '@electric-sql/pglite/*', '@node-rs/argon2', 'pg-native'],
     // swagger-ui serves its static files from its own package directory.
-    plugins: [dirnameOfPackage('@fastify/swagger-ui')],
+    plugins: [dirnameOfPackage('@fastify/swagger-ui'), cookieByRequire],
     // CommonJS packages in an ES module bundle still call require() for node's built-ins.
     banner: { js: "import { createRequire as __pikCreateRequire } from 'node:module'; const require = __pikCreateRequire(import.meta.url);" },
     logLevel: 'warning',

@@ -86,7 +86,14 @@ describe('npm start, as a newcomer runs it', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'First Hour', owner_email: 'first-hour@example.test' }),
     });
-    assert.equal(created.status, 201, await created.text());
+    assert.equal(created.status, 201);
+    // The compiled build's dashboard: its pages set cookies (a bundling mistake once made every Set-Cookie fail).
+    const { set_password_url: setPasswordUrl } = (await created.json()) as { set_password_url: string };
+    const setPassword = await fetch(setPasswordUrl.replace(/^http:\/\/[^/]+/, server.base));
+    assert.equal(setPassword.status, 200, await setPassword.text());
+    assert.ok(setPassword.headers.getSetCookie().length > 0, 'the page sets its cookie');
+    assert.equal((await fetch(`${server.base}/dashboard/sign-in`)).status, 200);
+    assert.equal((await fetch(`${server.base}/docs/`)).status, 200);
 
     server.child.kill('SIGTERM'); // to npm, as `kill <pid of npm start>` does
     assert.equal(await server.exited, 0, server.output());
