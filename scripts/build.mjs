@@ -18,9 +18,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const out = path.join(dist, 'app');
-const stampFile = path.join(out, '.sources-mtime');
-const templateDir = path.join(out, 'pglite-template');
-const templateKeyFile = path.join(out, 'pglite-template.key');
+// The newest source's mtime when the bundle was made; the template; the key of the sources it was made from.
+const [stampFile, templateDir, templateKeyFile] = ['.sources-mtime', 'pglite-template', 'pglite-template.key'].map((name) => path.join(out, name));
 
 /** The files the bundle is made of, besides src/: what changes it when they change. */
 const buildInputs = ['package.json', 'package-lock.json', 'scripts/build.mjs'];
