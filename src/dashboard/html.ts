@@ -50,5 +50,5 @@ export function time(value: Date | null | undefined, fallback = '—'): Html {
 export function copyableId(id: string): Html {
   const cut = id.indexOf('_') + 5;
   const short = id.length > cut + 9 ? `${id.slice(0, cut)}…${id.slice(-6)}` : id;
-  return html`<span class="id-copy"><code class="id-text" title="${id}"><span aria-hidden="true">${short}</span><span class="visually-hidden">${id}</span></code><button type="button" class="button button-small copy-id" data-copy-text="${id}" aria-label="Copy ${id}">Copy</button></span>`;
+  return html`<span class="id-copy"><code class="id-text" title="${id}"><span aria-hidden="true">${short}</span><span class="visually-hidden">${id}</span></code><button type="button" class="button button-small copy-id" data-copy-text="${id}" aria-label="Put ${id} on the clipboard">Copy</button></span>`;
 }

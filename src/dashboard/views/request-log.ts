@@ -2,11 +2,6 @@
 import type { RequestLogRow } from '../../domain/request-log/request-log.ts';
 import { copyableId, html, time, type Html } from '../html.ts';
 
-/** CAPABILITY_ALREADY_ACTIVE may wrap after an underscore, never inside a word. */
-function breakAtUnderscores(code: string): Html {
-  return html`${code.split('_').map((part, index) => html`${index > 0 ? html`_<wbr>` : ''}${part}`)}`;
-}
-
 export function requestLogTable(rows: readonly RequestLogRow[], caption: string, empty: string): Html {
   if (rows.length === 0) return html`<p class="empty">${empty}</p>`;
   return html`<div class="table-wrap"><table class="table">
@@ -20,7 +15,7 @@ export function requestLogTable(rows: readonly RequestLogRow[], caption: string,
         <td class="mono path">${r.path}</td>
         <td><span class="status status-${Math.floor(r.status / 100)}xx">${r.status}</span></td>
         <td>${r.on_behalf_of ? copyableId(r.on_behalf_of) : html`<span class="muted">—</span>`}</td>
-        <td class="mono">${r.error_code ? breakAtUnderscores(r.error_code) : html`<span class="muted">—</span>`}</td>
+        <td class="mono wrap-anywhere">${r.error_code ?? html`<span class="muted">—</span>`}</td>
         <td>${copyableId(r.id)}</td>
       </tr>`,
       )}
