@@ -103,6 +103,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('scope', undefined);
   app.decorateRequest('isUrlRedacted', undefined);
+  app.decorateRequest('isOperator', undefined);
   app.decorateReply('errorCode', undefined);
 
   // JSON is the only body the API speaks; anything else is a 415 rather than a string that fails validation later.

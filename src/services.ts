@@ -50,8 +50,9 @@ export async function createServices(
   const invalidation = new InvalidationBus();
   await invalidation.start(db);
   const directory = new AccountDirectory(db, invalidation);
-  const keyCache = new ApiKeyCache(db, invalidation);
   const now = options.now ?? (() => new Date());
+  // Expiry is decided by the services' clock (tests move it); without a movable clock, Date.now costs no Date per request.
+  const keyCache = new ApiKeyCache(db, invalidation, Date.now, options.now ? () => now().getTime() : Date.now);
   const deps: Deps = { db, invalidation, directory, config, now, dataKeys };
   const authFailures = config.rateLimitEnabled ? new AuthFailureLimiter(config.authFailuresPerMinute, () => now().getTime()) : undefined;
   const keyUsage = new KeyUsageRecorder(db, config.keyUsageFlushSeconds * 1000, (error) =>

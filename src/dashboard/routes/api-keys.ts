@@ -1,14 +1,13 @@
 // Settings › API Keys: list per environment, generate (secret shown once), delete with confirmation, requests per key.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Environment } from '../../lib/environments.ts';
-import { runUnitOfWork } from '../../db/unit-of-work.ts';
 import { createApiKey, deleteApiKey, listApiKeys, type KeyActor } from '../../domain/api-keys/api-keys.ts';
 import { ApiError } from '../../lib/errors.ts';
 import { listRequestLog } from '../../domain/request-log/request-log.ts';
 import type { DashboardUser } from '../../domain/users/sessions.ts';
 import { confirmPassword, userEmails } from '../../domain/users/users.ts';
 import type { Services } from '../../services.ts';
-import { environmentParam, field, formOf, requireUser, sendPage } from '../context.ts';
+import { environmentParam, field, formOf, requireUser, sendPage, runDashboardWork } from '../context.ts';
 import { FormOnce } from '../form-once.ts';
 import { apiKeysView, confirmDeleteView, keyRequestsView, type ApiKeysView } from '../views/api-keys.ts';
 
@@ -82,7 +81,7 @@ export async function apiKeyRoutes(app: FastifyInstance, services: Services): Pr
     }
     let created;
     try {
-      created = await runUnitOfWork(services.db, (work) => createApiKey(services, work, keyActor(ctx.user), { platformId: ctx.user.platformId, environment: ctx.environment, name }));
+      created = await runDashboardWork(services.db, request, (work) => createApiKey(services, work, keyActor(ctx.user), { platformId: ctx.user.platformId, environment: ctx.environment, name }));
     } catch (error) {
       generateForms.release(ctx.user.sessionId, formId);
       throw error;
@@ -102,7 +101,7 @@ export async function apiKeyRoutes(app: FastifyInstance, services: Services): Pr
     const ctx = context(request);
     const key = await findKey(ctx.user, ctx.environment, String((request.params as { keyId: string }).keyId));
     try {
-      await runUnitOfWork(services.db, (work) => deleteApiKey(services, work, keyActor(ctx.user), key.id));
+      await runDashboardWork(services.db, request, (work) => deleteApiKey(services, work, keyActor(ctx.user), key.id));
     } catch (error) {
       // Deleted meanwhile (another tab, a teammate): the outcome the user wanted already holds.
       if (!(error instanceof ApiError && error.code === 'API_KEY_ALREADY_DELETED')) throw error;

@@ -112,6 +112,7 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
       replyFromWork(services, request, reply, async (work) => {
         const { environment, status, reason } = request.body;
         const view = await decideVerification(services, work, { kind: 'operator', actor: operator, environment }, request.params.account_id, { status, reason });
+        work.audit({ action: 'verification.decided', platformId: view.account.platform_id, environment, targetType: 'account', targetId: request.params.account_id, details: { status, reason: reason ?? null } });
         return { status: 200, body: serializeVerification(view) };
       }),
   );
@@ -130,17 +131,16 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
       },
     },
     async (request, reply) =>
-      replyFromWork(services, request, reply, async (work) => ({
-        status: 200,
-        body: serializeCapabilities(
-          await changePlatformCapability(services, work, operator, {
-            platformId: request.params.id,
-            environment: request.body.environment,
-            capability: request.params.name,
-            change: 'activate',
-          }),
-        ),
-      })),
+      replyFromWork(services, request, reply, async (work) => {
+        const view = await changePlatformCapability(services, work, operator, {
+          platformId: request.params.id,
+          environment: request.body.environment,
+          capability: request.params.name,
+          change: 'activate',
+        });
+        work.audit({ action: 'capability.enabled', platformId: request.params.id, environment: request.body.environment, targetType: 'account', targetId: request.params.id, details: { capability: request.params.name } });
+        return { status: 200, body: serializeCapabilities(view) };
+      }),
   );
 
   app.delete(
@@ -156,16 +156,15 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
       },
     },
     async (request, reply) =>
-      replyFromWork(services, request, reply, async (work) => ({
-        status: 200,
-        body: serializeCapabilities(
-          await changePlatformCapability(services, work, operator, {
-            platformId: request.params.id,
-            environment: request.query.environment,
-            capability: request.params.name,
-            change: 'deactivate',
-          }),
-        ),
-      })),
+      replyFromWork(services, request, reply, async (work) => {
+        const view = await changePlatformCapability(services, work, operator, {
+          platformId: request.params.id,
+          environment: request.query.environment,
+          capability: request.params.name,
+          change: 'deactivate',
+        });
+        work.audit({ action: 'capability.disabled', platformId: request.params.id, environment: request.query.environment, targetType: 'account', targetId: request.params.id, details: { capability: request.params.name } });
+        return { status: 200, body: serializeCapabilities(view) };
+      }),
   );
 }
