@@ -9,6 +9,7 @@ import { operatorIdempotencyOwner, registerOperatorAuth } from './http/admin/ope
 import { adminOnboardingRoutes } from './http/admin/onboarding-routes.ts';
 import { adminMoneyRoutes } from './http/admin/money-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
+import { adminAuditRoutes } from './http/admin/audit-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
 import { notFoundHandler, registerErrorHandling, sendError } from './http/errors.ts';
 import { answerClientError, frameworkErrorOptions, registerFrameworkErrors } from './http/framework-errors.ts';
@@ -28,6 +29,7 @@ import { virtualAccountRoutes } from './http/routes/virtual-accounts.ts';
 import { walletRoutes } from './http/routes/wallets.ts';
 import { webhookRoutes } from './http/routes/webhooks.ts';
 import { eventRoutes } from './http/routes/events.ts';
+import { secretScanningRoutes } from './http/secret-scanning.ts';
 import { registerOpenApiDocuments, serveOperatorDocument } from './http/openapi.ts';
 import { ErrorResponse } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
@@ -150,9 +152,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       await adminPlatformRoutes(admin, services);
       await adminOnboardingRoutes(admin, services);
       await adminMoneyRoutes(admin, services);
+      await adminAuditRoutes(admin, services);
     },
     { prefix: '/admin/v1' },
   );
+
+  await app.register(async (scanning) => secretScanningRoutes(scanning, services), { prefix: '/secret-scanning/v1' });
 
   await app.register(async (ui) => dashboard(ui, services), { prefix: '/dashboard' });
 

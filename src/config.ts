@@ -3,6 +3,7 @@ import path from 'node:path';
 import { environments, type Environment } from './lib/environments.ts';
 import { parseDuration, parseDurationList } from './lib/durations.ts';
 import { parseDataKey } from './lib/sealed.ts';
+import { parseScanningPublicKeys, type ScanningPublicKey } from './lib/secret-scanning.ts';
 
 export interface Config {
   port: number;
@@ -29,6 +30,10 @@ export interface Config {
   /** Fastify's trustProxy: false, a hop count, or the proxies' addresses/CIDRs. Decides request.ip (rate limits, throttling, "last used" IP). */
   trustProxy: boolean | number | string;
   webhooks: WebhookConfig;
+  /** PIK_SECRET_SCANNING_PUBLIC_KEYS: whose leak reports are accepted (GitHub's published key list); empty: none. */
+  secretScanningPublicKeys: ScanningPublicKey[];
+  /** PIK_LEAKED_KEY_ACTION: a reported key is flagged exposed ("flag", the default) or also deleted at once ("revoke"). */
+  leakedKeyAction: 'flag' | 'revoke';
 }
 
 export interface WebhookConfig {
@@ -146,6 +151,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (disableAfterMs === undefined) problems.push(`PIK_WEBHOOK_DISABLE_AFTER must be a duration such as "5d" (got "${disableRaw}")`);
   const webhookPollMs = integer('PIK_WEBHOOK_POLL_MS', 1000, 10, 60_000);
 
+  let secretScanningPublicKeys: ScanningPublicKey[] = [];
+  if (env.PIK_SECRET_SCANNING_PUBLIC_KEYS) {
+    const keys = parseScanningPublicKeys(env.PIK_SECRET_SCANNING_PUBLIC_KEYS);
+    if (typeof keys === 'string') problems.push(`PIK_SECRET_SCANNING_PUBLIC_KEYS ${keys} (use the JSON of https://api.github.com/meta/public_keys/secret_scanning)`);
+    else secretScanningPublicKeys = keys;
+  }
+  const leakedKeyAction = env.PIK_LEAKED_KEY_ACTION || 'flag';
+  if (leakedKeyAction !== 'flag' && leakedKeyAction !== 'revoke') problems.push(`PIK_LEAKED_KEY_ACTION must be "flag" or "revoke" (got "${leakedKeyAction}")`);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -172,5 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       disableAfterMs: disableAfterMs ?? 0,
       pollMs: webhookPollMs,
     },
+    secretScanningPublicKeys,
+    leakedKeyAction: leakedKeyAction === 'revoke' ? 'revoke' : 'flag',
   };
 }
