@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, createOperatorClient } from './client.ts';
 import { registerEventCommands } from './commands/events.ts';
+import { registerAuditCommands } from './commands/audit.ts';
 import { registerListenCommand } from './commands/listen.ts';
 import { registerMoneyCommands } from './commands/money.ts';
 import { registerPlatformCommands } from './commands/platforms.ts';
@@ -20,6 +21,7 @@ const client = createOperatorClient();
 registerPlatformCommands(program, client);
 registerVerificationCommands(program, client);
 registerMoneyCommands(program, client);
+registerAuditCommands(program, client);
 registerListenCommand(program);
 registerEventCommands(program);
 

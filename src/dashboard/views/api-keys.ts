@@ -67,11 +67,11 @@ function restrictionCell(view: { now: Date; keys: readonly ApiKeyRow[] }, k: Api
   const successor = byId(k.rolled_to);
   const predecessor = byId(k.rolled_from);
   return html`<ul class="restrictions" data-testid="restrictions">
-    <li>${permissions === 'full' ? html`<span class="badge">Full access</span>` : html`<span class="badge badge-info" title="${describeKeyPermissions(permissions)}">Restricted</span> <span class="small">${Object.entries(permissions).map(([r, a]) => `${r} ${a}`).join(', ')}</span>`}</li>
+    <li>${permissions === 'full' ? html`<span class="badge badge-neutral">Full access</span>` : html`<span class="badge badge-info" title="${describeKeyPermissions(permissions)}">Restricted</span> <span class="small">${Object.entries(permissions).map(([r, a]) => `${r} ${a}`).join(', ')}</span>`}</li>
     ${k.expires_at
       ? html`<li data-testid="expiry">${k.expires_at.getTime() <= view.now.getTime() ? html`<span class="badge badge-danger">Expired</span> ${time(k.expires_at)}` : html`<span class="badge badge-warning">expires in ${durationUntil(k.expires_at, view.now)}</span>`}</li>`
       : ''}
-    ${k.allowed_ips ? html`<li><span class="badge" title="${k.allowed_ips.join(', ')}">IP allowlist (${k.allowed_ips.length})</span></li>` : ''}
+    ${k.allowed_ips ? html`<li><span class="badge badge-neutral" title="${k.allowed_ips.join(', ')}">IP allowlist (${k.allowed_ips.length})</span></li>` : ''}
     ${k.rolled_to ? html`<li class="small" data-testid="rolled-to">Rolled to ${successor ? html`<span class="mono">${successor.hint}</span>` : html`<span class="mono">${k.rolled_to}</span>`}</li>` : ''}
     ${k.rolled_from ? html`<li class="small" data-testid="rolled-from">Successor of ${predecessor ? html`<span class="mono">${predecessor.hint}</span>` : html`<span class="mono">${k.rolled_from}</span>`}</li>` : ''}
   </ul>`;
