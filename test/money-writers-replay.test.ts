@@ -132,6 +132,8 @@ const movesNoMoney: Record<string, string> = {
   'DELETE /admin/v1/platforms/:id/capabilities/:name': 'a capability',
   'POST /admin/v1/platforms/:id/keys': 'an API key',
   'DELETE /admin/v1/keys/:id': 'an API key',
+  'PATCH /admin/v1/keys/:id': "an API key's permissions and allowlist",
+  'POST /admin/v1/keys/:id/roll': 'an API key and its successor',
 };
 
 describe('which routes move money', () => {
