@@ -86,3 +86,12 @@ export function describeKeyPermissions(permissions: KeyPermissions): string {
   if (permissions === 'full') return 'Full access';
   return `Restricted: ${Object.entries(permissions).map(([resource, access]) => `${resource} ${access}`).join(', ')}`;
 }
+
+/**
+ * A key's permissions as stored (null: full), in catalogue order: the database's jsonb keeps its own key order, and
+ * everything shown — the key JSON, the dashboard, audit entries — lists resources the same way.
+ */
+export function storedKeyPermissions(stored: KeyPermissionMap | null): KeyPermissions {
+  if (stored === null) return 'full';
+  return Object.fromEntries(keyResources.filter((r) => stored[r] !== undefined).map((r) => [r, stored[r]])) as KeyPermissionMap;
+}

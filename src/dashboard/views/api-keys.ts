@@ -2,7 +2,7 @@
 import type { Environment } from '../../lib/environments.ts';
 import type { ApiKeyRow } from '../../db/schema.ts';
 import type { RequestLogRow } from '../../domain/request-log/request-log.ts';
-import { keyResourceCatalogue, keyResources, describeKeyPermissions, type KeyPermissions } from '../../lib/key-permissions.ts';
+import { keyResourceCatalogue, keyResources, describeKeyPermissions, storedKeyPermissions, type KeyPermissions } from '../../lib/key-permissions.ts';
 import { maxAllowedIps } from '../../lib/ip-allowlist.ts';
 import { html, time, type Html } from '../html.ts';
 import { alert, environmentTabs, page, type PageContext } from './layout.ts';
@@ -57,7 +57,7 @@ export function durationUntil(at: Date, now: Date): string {
 }
 
 function permissionsOfRow(k: ApiKeyRow): KeyPermissions {
-  return k.permissions ?? 'full';
+  return storedKeyPermissions(k.permissions);
 }
 
 /** The key's restrictions at a glance: access, expiry, allowlist, and its link to a rolled key. */

@@ -3,7 +3,7 @@
 import type { Environment } from '../../lib/environments.ts';
 import { generateApiKey } from '../../lib/api-key.ts';
 import { parseAllowedIps } from '../../lib/ip-allowlist.ts';
-import { parseKeyPermissions, type KeyPermissions } from '../../lib/key-permissions.ts';
+import { parseKeyPermissions, storedKeyPermissions, type KeyPermissions } from '../../lib/key-permissions.ts';
 import type { ApiKeyRow } from '../../db/schema.ts';
 import type { Tx } from '../../db/database.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
@@ -47,7 +47,7 @@ function assertActorOwns(actor: KeyActor, platformId: string): void {
 
 /** "full", or the stored map (null in the column means full). */
 export function permissionsOf(row: Pick<ApiKeyRow, 'permissions'>): KeyPermissions {
-  return row.permissions ?? 'full';
+  return storedKeyPermissions(row.permissions);
 }
 
 /** The fields every api_key.* event carries: never the secret, only the hint. */

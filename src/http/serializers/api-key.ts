@@ -1,7 +1,7 @@
 // An API key as operators and the dashboard see it: never the secret, only its hint; with its restrictions.
 import Type from 'typebox';
 import { environments } from '../../lib/environments.ts';
-import { keyResources } from '../../lib/key-permissions.ts';
+import { keyResources, storedKeyPermissions } from '../../lib/key-permissions.ts';
 import { maxAllowedIps } from '../../lib/ip-allowlist.ts';
 import type { ApiKeyRow } from '../../db/schema.ts';
 import { nullable, stringEnum } from '../schemas.ts';
@@ -66,7 +66,7 @@ export function serializeApiKey(row: ApiKeyRow, now: Date = new Date()) {
     exposed: row.exposed_at !== null,
     exposed_at: iso(row.exposed_at),
     deleted_at: iso(row.revoked_at),
-    permissions: row.permissions ?? 'full',
+    permissions: storedKeyPermissions(row.permissions),
     expires_at: iso(row.expires_at),
     allowed_ips: row.allowed_ips,
     rolled_from: row.rolled_from,
