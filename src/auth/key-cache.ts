@@ -108,9 +108,9 @@ export class ApiKeyCache {
           platformId: row.platform_id,
           environment: row.environment,
           isRevoked: row.revoked_at !== null,
-          expiresAtMs: row.expires_at === null ? null : row.expires_at.getTime(),
+          expiresAtMs: row.expires_at == null ? null : row.expires_at.getTime(),
           permissions: row.permissions ?? 'full',
-          allowlist: row.allowed_ips === null || row.allowed_ips.length === 0 ? null : new IpAllowlist(row.allowed_ips),
+          allowlist: row.allowed_ips == null || row.allowed_ips.length === 0 ? null : new IpAllowlist(row.allowed_ips),
         }
       : null;
     // A revocation that landed while we were reading must win over what we read.
