@@ -38,8 +38,9 @@ export async function authRoutes(app: FastifyInstance, services: Services, names
       return reply.redirect(next, 303);
     } catch (error) {
       if (error instanceof ApiError && (error.code === 'SIGN_IN_FAILED' || error.code === 'SIGN_IN_THROTTLED')) {
-        const failure = error.code === 'SIGN_IN_FAILED' ? ('wrong_credentials' as const) : ('throttled' as const);
-        await runDashboardWork(services.db, request, (work) => auditSignIn(services, work, { email, outcome: { failure } }));
+        // A wrong email or password is recorded; a throttled attempt is not: it checked nothing, and recording each
+        // would give a flood of them the database write the throttle exists to spare.
+        if (error.code === 'SIGN_IN_FAILED') await runDashboardWork(services.db, request, (work) => auditSignIn(services, work, { email, outcome: { failure: 'wrong_credentials' } }));
         if (error.code === 'SIGN_IN_THROTTLED') reply.header('retry-after', '900');
         return sendPage(reply, signInView({ csrf: publicCsrf(request, reply, names), email, error: error.message, next }), error.status);
       }

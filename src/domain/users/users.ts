@@ -55,7 +55,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<{ token: s
 export async function auditSignIn(
   deps: Deps,
   work: UnitOfWork,
-  attempt: { email: string; outcome: { userId: string; platformId: string } | { failure: 'wrong_credentials' | 'throttled' } },
+  attempt: { email: string; outcome: { userId: string; platformId: string } | { failure: 'wrong_credentials' } },
 ): Promise<void> {
   const email = attempt.email.trim().toLowerCase().slice(0, 254);
   if ('userId' in attempt.outcome) {
