@@ -2,10 +2,9 @@
 // keys update, audit list.
 // pik-test: engine-independent — the CLI's commands and output against a server; the writes are tested on PostgreSQL in key-controls and audit-log
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
-import { pikCliArgs } from './support/cli.ts';
+import { startPik } from './support/cli.ts';
 
 let ctx: TestContext;
 let baseUrl: string;
@@ -16,15 +15,10 @@ before(async () => {
 });
 after(() => ctx.close());
 
-function pik(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, pikCliArgs(args), { env: { ...process.env, PIK_URL: baseUrl, PIK_OPERATOR_TOKEN: ctx.operatorToken } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += String(c)));
-    child.stderr.on('data', (c: Buffer) => (stderr += String(c)));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+async function pik(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = startPik(args, { ...process.env, PIK_URL: baseUrl, PIK_OPERATOR_TOKEN: ctx.operatorToken });
+  const code = await run.exited;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 describe('pik keys and audit', () => {

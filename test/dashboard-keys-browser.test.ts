@@ -2,40 +2,28 @@
 // roll it with a 24-hour grace, and edit a production key's allowlist (which asks for the password again).
 // pik-test: engine-independent — a browser driving the dashboard's key pages; the server-side flows run on both engines in key-controls and key-allowlist
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { browserSkip, launchTestBrowser, type TestBrowser } from './support/browser.ts';
-import { startTestApp, type TestContext } from './support/context.ts';
+import { browserSkip, startBrowserSession, type BrowserSession } from './support/browser.ts';
+import type { TestContext } from './support/context.ts';
 import { createDashboardPlatform, testPassword } from './support/dashboard.ts';
 import { describeOrSkip } from './support/skip.ts';
 
 const shotsDir = path.resolve('test-results/dashboard-keys');
 
 describeOrSkip(browserSkip, 'dashboard in a browser: restricted key → roll with grace → production allowlist with password', () => {
+  let session: BrowserSession | undefined;
   let ctx: TestContext;
   let baseUrl: string;
-  let browser: TestBrowser | undefined;
   let page: Page;
-  let step = 0;
-  let consoleErrors: string[] = [];
   let platformId: string;
-
-  const shot = async (name: string): Promise<void> => {
-    await page.screenshot({ path: path.join(shotsDir, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true });
-  };
+  const shot = (name: string) => (session as BrowserSession).shot(name);
   const account = (key: string) => fetch(`${baseUrl}/api/v1/account`, { headers: { authorization: `Bearer ${key}` } }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error?: { code: string } } }));
 
   before(async () => {
-    fs.mkdirSync(shotsDir, { recursive: true });
-    ctx = await startTestApp();
-    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = ctx.app.server.address();
-    baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await launchTestBrowser();
-    page = browser.page;
-    consoleErrors = browser.consoleErrors;
+    session = await startBrowserSession(shotsDir);
+    ({ ctx, baseUrl, page } = session);
     const platform = await createDashboardPlatform(ctx, { name: 'Keys Co', emailName: 'keys' });
     platformId = platform.id;
     await page.goto(`${baseUrl}/dashboard`);
@@ -45,10 +33,7 @@ describeOrSkip(browserSkip, 'dashboard in a browser: restricted key → roll wit
     await page.waitForURL(/\/dashboard\/settings\/api-keys\//);
   });
 
-  after(async () => {
-    await browser?.close();
-    await ctx?.close();
-  });
+  after(() => session?.close());
 
   it('generates a restricted key with an allowlist, then rolls it: successor shown once, old key expiring in 23 h', async () => {
     await page.goto(`${baseUrl}/dashboard/settings/api-keys/sandbox`);
@@ -107,6 +92,6 @@ describeOrSkip(browserSkip, 'dashboard in a browser: restricted key → roll wit
     await shot('allowlist-saved');
     const refused = await account(live.body.secret);
     assert.deepEqual([refused.status, refused.body.error?.code], [403, 'IP_NOT_ALLOWED'], 'this test calls from 127.0.0.1, outside the list');
-    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(session?.consoleErrors, []);
   });
 });

@@ -6,6 +6,7 @@ import { runUnitOfWork, type UnitOfWork } from '../../db/unit-of-work.ts';
 import type { Deps } from '../deps.ts';
 import { recordEvent } from '../events.ts';
 import { keyEventData } from './api-keys.ts';
+import { PeriodicPass } from '../periodic-pass.ts';
 
 const dayMs = 24 * 3600 * 1000;
 /** expiry_notice values: how far the platform has been told. */
@@ -77,27 +78,18 @@ export async function notifyExpiringKeys(deps: Deps, work: UnitOfWork, now: Date
 
 /** The background pass in every server process. */
 export class KeyExpiryNotifier {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly periodic: PeriodicPass;
 
   constructor(
     private readonly deps: Deps,
-    private readonly onError: (error: unknown) => void,
-    private readonly intervalMs = 10_000,
-  ) {}
+    onError: (error: unknown) => void,
+    intervalMs = 10_000,
+  ) {
+    this.periodic = new PeriodicPass(() => this.runOnce(), intervalMs, onError);
+  }
 
   start(): void {
-    const tick = (): void => {
-      if (this.stopped) return;
-      this.running = this.runOnce()
-        .then(() => undefined, this.onError)
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs).unref();
-        });
-    };
-    this.timer = setTimeout(tick, this.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   /** Passes until no notice is due (a pass takes up to 100 keys). */
@@ -110,9 +102,7 @@ export class KeyExpiryNotifier {
     }
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 }
