@@ -10,6 +10,7 @@ import { adminOnboardingRoutes } from './http/admin/onboarding-routes.ts';
 import { adminMoneyRoutes } from './http/admin/money-routes.ts';
 import { adminFxRoutes } from './http/admin/fx-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
+import { adminAuditRoutes } from './http/admin/audit-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
 import { notFoundHandler, registerErrorHandling, sendError } from './http/errors.ts';
 import { answerClientError, frameworkErrorOptions, registerFrameworkErrors } from './http/framework-errors.ts';
@@ -30,6 +31,7 @@ import { virtualAccountRoutes } from './http/routes/virtual-accounts.ts';
 import { walletRoutes } from './http/routes/wallets.ts';
 import { webhookRoutes } from './http/routes/webhooks.ts';
 import { eventRoutes } from './http/routes/events.ts';
+import { secretScanningRoutes } from './http/secret-scanning.ts';
 import { registerOpenApiDocuments, serveOperatorDocument } from './http/openapi.ts';
 import { ErrorResponse } from './http/schemas.ts';
 import { compileDeferredSchemas, deferredSerializers, registerValidation, type DeferredSchemas } from './http/validation.ts';
@@ -109,6 +111,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('scope', undefined);
   app.decorateRequest('isUrlRedacted', undefined);
+  app.decorateRequest('isOperator', undefined);
   app.decorateReply('errorCode', undefined);
 
   // JSON is the only body the API speaks; anything else is a 415 rather than a string that fails validation later.
@@ -165,9 +168,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       await adminOnboardingRoutes(admin, services);
       await adminMoneyRoutes(admin, services);
       await adminFxRoutes(admin, services);
+      await adminAuditRoutes(admin, services);
     },
     { prefix: '/admin/v1' },
   );
+
+  await app.register(async (scanning) => secretScanningRoutes(scanning, services), { prefix: '/secret-scanning/v1' });
 
   await app.register(async (ui) => dashboard(ui, services), { prefix: '/dashboard' });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { environments, type Environment } from './lib/environments.ts';
 import { parseDuration, parseDurationList } from './lib/durations.ts';
 import { parseDataKey } from './lib/sealed.ts';
+import { parseScanningPublicKeys, type ScanningPublicKey } from './lib/secret-scanning.ts';
 
 export interface Config {
   port: number;
@@ -29,6 +30,10 @@ export interface Config {
   /** Fastify's trustProxy: false, a hop count, or the proxies' addresses/CIDRs. Decides request.ip (rate limits, throttling, "last used" IP). */
   trustProxy: boolean | number | string;
   webhooks: WebhookConfig;
+  /** PIK_SECRET_SCANNING_PUBLIC_KEYS: whose leak reports are accepted (GitHub's published key list); empty: none. */
+  secretScanningPublicKeys: ScanningPublicKey[];
+  /** PIK_LEAKED_KEY_ACTION: a reported key is flagged exposed ("flag", the default) or also deleted at once ("revoke"). */
+  leakedKeyAction: 'flag' | 'revoke';
   fx: FxConfig;
 }
 
@@ -158,6 +163,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const maxRateAgeMs = parseDuration(maxRateAgeRaw);
   if (maxRateAgeMs === undefined || maxRateAgeMs < 1000) problems.push(`PIK_FX_MAX_RATE_AGE must be a duration of at least 1s such as "24h" (got "${maxRateAgeRaw}")`);
   const quoteTtlMs = integer('PIK_FX_QUOTE_TTL_SECONDS', 30, 1, 3600) * 1000;
+  let secretScanningPublicKeys: ScanningPublicKey[] = [];
+  if (env.PIK_SECRET_SCANNING_PUBLIC_KEYS) {
+    const keys = parseScanningPublicKeys(env.PIK_SECRET_SCANNING_PUBLIC_KEYS);
+    if (typeof keys === 'string') problems.push(`PIK_SECRET_SCANNING_PUBLIC_KEYS ${keys} (use the JSON of https://api.github.com/meta/public_keys/secret_scanning)`);
+    else secretScanningPublicKeys = keys;
+  }
+  const leakedKeyAction = env.PIK_LEAKED_KEY_ACTION || 'flag';
+  if (leakedKeyAction !== 'flag' && leakedKeyAction !== 'revoke') problems.push(`PIK_LEAKED_KEY_ACTION must be "flag" or "revoke" (got "${leakedKeyAction}")`);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -186,5 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollMs: webhookPollMs,
     },
     fx: { maxRateAgeMs: maxRateAgeMs ?? 0, quoteTtlMs },
+    secretScanningPublicKeys,
+    leakedKeyAction: leakedKeyAction === 'revoke' ? 'revoke' : 'flag',
   };
 }

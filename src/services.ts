@@ -11,6 +11,7 @@ import type { Deps } from './domain/deps.ts';
 import { RequestLogRecorder } from './domain/request-log/request-log-recorder.ts';
 import { IdempotencySweeper } from './domain/idempotency/sweeper.ts';
 import { DepositSettler } from './domain/ledger/deposits.ts';
+import { KeyExpiryNotifier } from './domain/api-keys/expiry.ts';
 import type { DataKeyring } from './lib/sealed.ts';
 import type { Environment } from './lib/environments.ts';
 import { WebhookDispatcher, type DeliveryTransport } from './domain/webhooks/dispatcher.ts';
@@ -27,6 +28,8 @@ export interface Services extends Deps {
   operatorToken: string;
   /** The webhook delivery worker of this process. */
   webhooks: WebhookDispatcher;
+  /** Tells platforms of keys about to expire and records their expiry (api_key.expiring, api_key.expired). */
+  keyExpiry: KeyExpiryNotifier;
   close(): Promise<void>;
 }
 
@@ -50,8 +53,9 @@ export async function createServices(
   const invalidation = new InvalidationBus();
   await invalidation.start(db);
   const directory = new AccountDirectory(db, invalidation);
-  const keyCache = new ApiKeyCache(db, invalidation);
   const now = options.now ?? (() => new Date());
+  // Expiry is decided by the services' clock (tests move it); without a movable clock, Date.now costs no Date per request.
+  const keyCache = new ApiKeyCache(db, invalidation, Date.now, options.now ? () => now().getTime() : Date.now);
   const deps: Deps = { db, invalidation, directory, config, now, dataKeys };
   const authFailures = config.rateLimitEnabled ? new AuthFailureLimiter(config.authFailuresPerMinute, () => now().getTime()) : undefined;
   const keyUsage = new KeyUsageRecorder(db, config.keyUsageFlushSeconds * 1000, (error) =>
@@ -64,6 +68,8 @@ export async function createServices(
   requestLog.start();
   const settler = new DepositSettler(deps, (error) => logger.error({ err: error }, 'deposit settler pass failed; will retry'));
   settler.start();
+  const keyExpiry = new KeyExpiryNotifier(deps, (error) => logger.error({ err: error }, 'key expiry pass failed; will retry'));
+  keyExpiry.start();
   const sweeper = new IdempotencySweeper(deps, (error) => logger.warn({ err: error }, 'could not delete expired idempotency keys'));
   sweeper.start();
   const transports = new Map<Environment, DeliveryTransport>();
@@ -92,7 +98,9 @@ export async function createServices(
     requestLog,
     operatorToken,
     webhooks,
+    keyExpiry,
     close: async () => {
+      await keyExpiry.stop();
       await webhooks.stop();
       for (const transport of transports.values()) await transport.close();
       sweeper.stop();

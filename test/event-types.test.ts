@@ -38,6 +38,13 @@ describe('event types', () => {
       assert.equal(answered.status, 200, answered.raw);
     }
     assert.equal((await ctx.admin('DELETE', `/admin/v1/keys/${platform.keyIds.production}`)).status, 200);
+    // Keys: one expiring within 7 days, one rolled with no grace (expired at once), one seen in a URL (exposed).
+    const keyFor = (body: Record<string, unknown>) => ctx.admin('POST', `/admin/v1/platforms/${platform.id}/keys`, { environment: 'sandbox', ...body });
+    expectCreated(await keyFor({ expires_at: new Date(Date.now() + 3 * 86_400_000).toISOString() }));
+    const rolled = await keyFor({});
+    expectCreated(await ctx.admin('POST', `/admin/v1/keys/${rolled.body.id}/roll`, { expires_in_seconds: 0 }));
+    await ctx.services.keyExpiry.runOnce();
+    assert.equal((await ctx.call('GET', `/api/v1/account?api_key=${rolled.body.secret}`, { key })).status, 400);
 
     // The worker disables the dead endpoint after its first failed attempt.
     for (let i = 0; i < 500 && (await ctx.call('GET', '/api/v1/events?type=webhook_endpoint.disabled', { key })).body.data.length === 0; i++) {

@@ -143,6 +143,8 @@ const movesNoMoney: Record<string, string> = {
   'POST /admin/v1/platforms/:id/keys': 'an API key',
   'DELETE /admin/v1/keys/:id': 'an API key',
   'PUT /admin/v1/fx/rates': 'sets a rate in the rate table; conversions priced from it move money, each through its own writer',
+  'PATCH /admin/v1/keys/:id': "an API key's permissions and allowlist",
+  'POST /admin/v1/keys/:id/roll': 'an API key and its successor',
 };
 
 describe('which routes move money', () => {

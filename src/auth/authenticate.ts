@@ -67,7 +67,7 @@ export function authenticateBearer(
   const memo = holder?.[bearerMemoKey];
   if (memo !== undefined && authorization === memo.authorization) {
     const hit = cache.cached(memo.hash);
-    if (hit) return principalOf(hit, servedEnvironments);
+    if (hit) return principalOf(cache, hit, servedEnvironments);
   }
   if (authorization === undefined || authorization.trim() === '') return fail('API_KEY_MISSING');
   const token = bearerToken(authorization);
@@ -76,7 +76,7 @@ export function authenticateBearer(
   const hit = cache.cached(hash);
   if (hit !== undefined) {
     if (hit && holder) holder[bearerMemoKey] = { authorization, hash };
-    return principalOf(hit, servedEnvironments);
+    return principalOf(cache, hit, servedEnvironments);
   }
   if (!parseApiKey(token).ok) return fail('INVALID_API_KEY');
   return { ok: false, code: 'INVALID_API_KEY', lookupHash: hash };
@@ -84,14 +84,19 @@ export function authenticateBearer(
 
 /** The second half of authenticateBearer for a PendingLookup: one query, whose answer the cache keeps. */
 export function lookUpKey(cache: ApiKeyCache, servedEnvironments: readonly Environment[], keyHash: string): Promise<Outcome<Principal>> {
-  return cache.load(keyHash).then((record) => principalOf(record, servedEnvironments));
+  return cache.load(keyHash).then((record) => principalOf(cache, record, servedEnvironments));
 }
 
-function principalOf(record: KeyRecord | null, servedEnvironments: readonly Environment[]): Outcome<Principal> {
+/**
+ * Expiry is decided here, against the cache's instant clock, on every request: a key whose time has come is refused
+ * by every process at that instant, with no database round trip. A key without an expiry does not read the clock.
+ */
+function principalOf(cache: ApiKeyCache, record: KeyRecord | null, servedEnvironments: readonly Environment[]): Outcome<Principal> {
   if (!record) return fail('INVALID_API_KEY');
   if (record.isRevoked) return fail('API_KEY_REVOKED');
+  if (record.expiresAtMs !== null && cache.instant() >= record.expiresAtMs) return fail('API_KEY_EXPIRED', { expired_at: new Date(record.expiresAtMs).toISOString() });
   if (!servedEnvironments.includes(record.environment)) return fail('API_KEY_ENVIRONMENT_MISMATCH');
-  return { ok: true, value: { platformId: record.platformId, environment: record.environment, keyId: record.keyId } };
+  return { ok: true, value: { platformId: record.platformId, environment: record.environment, keyId: record.keyId, permissions: record.permissions, allowlist: record.allowlist } };
 }
 
 /**

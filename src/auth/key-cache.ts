@@ -1,5 +1,7 @@
 // Verified API keys held in memory, so authentication costs no database round trip; revocations arrive by NOTIFY.
 import type { Environment } from '../lib/environments.ts';
+import { IpAllowlist } from '../lib/ip-allowlist.ts';
+import type { KeyPermissions } from '../lib/key-permissions.ts';
 import type { Database } from '../db/database.ts';
 import type { InvalidationBus } from '../db/invalidation.ts';
 
@@ -8,6 +10,14 @@ export interface KeyRecord {
   platformId: string;
   environment: Environment;
   isRevoked: boolean;
+  /**
+   * When the key stops working (ms since the epoch), or null. Held here so every process refuses it at that instant
+   * by its own clock, with no query and no message needed: the row says when, and every process already has the row.
+   */
+  expiresAtMs: number | null;
+  permissions: KeyPermissions;
+  /** null: any address. Parsed once here; each request costs one Map lookup of its address (IpAllowlist). */
+  allowlist: IpAllowlist | null;
 }
 
 interface KnownEntry {
@@ -42,6 +52,8 @@ export class ApiKeyCache {
     private readonly db: Database,
     bus: InvalidationBus,
     private readonly clock: () => number = Date.now,
+    /** The clock expiry is decided by (the services' clock, which tests move); the cache's own TTLs keep `clock`. */
+    readonly instant: () => number = clock,
   ) {
     bus.subscribe((message) => {
       this.generation++;
@@ -87,11 +99,19 @@ export class ApiKeyCache {
     const generation = this.generation;
     const row = await this.db.core
       .selectFrom('core.api_keys')
-      .select(['id', 'platform_id', 'environment', 'revoked_at'])
+      .select(['id', 'platform_id', 'environment', 'revoked_at', 'expires_at', 'permissions', 'allowed_ips'])
       .where('key_hash', '=', keyHash)
       .executeTakeFirst();
     const record: KeyRecord | null = row
-      ? { keyId: row.id, platformId: row.platform_id, environment: row.environment, isRevoked: row.revoked_at !== null }
+      ? {
+          keyId: row.id,
+          platformId: row.platform_id,
+          environment: row.environment,
+          isRevoked: row.revoked_at !== null,
+          expiresAtMs: row.expires_at == null ? null : row.expires_at.getTime(),
+          permissions: row.permissions ?? 'full',
+          allowlist: row.allowed_ips == null || row.allowed_ips.length === 0 ? null : new IpAllowlist(row.allowed_ips),
+        }
       : null;
     // A revocation that landed while we were reading must win over what we read.
     if (generation === this.generation) {

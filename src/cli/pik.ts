@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, createOperatorClient } from './client.ts';
 import { registerEventCommands } from './commands/events.ts';
 import { registerFxCommands } from './commands/fx.ts';
+import { registerAuditCommands } from './commands/audit.ts';
 import { registerListenCommand } from './commands/listen.ts';
 import { registerMoneyCommands } from './commands/money.ts';
 import { registerPlatformCommands } from './commands/platforms.ts';
@@ -22,6 +23,7 @@ registerPlatformCommands(program, client);
 registerVerificationCommands(program, client);
 registerMoneyCommands(program, client);
 registerFxCommands(program, client);
+registerAuditCommands(program, client);
 registerListenCommand(program);
 registerEventCommands(program);
 

@@ -2,6 +2,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Environment } from '../lib/environments.ts';
 import { ApiError, invalidField } from '../lib/errors.ts';
+import type { Database } from '../db/database.ts';
+import { runUnitOfWork, type AuditOrigin, type UnitOfWork } from '../db/unit-of-work.ts';
 import type { DashboardUser } from '../domain/users/sessions.ts';
 import { csrfTokenFor } from './security.ts';
 
@@ -58,4 +60,15 @@ export function sendPage(reply: FastifyReply, htmlText: string, status = 200): F
 /** Only same-dashboard paths are accepted as a redirect target after sign-in (no open redirect). */
 export function safeNext(value: unknown): string {
   return typeof value === 'string' && /^\/dashboard(\/[A-Za-z0-9_\-/]*)?$/.test(value) && !value.includes('//') ? value : '/dashboard';
+}
+
+/** Who a dashboard action's audit entries name: the signed-in user (or nobody yet), from this address and browser. */
+export function dashboardOrigin(request: FastifyRequest): AuditOrigin {
+  const user = request.dashboardUser;
+  return { actor: user ? { type: 'user', id: user.userId } : { type: 'system', id: null }, ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+}
+
+/** A dashboard action's unit of work, its audit entries attributed to the signed-in user. */
+export function runDashboardWork<T>(db: Database, request: FastifyRequest, fn: (work: UnitOfWork) => Promise<T>): Promise<T> {
+  return runUnitOfWork(db, fn, undefined, dashboardOrigin(request));
 }

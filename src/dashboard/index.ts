@@ -8,6 +8,7 @@ import type { Services } from '../services.ts';
 import { safeNext, sendPage, sessionCsrfSecret } from './context.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { auditLogRoutes } from './routes/audit-log.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
 import { teamRoutes } from './routes/team.ts';
@@ -119,4 +120,5 @@ export async function dashboard(app: FastifyInstance, services: Services): Promi
   await eventRoutes(app, services);
   await accountRoutes(app, services);
   await teamRoutes(app, services);
+  await auditLogRoutes(app, services);
 }

@@ -4,6 +4,7 @@ import type { ColumnType, Kysely, RawBuilder, Selectable } from 'kysely';
 import type { Capability } from '../lib/capabilities.ts';
 import type { Currency, Network, NetworkCurrency } from '../lib/currencies.ts';
 import type { Environment } from '../lib/environments.ts';
+import type { KeyPermissionMap } from '../lib/key-permissions.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -61,6 +62,35 @@ export interface ApiKeyTable {
   last_used_ip: string | null;
   exposed_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
+  /** null: "full"; else resource → "read" | "write" (src/lib/key-permissions.ts). */
+  permissions: ColumnType<KeyPermissionMap | null, string | null | undefined, string | null>;
+  /** null: any address; else normalized addresses and CIDR ranges (src/lib/ip-allowlist.ts). */
+  allowed_ips: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  expires_at: NullableTimestamp;
+  rolled_from: ColumnType<string | null, string | null | undefined, string | null>;
+  rolled_to: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 0 nothing told, 1 "expires within 7 days", 2 "within 1 day", 3 expired (the expiry worker's progress). */
+  expiry_notice: ColumnType<number, number | undefined, number>;
+  exposed_source: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export const auditActorTypes = ['user', 'operator', 'api_key', 'system'] as const;
+export type AuditActorType = (typeof auditActorTypes)[number];
+
+/** The append-only audit log (a trigger refuses UPDATE and DELETE). */
+export interface AuditLogTable {
+  id: string;
+  occurred_at: Timestamp;
+  platform_id: string | null;
+  environment: Environment | null;
+  actor_type: AuditActorType;
+  actor_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: ColumnType<Record<string, unknown>, string, never>;
 }
 
 export interface SessionTable {
@@ -99,6 +129,7 @@ export interface CoreTables {
   'core.api_keys': ApiKeyTable;
   'core.sessions': SessionTable;
   'core.login_attempts': LoginAttemptTable;
+  'core.audit_log': AuditLogTable;
 }
 
 export const verificationStatuses = ['unverified', 'pending', 'approved', 'rejected', 'action_required'] as const;
@@ -440,6 +471,7 @@ export type WebhookEndpointRow = Selectable<WebhookEndpointTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptTable>;
 export type ApiKeyRow = Selectable<ApiKeyTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;
 export type VerificationRow = Selectable<VerificationTable>;
 export type ReceivingAddressRow = Selectable<ReceivingAddressTable>;
 export type UserRow = Selectable<UserTable>;

@@ -14,6 +14,9 @@ const builder = new Kysely<CoreTables>({
   },
 });
 
+/** Builds statements on the core schema's tables (`core.…`). */
+export const coreStatements = builder;
+
 const perEnvironment = new Map<Environment, EnvDb>();
 
 /** Builds statements on `environment`'s tables (its schema), like `Database.env` does for queries that run now. */

@@ -1,8 +1,12 @@
 // The unit of work: one database transaction plus the steps that must commit with it and the steps that must wait for it.
 import { sql, type OperationNodeSource, type RawBuilder } from 'kysely';
+import type { AuditAction } from '../lib/audit-actions.ts';
 import type { Environment } from '../lib/environments.ts';
+import { newId } from '../lib/ids.ts';
+import { keyLikePattern } from '../lib/api-key.ts';
 import type { Database, Tx } from './database.ts';
 import { GroupCommit } from './group-commit.ts';
+import { coreStatements } from './statements.ts';
 
 /**
  * A write whose result the command does not need, queued with `UnitOfWork.write` and sent with the unit's other
@@ -24,6 +28,36 @@ export interface Write {
    * in post_movement's order, so that two batches never take the same rows in opposite orders (group-commit.ts).
    */
   locksBalances?: { environment: Environment; keys: { ledgerAccount: string; currency: string }[] };
+}
+
+import type { AuditActorType } from './schema.ts';
+
+/** Who acted: a dashboard user, the operator, an API key (by id), or PIK itself (a worker, a leak report). */
+export interface AuditActor {
+  type: AuditActorType;
+  id: string | null;
+}
+
+/** Where a unit of work came from, set by the edge that opens it: the actor of its audit entries and their address. */
+export interface AuditOrigin {
+  actor: AuditActor;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export const systemOrigin: AuditOrigin = { actor: { type: 'system', id: null }, ip: null, userAgent: null };
+
+/** One audited action, as the command that performed it describes it; the actor and address come from the origin. */
+export interface AuditRecord {
+  action: AuditAction;
+  platformId: string | null;
+  environment: Environment | null;
+  targetType: string;
+  targetId: string | null;
+  /** What changed, never a secret: a key-shaped string here refuses the whole unit of work. */
+  details?: Record<string, unknown>;
+  /** Instead of the origin's actor (a sign-in names the user it signed in). */
+  actor?: AuditActor;
 }
 
 /**
@@ -56,6 +90,11 @@ export interface UnitOfWork {
    * worker of every server process is woken (Database.outbox), so a delivery starts within milliseconds.
    */
   eventsRecorded(environment: Environment): void;
+  /**
+   * Records an audit entry that commits with this unit of work's change, or not at all: a queued write (see `write`),
+   * sent in the unit's one statement with the change.
+   */
+  audit(record: AuditRecord): void;
 }
 
 /** What happens to an afterCommit step that throws: the change is committed, so the caller still gets its answer. */
@@ -95,10 +134,15 @@ const maxAttempts = 5;
  * registered are forgotten with it. So `fn` may run more than once: whatever it changes outside the transaction it
  * must do in an afterCommit step, or undo at its start (the webhook fan-out resets the deliveries it meant to start).
  */
-export async function runUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Promise<T>, onAfterCommitFailure: AfterCommitFailure = warn): Promise<T> {
+export async function runUnitOfWork<T>(
+  db: Database,
+  fn: (work: UnitOfWork) => Promise<T>,
+  onAfterCommitFailure: AfterCommitFailure = warn,
+  origin: AuditOrigin = systemOrigin,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await attemptUnitOfWork(db, fn, onAfterCommitFailure);
+      return await attemptUnitOfWork(db, fn, onAfterCommitFailure, origin);
     } catch (error) {
       const retry = error instanceof RetryUnitOfWork;
       if ((!retry && !isTransient(error)) || attempt >= maxAttempts) throw error;
@@ -108,7 +152,35 @@ export async function runUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => P
   }
 }
 
-async function attemptUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Promise<T>, onAfterCommitFailure: AfterCommitFailure): Promise<T> {
+/** An audit entry's details must hold no secret: a key-shaped string is a bug, refused before anything commits. */
+function assertNoSecret(details: Record<string, unknown>): string {
+  const text = JSON.stringify(details);
+  keyLikePattern.lastIndex = 0;
+  if (keyLikePattern.test(text)) throw new Error('an audit entry must not hold an API key');
+  return text;
+}
+
+/** The audit entry as a queued write: it reaches the database in the unit's one statement, with the change. */
+function auditEntryWrite(origin: AuditOrigin, record: AuditRecord, details: string): Write {
+  const actor = record.actor ?? origin.actor;
+  return {
+    statement: coreStatements.insertInto('core.audit_log').values({
+      id: newId('auditEntry'),
+      platform_id: record.platformId,
+      environment: record.environment,
+      actor_type: actor.type,
+      actor_id: actor.id,
+      action: record.action,
+      target_type: record.targetType,
+      target_id: record.targetId,
+      ip: origin.ip,
+      user_agent: origin.userAgent === null ? null : origin.userAgent.slice(0, 300),
+      details,
+    }),
+  };
+}
+
+async function attemptUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Promise<T>, onAfterCommitFailure: AfterCommitFailure, origin: AuditOrigin): Promise<T> {
   const before: ((tx: Tx) => Promise<void>)[] = [];
   const after: (() => void)[] = [];
   let queued: Write[] = [];
@@ -149,6 +221,11 @@ async function attemptUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Prom
       if (finished) throw new Error('this unit of work has already finished');
       if (eventsIn.size === 0) after.push(() => eventsIn.forEach((e) => db.outbox.recorded(e)));
       eventsIn.add(environment);
+    },
+    audit: (record) => {
+      if (finished) throw new Error('this unit of work has already finished');
+      const details = assertNoSecret(record.details ?? {});
+      queued.push(auditEntryWrite(origin, record, details));
     },
   };
 

@@ -72,7 +72,29 @@ export const eventCatalogue = {
   },
   'api_key.deleted': {
     description: 'An API key of the platform was deleted; it stops working everywhere within a second.',
-    data: Type.Object({ ...ApiKeyData, deleted_by: Type.String({ description: 'operator, or the id of the dashboard user.' }) }),
+    data: Type.Object({ ...ApiKeyData, deleted_by: Type.String({ description: 'operator, the id of the dashboard user, or secret_scanning (a leak report, with PIK_LEAKED_KEY_ACTION=revoke).' }) }),
+  },
+  'api_key.expiring': {
+    description: 'An API key of the platform expires soon: sent 7 days and again 1 day before its expires_at.',
+    data: Type.Object({
+      ...ApiKeyData,
+      expires_at: DateTime,
+      notice: Type.Enum(['7d', '1d'], { description: 'Which notice this is: within 7 days, or within 1 day.' }),
+      successor_id: nullable(Id),
+    }),
+  },
+  'api_key.expired': {
+    description: 'An API key of the platform reached its expires_at; every request with it now fails with 401 API_KEY_EXPIRED.',
+    data: Type.Object({ ...ApiKeyData, expired_at: DateTime, successor_id: nullable(Id) }),
+  },
+  'api_key.exposed': {
+    description: 'An API key of the platform was found exposed (sent in a URL, or reported by a secret-scanning partner); rotate it.',
+    data: Type.Object({
+      ...ApiKeyData,
+      source: Type.Enum(['url', 'secret_scanning']),
+      url: nullable(Type.String({ description: 'Where the scanner found it (a public URL), when reported.' })),
+      revoked: Type.Boolean({ description: 'PIK deleted the key at once (PIK_LEAKED_KEY_ACTION=revoke).' }),
+    }),
   },
   'transfer.completed': {
     description: 'Money moved between two accounts of the platform (recorded on the source account).',

@@ -15,6 +15,7 @@ import { ApiError } from '../lib/errors.ts';
 import { isId } from '../lib/ids.ts';
 import type { Services } from '../services.ts';
 import type { RateLimitGroup } from '../lib/rate-limit-groups.ts';
+import { grantsAccess, isKeyPermission, splitKeyPermission, type KeyAccess, type KeyPermission, type KeyResource } from '../lib/key-permissions.ts';
 import { sendAuthenticationThrottled } from './auth-throttle.ts';
 import type { LookupTicket } from '../auth/auth-failure-limiter.ts';
 import { sendError } from './errors.ts';
@@ -31,6 +32,11 @@ declare module 'fastify' {
      * with x-on-behalf-of, one of its connected accounts. Required on every /api/v1 route (see requireDeclaration).
      */
     scope?: 'platform' | 'any';
+    /**
+     * What a restricted key needs to call the route ("payouts:write"; src/lib/key-permissions.ts). Required on every
+     * /api/v1 route: a route without one refuses to register, so no route is reachable by an unintended key.
+     */
+    permission?: KeyPermission;
   }
 }
 
@@ -46,13 +52,13 @@ type HookDone = HookHandlerDoneFunction;
  * Every /api/v1 route states its security in its own declaration — who may call it (scope) and which limit it counts
  * against — so no route can be added with a forgotten default. A route without them fails at start-up, not in use.
  */
-function requireDeclaration(route: RouteOptions): { scope: 'platform' | 'any'; rateLimitGroup: RateLimitGroup } {
+function requireDeclaration(route: RouteOptions): { scope: 'platform' | 'any'; rateLimitGroup: RateLimitGroup; permission: KeyPermission | undefined } {
   const config = route.config as FastifyContextConfig | undefined;
-  if (route.method === 'HEAD') return { scope: config?.scope ?? 'any', rateLimitGroup: config?.rateLimitGroup ?? 'general' };
-  if (config?.scope === undefined || config.rateLimitGroup === undefined) {
-    throw new Error(`${String(route.method)} ${route.url} must declare config.scope and config.rateLimitGroup`);
+  if (route.method === 'HEAD') return { scope: config?.scope ?? 'any', rateLimitGroup: config?.rateLimitGroup ?? 'general', permission: config?.permission };
+  if (config?.scope === undefined || config.rateLimitGroup === undefined || !isKeyPermission(config.permission)) {
+    throw new Error(`${String(route.method)} ${route.url} must declare config.scope, config.rateLimitGroup and config.permission`);
   }
-  return { scope: config.scope, rateLimitGroup: config.rateLimitGroup };
+  return { scope: config.scope, rateLimitGroup: config.rateLimitGroup, permission: config.permission };
 }
 
 /** What the hook needs to know of the route it guards, read once when the route is registered. */
@@ -61,10 +67,15 @@ interface GuardedRoute {
   rateLimitGroup: RateLimitGroup;
   /** false for a URL no route takes: authenticated and counted, then answered 404/405 without resolving a scope. */
   resolvesScope: boolean;
+  /** The permission a restricted key needs, split once here; undefined for a URL no route takes. */
+  resource: KeyResource | undefined;
+  access: KeyAccess;
+  /** "payouts:write", for KEY_PERMISSION_DENIED's detail.required. */
+  required: KeyPermission | undefined;
 }
 
 /** Any URL under /api/v1 that no route takes (unknown path, unknown method, OPTIONS): the key first, like any request. */
-const unrouted: GuardedRoute = { platformOnly: false, rateLimitGroup: 'general', resolvesScope: false };
+const unrouted: GuardedRoute = { platformOnly: false, rateLimitGroup: 'general', resolvesScope: false, resource: undefined, access: 'read', required: undefined };
 
 /**
  * One hook for every /api/v1 route, in this order: the bearer key becomes a Principal (or a 401, or a 429 for an
@@ -109,6 +120,14 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services, not
   };
 
   const authenticated = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, principal: Principal): void => {
+    // The key's own restrictions, after every 401 and before anything looks at the request: its allowlist (the address
+    // is the one rate limits see, request.ip under PIK_TRUST_PROXY), then its permissions. Both are in memory.
+    const allowlist = principal.allowlist;
+    if (allowlist && !allowlist.allows(request.ip)) return fail(request, reply, new ApiError('IP_NOT_ALLOWED', undefined, { ip: request.ip }));
+    const permissions = principal.permissions;
+    if (permissions !== undefined && permissions !== 'full' && route.resource !== undefined && !grantsAccess(permissions, route.resource, route.access)) {
+      return fail(request, reply, new ApiError('KEY_PERMISSION_DENIED', undefined, { required: route.required }));
+    }
     request.principal = principal;
     services.keyUsage.record(principal.keyId, request.ip);
     if (!limiter) return route.resolvesScope ? scoped(request, reply, done, route, principal) : done();
@@ -174,7 +193,15 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services, not
   // request.routeOptions per request would build and freeze a new options object every time.
   app.addHook('onRoute', (routeOptions) => {
     const config = requireDeclaration(routeOptions);
-    const guard = guardOf({ platformOnly: config.scope === 'platform', rateLimitGroup: config.rateLimitGroup, resolvesScope: true });
+    const split = config.permission === undefined ? undefined : splitKeyPermission(config.permission);
+    const guard = guardOf({
+      platformOnly: config.scope === 'platform',
+      rateLimitGroup: config.rateLimitGroup,
+      resolvesScope: true,
+      resource: split?.resource,
+      access: split?.access ?? 'read',
+      required: config.permission,
+    });
     // First among the route's own hooks; Fastify runs the root's (request id, key-in-URL guard) before it.
     const existing = routeOptions.onRequest;
     routeOptions.onRequest = existing === undefined ? [guard] : [guard, ...(Array.isArray(existing) ? existing : [existing])];

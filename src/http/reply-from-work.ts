@@ -1,8 +1,25 @@
 // A request's unit of work: the route opens it, runs one domain command in it, and answers with the command's result.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { runUnitOfWork, type UnitOfWork } from '../db/unit-of-work.ts';
+import { runUnitOfWork, type AuditOrigin, type UnitOfWork } from '../db/unit-of-work.ts';
 import { recordIdempotentResponse } from '../domain/idempotency/idempotency.ts';
 import type { Services } from '../services.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the operator API's gate once the operator token is accepted. */
+    isOperator?: boolean;
+  }
+}
+
+/** Who a request's audit entries name: its API key, or the operator; with the client address and user agent. */
+export function auditOriginOf(request: FastifyRequest): AuditOrigin {
+  const actor: AuditOrigin['actor'] = request.principal
+    ? { type: 'api_key', id: request.principal.keyId }
+    : request.isOperator
+      ? { type: 'operator', id: null }
+      : { type: 'system', id: null };
+  return { actor, ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+}
 
 export interface Answer {
   status: number;
@@ -32,6 +49,7 @@ export async function replyFromWork(
       return serialized;
     },
     (error) => request.log.error({ err: error }, 'a step after commit failed'),
+    auditOriginOf(request),
   );
   request.idempotencyClaim = undefined; // recorded with the change: nothing left for onSend to do
   return reply.type('application/json; charset=utf-8').send(text);

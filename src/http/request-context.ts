@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashApiKey, parseApiKey } from '../lib/api-key.ts';
 import { markApiKeyExposed } from '../domain/api-keys/api-keys.ts';
 import { ApiError } from '../lib/errors.ts';
+import { runUnitOfWork } from '../db/unit-of-work.ts';
 import { findKeysInUrlText, mayHoldKeyText, maxUrlDecodingPasses, queryParameterNames } from '../lib/url-keys.ts';
 import { redactedRequestPath } from '../domain/request-log/request-log.ts';
 import type { Services } from '../services.ts';
@@ -34,7 +35,11 @@ declare module 'fastify' {
 async function flagExposedKeys(services: Services, request: FastifyRequest, keys: readonly string[]): Promise<void> {
   for (const key of keys) {
     if (parseApiKey(key).ok) {
-      await markApiKeyExposed(services, hashApiKey(key)).catch((error: unknown) => request.log.warn({ err: error }, 'could not flag key as exposed'));
+      // PIK noticed it, not the caller: the entry's actor is the system, with the address the key came from.
+      const origin = { actor: { type: 'system' as const, id: null }, ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+      await runUnitOfWork(services.db, (work) => markApiKeyExposed(services, work, hashApiKey(key), { source: 'url', url: null, revoke: false }), undefined, origin).catch((error: unknown) =>
+        request.log.warn({ err: error }, 'could not flag key as exposed'),
+      );
     }
   }
 }

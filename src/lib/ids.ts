@@ -19,6 +19,7 @@ export const idPrefixes = {
   event: 'evt',
   request: 'req',
   session: 'sess',
+  auditEntry: 'aud',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

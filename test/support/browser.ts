@@ -42,3 +42,39 @@ export async function launchTestBrowser(): Promise<TestBrowser> {
     },
   };
 }
+
+/** A listening test server and a browser on it, with numbered full-page screenshots into `shotsDir`. */
+export interface BrowserSession {
+  ctx: import('./context.ts').TestContext;
+  baseUrl: string;
+  browser: TestBrowser;
+  page: Page;
+  /** Every console error so far (the test requires none). */
+  consoleErrors: string[];
+  shot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBrowserSession(shotsDir: string, overrides: Partial<import('../../src/config.ts').Config> = {}): Promise<BrowserSession> {
+  const { startTestApp } = await import('./context.ts');
+  fs.mkdirSync(shotsDir, { recursive: true });
+  const ctx = await startTestApp(overrides);
+  await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = ctx.app.server.address();
+  const browser = await launchTestBrowser();
+  let step = 0;
+  return {
+    ctx,
+    baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    browser,
+    page: browser.page,
+    consoleErrors: browser.consoleErrors,
+    shot: async (name) => {
+      await browser.page.screenshot({ path: path.join(shotsDir, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true });
+    },
+    close: async () => {
+      await browser.close();
+      await ctx.close();
+    },
+  };
+}

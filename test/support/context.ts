@@ -14,6 +14,8 @@ export interface CallOptions {
   onBehalfOf?: string | string[] | undefined;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The client address the server sees on the socket (default 127.0.0.1). */
+  remoteAddress?: string;
 }
 
 export interface CallResult {
@@ -63,6 +65,7 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: Ser
       method: method as 'GET',
       url,
       headers,
+      ...(options.remoteAddress === undefined ? {} : { remoteAddress: options.remoteAddress }),
       ...(options.body === undefined ? {} : typeof options.body === 'string' ? { payload: options.body } : { payload: options.body as object }),
     });
     let body: unknown = undefined;

@@ -4,6 +4,7 @@ import { before, describe, it } from 'node:test';
 import { maxJsonDepth } from '../../src/http/json-body.ts';
 import { createTestConnectedAccount, createTestKey, createTestPlatform, type CallResult, type TestContext, type TestPlatform } from './context.ts';
 import type { Capability } from '../../src/lib/capabilities.ts';
+import type { KeyPermission } from '../../src/lib/key-permissions.ts';
 import { approveTestAccount } from './onboarding.ts';
 
 export interface SecurityFixture {
@@ -17,6 +18,10 @@ export interface SecurityFixture {
   /** A sandbox connected account of `other`. */
   foreignAccount: string;
   revokedKey: string;
+  /** A key of `platform` restricted to fx (which no route of this table needs): refused by every route. */
+  restrictedKey: string;
+  /** The same restriction, deleted: its 401 comes before any 403. */
+  revokedRestrictedKey: string;
 }
 
 export async function createSecurityFixture(ctx: TestContext): Promise<SecurityFixture> {
@@ -25,6 +30,10 @@ export async function createSecurityFixture(ctx: TestContext): Promise<SecurityF
   const revoked = await createTestKey(ctx, platform.id, 'sandbox');
   const deleted = await ctx.admin('DELETE', `/admin/v1/keys/${revoked.id}`);
   assert.equal(deleted.status, 200);
+  const restricted = await ctx.admin('POST', `/admin/v1/platforms/${platform.id}/keys`, { environment: 'sandbox', permissions: { fx: 'write' } });
+  const revokedRestricted = await ctx.admin('POST', `/admin/v1/platforms/${platform.id}/keys`, { environment: 'sandbox', permissions: { fx: 'write' } });
+  assert.equal(restricted.status, 201);
+  assert.equal((await ctx.admin('DELETE', `/admin/v1/keys/${revokedRestricted.body.id}`)).status, 200);
   return {
     ctx,
     platform,
@@ -33,6 +42,8 @@ export async function createSecurityFixture(ctx: TestContext): Promise<SecurityF
     productionAccount: await createTestConnectedAccount(ctx, platform, 'production'),
     foreignAccount: await createTestConnectedAccount(ctx, other, 'sandbox'),
     revokedKey: revoked.secret,
+    restrictedKey: restricted.body.secret,
+    revokedRestrictedKey: revokedRestricted.body.secret,
   };
 }
 
@@ -44,6 +55,8 @@ export interface RouteSpec {
   body?: (accountId?: string) => unknown;
   /** 'platform': the route refuses x-on-behalf-of for a connected account. */
   scope: 'platform' | 'any';
+  /** What a restricted key needs (the route's config.permission). */
+  permission: KeyPermission;
   /** The route names an account in its path. */
   hasAccountInPath?: boolean;
   /** The route exists only in sandbox: a production key gets 403 SANDBOX_ONLY (before any account lookup). */
@@ -134,6 +147,15 @@ export function describeRouteSecurity(name: string, fixture: () => SecurityFixtu
 
     it('401 API_KEY_REVOKED for a deleted key', async () => {
       expectError(await send({ key: f.revokedKey }), 401, 'API_KEY_REVOKED');
+    });
+
+    it(`403 KEY_PERMISSION_DENIED for a restricted key without ${route.permission}: after every 401, before any lookup or capability check`, async () => {
+      expectError(await send({ key: f.revokedRestrictedKey }), 401, 'API_KEY_REVOKED');
+      for (const options of [{}, { accountId: f.foreignAccount }, { onBehalfOf: f.account }, { onBehalfOf: f.foreignAccount, accountId: f.foreignAccount }]) {
+        const result = await send({ key: f.restrictedKey, ...options });
+        expectError(result, 403, 'KEY_PERMISSION_DENIED');
+        assert.deepEqual(result.body.error.detail, { required: route.permission });
+      }
     });
 
     it('400 INVALID_ON_BEHALF_OF for an empty, repeated or malformed header', async () => {

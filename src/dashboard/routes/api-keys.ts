@@ -1,16 +1,35 @@
 // Settings › API Keys: list per environment, generate (secret shown once), delete with confirmation, requests per key.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Environment } from '../../lib/environments.ts';
-import { runUnitOfWork } from '../../db/unit-of-work.ts';
-import { createApiKey, deleteApiKey, listApiKeys, type KeyActor } from '../../domain/api-keys/api-keys.ts';
+import { createApiKey, deleteApiKey, listApiKeys, rollApiKey, updateApiKey, type KeyActor } from '../../domain/api-keys/api-keys.ts';
+import { keyResources, type KeyPermissions } from '../../lib/key-permissions.ts';
+import { parseDuration } from '../../lib/durations.ts';
+import type { FormBody } from '../context.ts';
 import { ApiError } from '../../lib/errors.ts';
 import { listRequestLog } from '../../domain/request-log/request-log.ts';
 import type { DashboardUser } from '../../domain/users/sessions.ts';
 import { confirmPassword, userEmails } from '../../domain/users/users.ts';
 import type { Services } from '../../services.ts';
-import { environmentParam, field, formOf, requireUser, sendPage } from '../context.ts';
+import { environmentParam, field, formOf, requireUser, sendPage, runDashboardWork } from '../context.ts';
 import { FormOnce } from '../form-once.ts';
-import { apiKeysView, confirmDeleteView, keyRequestsView, type ApiKeysView } from '../views/api-keys.ts';
+import { allowlistView, apiKeysView, confirmDeleteView, expiryChoices, keyRequestsView, rollChoices, rollKeyView, type ApiKeysView } from '../views/api-keys.ts';
+
+/** The permission grid: "full", or the resources given read or write (the domain checks the map). */
+function permissionsFromForm(form: FormBody): KeyPermissions {
+  if (field(form, 'access', 20) !== 'restricted') return 'full';
+  const map: Record<string, string> = {};
+  for (const resource of keyResources) {
+    const level = field(form, `perm_${resource}`, 10);
+    if (level === 'read' || level === 'write') map[resource] = level;
+  }
+  return map as KeyPermissions;
+}
+
+/** One entry per line (commas also separate); blank lines are ignored. Empty: any address. */
+function allowedIpsFromForm(form: FormBody): string[] | null {
+  const entries = field(form, 'allowed_ips', 4000).split(/[\n,]/).map((e) => e.trim()).filter(Boolean);
+  return entries.length === 0 ? null : entries;
+}
 
 function keyActor(user: DashboardUser): KeyActor {
   return { kind: 'user', userId: user.userId, platformId: user.platformId };
@@ -38,7 +57,23 @@ export async function apiKeyRoutes(app: FastifyInstance, services: Services): Pr
     publicUrl: services.config.publicUrl,
     flushSeconds: services.config.keyUsageFlushSeconds,
     formId: generateForms.newId(),
+    now: services.now(),
   });
+
+  /**
+   * Production changes ask for the password again (one attempt of the sign-in throttle): the problem to show, or
+   * undefined when none is needed or it is right.
+   */
+  const checkPassword = async (ctx: { user: DashboardUser; environment: Environment }, form: FormBody, ip: string): Promise<ApiError | undefined> => {
+    if (ctx.environment !== 'production') return undefined;
+    try {
+      await confirmPassword(services, ctx.user, field(form, 'password', 256), ip);
+      return undefined;
+    } catch (error) {
+      if (error instanceof ApiError && (error.code === 'PASSWORD_INCORRECT' || error.code === 'SIGN_IN_THROTTLED')) return error;
+      throw error;
+    }
+  };
 
   /** A key of the signed-in user's platform in this environment, or 404 (another platform's key does not exist here). */
   const findKey = async (user: DashboardUser, environment: Environment, keyId: string) => {
@@ -76,23 +111,83 @@ export async function apiKeyRoutes(app: FastifyInstance, services: Services): Pr
       return sendPage(reply, apiKeysView(ctx, { ...(await baseView(ctx.user, ctx.environment)), error: message, formName: name }), status);
     };
     if (name.length === 0) return fail('Give the key a name, such as the service that will use it.', 400);
-    if (ctx.environment === 'production') {
-      try {
-        await confirmPassword(services, ctx.user, field(form, 'password', 256), request.ip);
-      } catch (error) {
-        if (error instanceof ApiError && (error.code === 'PASSWORD_INCORRECT' || error.code === 'SIGN_IN_THROTTLED')) return fail(error.message, error.status);
-        throw error;
-      }
-    }
+    const expiresIn = field(form, 'expires_in', 10);
+    if (expiresIn !== '' && !expiryChoices.some((c) => c.value === expiresIn)) return fail('Choose when the key expires from the list.', 400);
+    const passwordProblem = await checkPassword(ctx, form, request.ip);
+    if (passwordProblem) return fail(passwordProblem.message, passwordProblem.status);
     let created;
     try {
-      created = await runUnitOfWork(services.db, (work) => createApiKey(services, work, keyActor(ctx.user), { platformId: ctx.user.platformId, environment: ctx.environment, name }));
+      created = await runDashboardWork(services.db, request, (work) =>
+        createApiKey(services, work, keyActor(ctx.user), {
+          platformId: ctx.user.platformId,
+          environment: ctx.environment,
+          name,
+          permissions: permissionsFromForm(form),
+          expiresAt: expiresIn === '' ? null : new Date(services.now().getTime() + (parseDuration(expiresIn) ?? 0)),
+          allowedIps: allowedIpsFromForm(form),
+        }),
+      );
     } catch (error) {
       generateForms.release(ctx.user.sessionId, formId);
+      // A wrong permission or address is the user's to correct: the form again, saying which.
+      if (error instanceof ApiError && error.code === 'INVALID_REQUEST') return fail(error.message, 400);
       throw error;
     }
     // The secret goes into this one response (no-store) and nowhere else: not a redirect, a session or a log line.
     return sendPage(reply, apiKeysView(ctx, { ...(await baseView(ctx.user, ctx.environment)), created }), 201);
+  });
+
+  app.get('/settings/api-keys/:environment/:keyId/roll', async (request, reply) => {
+    const ctx = context(request);
+    const key = await findKey(ctx.user, ctx.environment, String((request.params as { keyId: string }).keyId));
+    if (key.revoked_at || key.rolled_to) return reply.redirect(`/dashboard/settings/api-keys/${ctx.environment}`, 303);
+    return sendPage(reply, rollKeyView(ctx, key));
+  });
+
+  app.post('/settings/api-keys/:environment/:keyId/roll', async (request, reply) => {
+    const ctx = context(request);
+    const key = await findKey(ctx.user, ctx.environment, String((request.params as { keyId: string }).keyId));
+    const form = formOf(request);
+    const seconds = Number(field(form, 'expires_in_seconds', 10));
+    if (!rollChoices.some((c) => c.seconds === seconds)) return sendPage(reply, rollKeyView(ctx, key, 'Choose when the old key stops working.'), 400);
+    const passwordProblem = await checkPassword(ctx, form, request.ip);
+    if (passwordProblem) return sendPage(reply, rollKeyView(ctx, key, passwordProblem.message), passwordProblem.status);
+    let rolled;
+    try {
+      rolled = await runDashboardWork(services.db, request, (work) => rollApiKey(services, work, keyActor(ctx.user), key.id, seconds));
+    } catch (error) {
+      if (error instanceof ApiError && ['API_KEY_ALREADY_ROLLED', 'API_KEY_ALREADY_DELETED', 'API_KEY_ALREADY_EXPIRED'].includes(error.code)) {
+        return sendPage(reply, rollKeyView(ctx, key, error.message), error.status);
+      }
+      throw error;
+    }
+    // The successor's secret goes into this one response, like a generated key's.
+    return sendPage(reply, apiKeysView(ctx, { ...(await baseView(ctx.user, ctx.environment)), created: rolled, rolledFrom: rolled.previous }), 201);
+  });
+
+  app.get('/settings/api-keys/:environment/:keyId/allowlist', async (request, reply) => {
+    const ctx = context(request);
+    const key = await findKey(ctx.user, ctx.environment, String((request.params as { keyId: string }).keyId));
+    const saved = (request.query as Record<string, unknown>).saved !== undefined;
+    return sendPage(reply, allowlistView(ctx, key, saved ? { notice: 'Saved. Every PIK server applies the new allowlist within a second.' } : {}));
+  });
+
+  app.post('/settings/api-keys/:environment/:keyId/allowlist', async (request, reply) => {
+    const ctx = context(request);
+    const key = await findKey(ctx.user, ctx.environment, String((request.params as { keyId: string }).keyId));
+    const form = formOf(request);
+    const value = field(form, 'allowed_ips', 4000);
+    const again = (message: string, status: number) => sendPage(reply, allowlistView(ctx, key, { error: message, value }), status);
+    if (key.revoked_at) return again('This key is deleted.', 409);
+    const passwordProblem = await checkPassword(ctx, form, request.ip);
+    if (passwordProblem) return again(passwordProblem.message, passwordProblem.status);
+    try {
+      await runDashboardWork(services.db, request, (work) => updateApiKey(services, work, keyActor(ctx.user), key.id, { allowedIps: allowedIpsFromForm(form) }));
+    } catch (error) {
+      if (error instanceof ApiError && (error.code === 'INVALID_REQUEST' || error.code === 'API_KEY_ALREADY_DELETED')) return again(error.message, error.status);
+      throw error;
+    }
+    return reply.redirect(`/dashboard/settings/api-keys/${ctx.environment}/${key.id}/allowlist?saved=1`, 303);
   });
 
   app.get('/settings/api-keys/:environment/:keyId/delete', async (request, reply) => {
@@ -106,7 +201,7 @@ export async function apiKeyRoutes(app: FastifyInstance, services: Services): Pr
     const ctx = context(request);
     const key = await findKey(ctx.user, ctx.environment, String((request.params as { keyId: string }).keyId));
     try {
-      await runUnitOfWork(services.db, (work) => deleteApiKey(services, work, keyActor(ctx.user), key.id));
+      await runDashboardWork(services.db, request, (work) => deleteApiKey(services, work, keyActor(ctx.user), key.id));
     } catch (error) {
       // Deleted meanwhile (another tab, a teammate): the outcome the user wanted already holds.
       if (!(error instanceof ApiError && error.code === 'API_KEY_ALREADY_DELETED')) throw error;

@@ -1,11 +1,10 @@
 // Sign-in, sign-out, the one-time set-password / invitation link, and changing one's password.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../lib/errors.ts';
-import { runUnitOfWork } from '../../db/unit-of-work.ts';
 import { endSession, sessionAbsoluteTtlMs, switchPlatform } from '../../domain/users/sessions.ts';
-import { changePassword, readPasswordToken, setPasswordWithToken, signIn } from '../../domain/users/users.ts';
+import { auditSignIn, changePassword, readPasswordToken, setPasswordWithToken, signIn } from '../../domain/users/users.ts';
 import type { Services } from '../../services.ts';
-import { field, formOf, requireUser, safeNext, sendPage } from '../context.ts';
+import { field, formOf, requireUser, safeNext, sendPage, runDashboardWork } from '../context.ts';
 import { cookieOptions, csrfTokenFor, newCsrfSecret, type CookieNames } from '../security.ts';
 import { invalidLinkView, passwordView, setPasswordView, signInView } from '../views/auth.ts';
 
@@ -34,10 +33,14 @@ export async function authRoutes(app: FastifyInstance, services: Services, names
     const next = safeNext(form.next);
     try {
       const session = await signIn(services, { email, password: field(form, 'password', 256), ip: request.ip });
+      await runDashboardWork(services.db, request, (work) => auditSignIn(services, work, { email, outcome: { userId: session.userId, platformId: session.platformId } }));
       reply.setCookie(names.session, session.token, cookieOptions(names, Math.floor(sessionAbsoluteTtlMs / 1000)));
       return reply.redirect(next, 303);
     } catch (error) {
       if (error instanceof ApiError && (error.code === 'SIGN_IN_FAILED' || error.code === 'SIGN_IN_THROTTLED')) {
+        // A wrong email or password is recorded; a throttled attempt is not: it checked nothing, and recording each
+        // would give a flood of them the database write the throttle exists to spare.
+        if (error.code === 'SIGN_IN_FAILED') await runDashboardWork(services.db, request, (work) => auditSignIn(services, work, { email, outcome: { failure: 'wrong_credentials' } }));
         if (error.code === 'SIGN_IN_THROTTLED') reply.header('retry-after', '900');
         return sendPage(reply, signInView({ csrf: publicCsrf(request, reply, names), email, error: error.message, next }), error.status);
       }
@@ -56,7 +59,7 @@ export async function authRoutes(app: FastifyInstance, services: Services, names
   app.post('/switch-platform', async (request, reply) => {
     const { user } = requireUser(request);
     const platformId = field(formOf(request), 'platform_id', 100);
-    await runUnitOfWork(services.db, (work) => switchPlatform(work, user, platformId));
+    await runDashboardWork(services.db, request, (work) => switchPlatform(work, user, platformId));
     return reply.redirect('/dashboard', 303);
   });
 
@@ -86,7 +89,7 @@ export async function authRoutes(app: FastifyInstance, services: Services, names
       sendPage(reply, setPasswordView({ csrf: publicCsrf(request, reply, names), token, info, error: message }), status);
     if (password !== field(form, 'confirm_password', 256)) return again('The two passwords are not the same.');
     try {
-      await runUnitOfWork(services.db, (work) => setPasswordWithToken(services, work, token, password, request.ip));
+      await runDashboardWork(services.db, request, (work) => setPasswordWithToken(services, work, token, password, request.ip));
     } catch (error) {
       if (error instanceof ApiError && ['INVALID_REQUEST', 'PASSWORD_INCORRECT', 'SIGN_IN_THROTTLED'].includes(error.code)) {
         if (error.code === 'SIGN_IN_THROTTLED') reply.header('retry-after', '900');
@@ -112,7 +115,7 @@ export async function authRoutes(app: FastifyInstance, services: Services, names
       return sendPage(reply, passwordView(ctx, { error: 'The two new passwords are not the same.' }), 400);
     }
     try {
-      await runUnitOfWork(services.db, (work) =>
+      await runDashboardWork(services.db, request, (work) =>
         changePassword(services, work, ctx.user, { currentPassword: field(form, 'current_password', 256), newPassword, ip: request.ip }),
       );
     } catch (error) {

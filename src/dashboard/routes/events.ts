@@ -1,7 +1,6 @@
 // Developers › Events: the platform's event log per environment (type filter, cursor paging), one event's payload and
 // its deliveries, and Resend — to one endpoint, or to every endpoint subscribed to the type.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { runUnitOfWork } from '../../db/unit-of-work.ts';
 import { readEventDeliveries } from '../../domain/dashboard/webhooks-view.ts';
 import { eventTypes } from '../../domain/event-types.ts';
 import { deliveryBody } from '../../domain/webhooks/dispatcher.ts';
@@ -11,7 +10,7 @@ import type { Environment } from '../../lib/environments.ts';
 import { ApiError } from '../../lib/errors.ts';
 import { isId } from '../../lib/ids.ts';
 import type { Services } from '../../services.ts';
-import { environmentParam, field, formOf, requireUser, sendPage } from '../context.ts';
+import { environmentParam, field, formOf, requireUser, sendPage, runDashboardWork } from '../context.ts';
 import { eventPageView, eventsBase, eventsListView } from '../views/events.ts';
 import type { PageContext } from '../views/layout.ts';
 import { formMessage, isShownOnForm } from './webhooks.ts';
@@ -76,7 +75,7 @@ export async function eventRoutes(app: FastifyInstance, services: Services): Pro
     const eventId = eventIdOf(request);
     const endpointId = field(formOf(request), 'endpoint_id', 100);
     try {
-      const queued = await runUnitOfWork(services.db, (work) => redeliverEvent(services, work, owner, eventId, endpointId === '' ? undefined : endpointId));
+      const queued = await runDashboardWork(services.db, request, (work) => redeliverEvent(services, work, owner, eventId, endpointId === '' ? undefined : endpointId));
       return reply.redirect(`${eventsBase(owner.environment)}/${eventId}?resent=${queued.length}`, 303);
     } catch (error) {
       if (!isShownOnForm(error)) throw error;

@@ -1,10 +1,9 @@
 // Settings › Team: list members, invite (one-time link), remove (their sessions end at once).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../lib/errors.ts';
-import { runUnitOfWork } from '../../db/unit-of-work.ts';
 import { inviteUser, listTeam, removeUser } from '../../domain/users/users.ts';
 import type { Services } from '../../services.ts';
-import { field, formOf, requireUser, sendPage } from '../context.ts';
+import { field, formOf, requireUser, sendPage, runDashboardWork } from '../context.ts';
 import { confirmRemoveView, teamView } from '../views/team.ts';
 
 export async function teamRoutes(app: FastifyInstance, services: Services): Promise<void> {
@@ -21,7 +20,7 @@ export async function teamRoutes(app: FastifyInstance, services: Services): Prom
     const ctx = context(request);
     const email = field(formOf(request), 'email', 254);
     try {
-      const invited = await runUnitOfWork(services.db, (work) => inviteUser(services, work, ctx.user, email));
+      const invited = await runDashboardWork(services.db, request, (work) => inviteUser(services, work, ctx.user, email));
       return sendPage(reply, teamView(ctx, { members: await listTeam(services, ctx.user), invited }), 201);
     } catch (error) {
       if (error instanceof ApiError && (error.code === 'INVALID_REQUEST' || error.code === 'EMAIL_TAKEN')) {
@@ -46,7 +45,7 @@ export async function teamRoutes(app: FastifyInstance, services: Services): Prom
 
   app.post('/settings/team/:userId/remove', async (request, reply) => {
     const ctx = context(request);
-    await runUnitOfWork(services.db, (work) => removeUser(services, work, ctx.user, String((request.params as { userId: string }).userId)));
+    await runDashboardWork(services.db, request, (work) => removeUser(services, work, ctx.user, String((request.params as { userId: string }).userId)));
     return reply.redirect('/dashboard/settings/team?removed=1', 303);
   });
 }

@@ -2,7 +2,6 @@
 // disable or enable, delete with confirmation — and each endpoint's deliveries with Resend. Owners and members alike,
 // as for API keys: a member may already generate keys, which can do everything an endpoint can.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { runUnitOfWork } from '../../db/unit-of-work.ts';
 import { lastResults } from '../../domain/dashboard/webhooks-view.ts';
 import {
   createEndpoint,
@@ -20,7 +19,7 @@ import type { Environment } from '../../lib/environments.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { isId } from '../../lib/ids.ts';
 import type { Services } from '../../services.ts';
-import { environmentParam, field, formOf, requireUser, sendPage, type FormBody } from '../context.ts';
+import { environmentParam, field, formOf, requireUser, sendPage, type FormBody, runDashboardWork } from '../context.ts';
 import { FormOnce } from '../form-once.ts';
 import type { PageContext } from '../views/layout.ts';
 import {
@@ -157,7 +156,7 @@ export async function webhookRoutes(app: FastifyInstance, services: Services): P
       values = endpointFormValues(form);
       checkEventsChosen(values);
       const input = { url: values.url, events: values.events, description: values.description };
-      created = await runUnitOfWork(services.db, (work) => createEndpoint(services, work, owner, input));
+      created = await runDashboardWork(services.db, request, (work) => createEndpoint(services, work, owner, input));
     } catch (error) {
       addForms.release(sessionId, formId);
       if (!isShownOnForm(error)) throw error;
@@ -183,7 +182,7 @@ export async function webhookRoutes(app: FastifyInstance, services: Services): P
       values = endpointFormValues(formOf(request));
       checkEventsChosen(values);
       const patch = { url: values.url, events: values.events, description: values.description };
-      await runUnitOfWork(services.db, (work) => updateEndpoint(services, work, owner, endpointId, patch));
+      await runDashboardWork(services.db, request, (work) => updateEndpoint(services, work, owner, endpointId, patch));
     } catch (error) {
       if (!isShownOnForm(error)) throw error;
       return sendPage(reply, endpointPageView(ctx, { ...(await endpointView(owner, endpointId)), error: formMessage(error), form: values }), error.status);
@@ -193,7 +192,7 @@ export async function webhookRoutes(app: FastifyInstance, services: Services): P
 
   app.post('/settings/webhooks/:environment/:id/test', async (request, reply) =>
     endpointAction(request, reply, async (owner, endpointId) => {
-      await runUnitOfWork(services.db, (work) => sendTestEvent(services, work, owner, endpointId));
+      await runDashboardWork(services.db, request, (work) => sendTestEvent(services, work, owner, endpointId));
       return 'test';
     }),
   );
@@ -203,7 +202,7 @@ export async function webhookRoutes(app: FastifyInstance, services: Services): P
       const eventId = field(form, 'event_id', 100);
       // A malformed id is one no event has: the same 404 as another platform's event.
       if (!isId('event', eventId)) throw new ApiError('EVENT_NOT_FOUND');
-      await runUnitOfWork(services.db, (work) => redeliverEvent(services, work, owner, eventId, endpointId));
+      await runDashboardWork(services.db, request, (work) => redeliverEvent(services, work, owner, eventId, endpointId));
       return 'resent';
     }),
   );
@@ -212,7 +211,7 @@ export async function webhookRoutes(app: FastifyInstance, services: Services): P
     endpointAction(request, reply, async (owner, endpointId, form) => {
       const status = field(form, 'status', 20);
       if (status !== 'enabled' && status !== 'disabled') throw invalidField('status', 'status must be enabled or disabled.');
-      await runUnitOfWork(services.db, (work) => updateEndpoint(services, work, owner, endpointId, { status }));
+      await runDashboardWork(services.db, request, (work) => updateEndpoint(services, work, owner, endpointId, { status }));
       return status;
     }),
   );
@@ -232,7 +231,7 @@ export async function webhookRoutes(app: FastifyInstance, services: Services): P
     }
     let rotated;
     try {
-      rotated = await runUnitOfWork(services.db, (work) => rotateEndpointSecret(services, work, owner, endpointId, overlap.seconds));
+      rotated = await runDashboardWork(services.db, request, (work) => rotateEndpointSecret(services, work, owner, endpointId, overlap.seconds));
     } catch (error) {
       rotateForms.release(sessionId, formId);
       throw error;
@@ -247,7 +246,7 @@ export async function webhookRoutes(app: FastifyInstance, services: Services): P
 
   app.post('/settings/webhooks/:environment/:id/delete', async (request, reply) => {
     const { owner } = context(request);
-    await runUnitOfWork(services.db, (work) => deleteEndpoint(services, work, owner, endpointIdOf(request)));
+    await runDashboardWork(services.db, request, (work) => deleteEndpoint(services, work, owner, endpointIdOf(request)));
     return reply.redirect(`${endpointsBase(owner.environment)}?deleted=1`, 303);
   });
 }

@@ -7,7 +7,7 @@ export interface PageContext {
   user: DashboardUser;
   csrf: string;
   /** Which navigation entry is current. */
-  active: 'keys' | 'webhooks' | 'accounts' | 'events' | 'team' | 'password';
+  active: 'keys' | 'webhooks' | 'accounts' | 'events' | 'team' | 'password' | 'audit';
   environment?: Environment | undefined;
 }
 
@@ -69,6 +69,7 @@ ${head(title)}
       ${navLink(`/dashboard/settings/api-keys${env}`, 'API Keys', ctx.active === 'keys')}
       ${navLink(`/dashboard/settings/webhooks${env}`, 'Webhooks', ctx.active === 'webhooks')}
       ${navLink('/dashboard/settings/team', 'Team', ctx.active === 'team')}
+      ${navLink('/dashboard/settings/audit-log', 'Audit log', ctx.active === 'audit')}
       ${navLink('/dashboard/settings/password', 'Password', ctx.active === 'password')}
     </ul>
     <p class="nav-heading">Developers</p>

@@ -12,6 +12,7 @@ import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
+import { PeriodicPass } from '../periodic-pass.ts';
 import { decideInbound, decideSettle } from './decisions.ts';
 import { insertTransactions, postMovement } from './ledger.ts';
 import { claimDepositReference, parseReference } from './references.ts';
@@ -191,27 +192,17 @@ export async function settleDueDeposits(work: UnitOfWork, environment: Environme
 
 /** The background settler in every server process: polls for due sandbox deposits. */
 export class DepositSettler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly periodic: PeriodicPass;
 
   constructor(
     private readonly deps: Deps,
-    private readonly onError: (error: unknown) => void,
-  ) {}
+    onError: (error: unknown) => void,
+  ) {
+    this.periodic = new PeriodicPass(() => this.runOnce(), Math.min(1000, Math.max(20, Math.floor(deps.config.sandboxSettleDelayMs / 2))), onError);
+  }
 
   start(): void {
-    const intervalMs = Math.min(1000, Math.max(20, Math.floor(this.deps.config.sandboxSettleDelayMs / 2)));
-    const tick = (): void => {
-      if (this.stopped) return;
-      this.running = this.runOnce()
-        .then(() => undefined, this.onError)
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, intervalMs).unref();
-        });
-    };
-    this.timer = setTimeout(tick, intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   async runOnce(): Promise<number> {
@@ -224,9 +215,7 @@ export class DepositSettler {
     return total;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 }

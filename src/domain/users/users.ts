@@ -23,7 +23,7 @@ export interface SignInInput {
   ip: string;
 }
 
-export async function signIn(deps: Deps, input: SignInInput): Promise<{ token: string; sessionId: string; userId: string }> {
+export async function signIn(deps: Deps, input: SignInInput): Promise<{ token: string; sessionId: string; userId: string; platformId: string }> {
   const email = input.email.trim().toLowerCase();
   if (email.length === 0 || email.length > 254 || input.password.length === 0 || input.password.length > 256) {
     throw new ApiError('SIGN_IN_FAILED');
@@ -44,7 +44,39 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<{ token: s
   // Sign-ins are rare enough to carry the cleanup of long-dead sessions, so no background job is needed.
   await pruneSessions(deps);
   const session = await createSession(deps, user.id, platformId, input.ip);
-  return { ...session, userId: user.id };
+  return { ...session, userId: user.id, platformId };
+}
+
+/**
+ * A sign-in's audit entries. A success is recorded on the platform the session entered, as its user. A failure names
+ * the email tried (never the password) and is recorded on each platform that email's person belongs to, so their
+ * owners see attempts on their team; an email nobody has gives one entry on no platform.
+ */
+export async function auditSignIn(
+  deps: Deps,
+  work: UnitOfWork,
+  attempt: { email: string; outcome: { userId: string; platformId: string } | { failure: 'wrong_credentials' } },
+): Promise<void> {
+  const email = attempt.email.trim().toLowerCase().slice(0, 254);
+  if ('userId' in attempt.outcome) {
+    const { userId, platformId } = attempt.outcome;
+    work.audit({ action: 'user.sign_in_succeeded', platformId, environment: null, targetType: 'user', targetId: userId, details: { email }, actor: { type: 'user', id: userId } });
+    return;
+  }
+  const reason = attempt.outcome.failure;
+  const tx = await work.transaction();
+  const memberships = await tx.core
+    .selectFrom('core.users as u')
+    .innerJoin('core.memberships as m', 'm.user_id', 'u.id')
+    .select(['u.id', 'm.platform_id'])
+    .where((eb) => eb(eb.fn('lower', ['u.email']), '=', email))
+    .where('u.removed_at', 'is', null)
+    .where('m.removed_at', 'is', null)
+    .execute();
+  const entries = memberships.length > 0 ? memberships : [{ id: null, platform_id: null }];
+  for (const m of entries) {
+    work.audit({ action: 'user.sign_in_failed', platformId: m.platform_id, environment: null, targetType: 'user', targetId: m.id, details: { email, reason } });
+  }
 }
 
 /**
@@ -80,6 +112,7 @@ export async function changePassword(deps: Deps, work: UnitOfWork, user: Dashboa
   const tx = await work.transaction();
   await tx.core.updateTable('core.users').set({ password_hash: passwordHash }).where('id', '=', user.userId).execute();
   await endUserSessions(tx, user.userId, deps.now(), { exceptSessionId: user.sessionId });
+  work.audit({ action: 'user.password_changed', platformId: user.platformId, environment: null, targetType: 'user', targetId: user.userId, details: { email: user.email, other_sessions_ended: true } });
 }
 
 export interface PasswordTokenInfo {
@@ -282,6 +315,8 @@ export async function inviteUser(deps: Deps, work: UnitOfWork, user: DashboardUs
       created_at: now,
     })
     .execute();
+  // The invitation link is a credential: the entry names the person, never the link.
+  work.audit({ action: 'user.invited', platformId: user.platformId, environment: null, targetType: 'user', targetId: userId, details: { email, role: 'member' } });
   return { userId, email, inviteUrl: `${deps.config.publicUrl}/dashboard/set-password?token=${token}` };
 }
 
@@ -319,6 +354,7 @@ export async function removeUser(deps: Deps, work: UnitOfWork, user: DashboardUs
     .where('platform_id', '=', user.platformId)
     .where('used_at', 'is', null)
     .execute();
+  work.audit({ action: 'user.removed', platformId: user.platformId, environment: null, targetType: 'user', targetId: userId, details: { email: target.email } });
   return { email: target.email };
 }
 

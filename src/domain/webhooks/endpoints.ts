@@ -12,6 +12,7 @@ import { webhookUrlProblem } from '../../lib/webhook-urls.ts';
 import type { Deps } from '../deps.ts';
 import { eventTypes } from '../event-types.ts';
 import { recordEvent } from '../events.ts';
+import type { AuditAction } from '../../lib/audit-actions.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
 
 /** Whose endpoints: a platform in one environment (the API key's, or the dashboard tab's). */
@@ -129,7 +130,13 @@ export async function createEndpoint(deps: Deps, work: UnitOfWork, owner: Webhoo
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  auditEndpoint(work, owner, 'webhook_endpoint.created', endpoint, { url: endpoint.url, events: endpoint.events, description: endpoint.description });
   return { endpoint, secret };
+}
+
+/** An endpoint's audit entry: what changed, never its signing secret. */
+function auditEndpoint(work: UnitOfWork, owner: WebhookOwner, action: AuditAction, endpoint: WebhookEndpointRow, details: Record<string, unknown>): void {
+  work.audit({ action, platformId: owner.platformId, environment: owner.environment, targetType: 'webhook_endpoint', targetId: endpoint.id, details });
 }
 
 /** The platform's endpoints in this environment, oldest first (the order they were added). */
@@ -181,12 +188,19 @@ export async function updateEndpoint(deps: Deps, work: UnitOfWork, owner: Webhoo
     await endPendingDeliveries(tx, owner.environment, endpointId, 'the endpoint was disabled');
   }
   if (changes.status === current.status) delete changes.status;
-  return db
+  const updated = await db
     .updateTable('webhook_endpoints')
     .set({ ...changes, updated_at: deps.now() })
     .where('id', '=', endpointId)
     .returningAll()
     .executeTakeFirstOrThrow();
+  const changed = Object.fromEntries(
+    (['url', 'events', 'description', 'status'] as const)
+      .filter((f) => changes[f] !== undefined && JSON.stringify(current[f]) !== JSON.stringify(updated[f]))
+      .map((f) => [f, { before: current[f], after: updated[f] }]),
+  );
+  if (Object.keys(changed).length > 0) auditEndpoint(work, owner, 'webhook_endpoint.updated', updated, changed);
+  return updated;
 }
 
 export async function deleteEndpoint(deps: Deps, work: UnitOfWork, owner: WebhookOwner, endpointId: string): Promise<WebhookEndpointRow> {
@@ -196,12 +210,14 @@ export async function deleteEndpoint(deps: Deps, work: UnitOfWork, owner: Webhoo
   await endPendingDeliveries(tx, owner.environment, endpointId, 'the endpoint was deleted');
   const now = deps.now();
   // The secrets of a deleted endpoint are never needed again: they are dropped, not kept sealed.
-  return db
+  const deleted = await db
     .updateTable('webhook_endpoints')
     .set({ deleted_at: now, updated_at: now, previous_secret: null, previous_secret_expires_at: null })
     .where('id', '=', endpointId)
     .returningAll()
     .executeTakeFirstOrThrow();
+  auditEndpoint(work, owner, 'webhook_endpoint.deleted', deleted, { url: deleted.url });
+  return deleted;
 }
 
 /**
@@ -230,6 +246,7 @@ export async function rotateEndpointSecret(deps: Deps, work: UnitOfWork, owner: 
     .where('id', '=', endpointId)
     .returningAll()
     .executeTakeFirstOrThrow();
+  auditEndpoint(work, owner, 'webhook_endpoint.secret_rotated', endpoint, { previous_secret_expires_at: endpoint.previous_secret_expires_at?.toISOString() ?? null });
   return { endpoint, secret };
 }
 

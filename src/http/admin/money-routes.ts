@@ -10,10 +10,25 @@ import { currencies } from '../../lib/currencies.ts';
 import { domainChecked, EnvironmentSchema, operatorSecurity } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { operatorEnvironmentOf } from './operator-auth.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
+import type { PayoutRow } from '../../db/schema.ts';
+import type { Environment } from '../../lib/environments.ts';
 import { DepositSchema, PayoutSchema, serializeDeposit, serializePayout } from '../serializers/money.ts';
 
 const PayoutStatus = Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')]);
 const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+
+/** The operator settled a payout (completed or failed): its audit entry, with the change it commits with. */
+function auditPayout(work: UnitOfWork, environment: Environment, payout: PayoutRow): void {
+  work.audit({
+    action: 'payout.settled',
+    platformId: payout.platform_id,
+    environment,
+    targetType: 'payout',
+    targetId: payout.id,
+    details: { account_id: payout.account_id, status: payout.status, currency: payout.currency, amount: serializePayout(payout).amount, failure_reason: payout.failure_reason },
+  });
+}
 
 export async function adminMoneyRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -55,6 +70,14 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
           amount: b.amount,
           reference: b.reference,
           senderName: b.sender_name,
+        });
+        work.audit({
+          action: 'deposit.recorded',
+          platformId: row.platform_id,
+          environment: b.environment,
+          targetType: 'deposit',
+          targetId: row.id,
+          details: { account_id: row.account_id, currency: row.currency, amount: serializeDeposit(row).amount, reference: row.reference },
         });
         return { status: 201, body: serializeDeposit(row) };
       }),
@@ -101,10 +124,12 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
       },
     },
     async (request, reply) =>
-      replyFromWork(services, request, reply, async (work) => ({
-        status: 200,
-        body: serializePayout(await decidePayout(services, work, operatorEnvironmentOf(request.body), request.params.id, { status: 'completed' })),
-      })),
+      replyFromWork(services, request, reply, async (work) => {
+        const environment = operatorEnvironmentOf(request.body);
+        const payout = await decidePayout(services, work, environment, request.params.id, { status: 'completed' });
+        auditPayout(work, environment, payout);
+        return { status: 200, body: serializePayout(payout) };
+      }),
   );
 
   app.post(
@@ -124,11 +149,11 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
       },
     },
     async (request, reply) =>
-      replyFromWork(services, request, reply, async (work) => ({
-        status: 200,
-        body: serializePayout(
-          await decidePayout(services, work, operatorEnvironmentOf(request.body), request.params.id, { status: 'failed', failureReason: request.body.reason }),
-        ),
-      })),
+      replyFromWork(services, request, reply, async (work) => {
+        const environment = operatorEnvironmentOf(request.body);
+        const payout = await decidePayout(services, work, environment, request.params.id, { status: 'failed', failureReason: request.body.reason });
+        auditPayout(work, environment, payout);
+        return { status: 200, body: serializePayout(payout) };
+      }),
   );
 }

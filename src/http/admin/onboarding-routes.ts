@@ -7,6 +7,8 @@ import { changePlatformCapability } from '../../domain/accounts/capabilities.ts'
 import { decideVerification, getVerificationForOperator, listVerificationQueue } from '../../domain/accounts/verification.ts';
 import type { KybIdentity, KycIdentity } from '../../domain/accounts/identity.ts';
 import type { Services } from '../../services.ts';
+import type { Environment } from '../../lib/environments.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { DecisionBody } from '../routes/sandbox.ts';
 import { capabilities } from '../../lib/capabilities.ts';
@@ -112,9 +114,24 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
       replyFromWork(services, request, reply, async (work) => {
         const { environment, status, reason } = request.body;
         const view = await decideVerification(services, work, { kind: 'operator', actor: operator, environment }, request.params.account_id, { status, reason });
+        work.audit({ action: 'verification.decided', platformId: view.account.platform_id, environment, targetType: 'account', targetId: request.params.account_id, details: { status, reason: reason ?? null } });
         return { status: 200, body: serializeVerification(view) };
       }),
   );
+
+  /** The operator switches a platform's capability: the change, its audit entry, the new list. */
+  const changeCapability = async (work: UnitOfWork, params: { id: string; name: string }, environment: Environment, change: 'activate' | 'deactivate') => {
+    const view = await changePlatformCapability(services, work, operator, { platformId: params.id, environment, capability: params.name, change });
+    work.audit({
+      action: change === 'activate' ? 'capability.enabled' : 'capability.disabled',
+      platformId: params.id,
+      environment,
+      targetType: 'account',
+      targetId: params.id,
+      details: { capability: params.name },
+    });
+    return { status: 200, body: serializeCapabilities(view) };
+  };
 
   const capabilityRoute = { params: Type.Object({ id: Type.String({ maxLength: 100 }), name: domainCheckedString(capabilities, { maxLength: 100 }) }) };
   app.post(
@@ -130,17 +147,7 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
       },
     },
     async (request, reply) =>
-      replyFromWork(services, request, reply, async (work) => ({
-        status: 200,
-        body: serializeCapabilities(
-          await changePlatformCapability(services, work, operator, {
-            platformId: request.params.id,
-            environment: request.body.environment,
-            capability: request.params.name,
-            change: 'activate',
-          }),
-        ),
-      })),
+      replyFromWork(services, request, reply, (work) => changeCapability(work, request.params, request.body.environment, 'activate')),
   );
 
   app.delete(
@@ -156,16 +163,6 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
       },
     },
     async (request, reply) =>
-      replyFromWork(services, request, reply, async (work) => ({
-        status: 200,
-        body: serializeCapabilities(
-          await changePlatformCapability(services, work, operator, {
-            platformId: request.params.id,
-            environment: request.query.environment,
-            capability: request.params.name,
-            change: 'deactivate',
-          }),
-        ),
-      })),
+      replyFromWork(services, request, reply, (work) => changeCapability(work, request.params, request.query.environment, 'deactivate')),
   );
 }

@@ -35,6 +35,7 @@ export function registerOperatorAuth(app: FastifyInstance, services: Services, n
       sendError(request, reply, new ApiError('OPERATOR_TOKEN_INVALID'));
       return;
     }
+    request.isOperator = true;
     done();
   });
   app.setNotFoundHandler(notFound);

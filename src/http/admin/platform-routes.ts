@@ -3,15 +3,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { operator } from '../../lib/actor.ts';
-import { createApiKey, deleteApiKey, listApiKeys } from '../../domain/api-keys/api-keys.ts';
+import { createApiKey, deleteApiKey, listApiKeys, maxRollGraceSeconds, rollApiKey, updateApiKey } from '../../domain/api-keys/api-keys.ts';
 import { createPlatform, listPlatforms, requirePlatform } from '../../domain/platforms/platforms.ts';
 import { getPlatformRateLimits, setPlatformRateLimits } from '../../domain/platforms/rate-limits.ts';
 import { rateLimitGroupCatalogue, rateLimitGroups } from '../../lib/rate-limit-groups.ts';
 import { listWithOr } from '../../lib/words.ts';
 import type { Services } from '../../services.ts';
-import { EnvironmentSchema, operatorSecurity } from '../schemas.ts';
+import { EnvironmentSchema, nullable, operatorSecurity } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
-import { ApiKeySchema, serializeApiKey } from '../serializers/api-key.ts';
+import { AllowedIpsInput, ApiKeySchema, PermissionsInput, serializeApiKey } from '../serializers/api-key.ts';
 
 const PlatformSchema = Type.Object({
   id: Type.String(),
@@ -55,6 +55,7 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
       replyFromWork(services, request, reply, async (work) => {
         const { name, owner_email, owner_password } = request.body;
         const created = await createPlatform(services, work, operator, { name, ownerEmail: owner_email, ownerPassword: owner_password });
+        work.audit({ action: 'platform.created', platformId: created.platform.id, environment: null, targetType: 'platform', targetId: created.platform.id, details: { name: created.platform.name, owner_user_id: created.owner.id } });
         return {
           status: 201,
           body: {
@@ -111,10 +112,11 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
       },
     },
     async (request, reply) =>
-      replyFromWork(services, request, reply, async (work) => ({
-        status: 200,
-        body: { platform_id: request.params.id, limits: await setPlatformRateLimits(services, work, operator, request.params.id, request.body.limits) },
-      })),
+      replyFromWork(services, request, reply, async (work) => {
+        const limits = await setPlatformRateLimits(services, work, operator, request.params.id, request.body.limits);
+        work.audit({ action: 'platform.rate_limits_changed', platformId: request.params.id, environment: null, targetType: 'platform', targetId: request.params.id, details: { changes: request.body.limits, limits } });
+        return { status: 200, body: { platform_id: request.params.id, limits } };
+      }),
   );
 
   app.post(
@@ -125,18 +127,75 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
         tags,
         security: operatorSecurity,
         params: IdParams,
-        body: Type.Object({ environment: EnvironmentSchema, name: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            environment: EnvironmentSchema,
+            name: Type.Optional(Type.String({ maxLength: 100 })),
+            permissions: Type.Optional(PermissionsInput),
+            expires_at: Type.Optional(nullable(Type.String({ format: 'date-time', description: 'When the key stops working (401 API_KEY_EXPIRED); in the future. Absent or null: never.' }))),
+            allowed_ips: Type.Optional(AllowedIpsInput),
+          },
+          { additionalProperties: false },
+        ),
         response: { 201: Type.Object({ ...ApiKeySchema.properties, secret: Type.String() }) },
       },
     },
     async (request, reply) =>
       replyFromWork(services, request, reply, async (work) => {
+        const { environment, name, permissions, expires_at, allowed_ips } = request.body;
         const created = await createApiKey(services, work, operatorKeyActor, {
           platformId: request.params.id,
-          environment: request.body.environment,
-          name: request.body.name,
+          environment,
+          name,
+          permissions,
+          expiresAt: expires_at === undefined || expires_at === null ? null : new Date(expires_at),
+          allowedIps: allowed_ips,
         });
-        return { status: 201, body: { ...serializeApiKey(created.key), secret: created.secret } };
+        return { status: 201, body: { ...serializeApiKey(created.key, services.now()), secret: created.secret } };
+      }),
+  );
+
+  app.patch(
+    '/keys/:id',
+    {
+      schema: {
+        summary: "Change a key's permissions or IP allowlist (every server applies it within a second)",
+        tags,
+        security: operatorSecurity,
+        params: IdParams,
+        body: Type.Object({ permissions: Type.Optional(PermissionsInput), allowed_ips: Type.Optional(AllowedIpsInput) }, { additionalProperties: false }),
+        response: { 200: ApiKeySchema },
+      },
+    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => ({
+        status: 200,
+        body: serializeApiKey(await updateApiKey(services, work, operatorKeyActor, request.params.id, { permissions: request.body.permissions, allowedIps: request.body.allowed_ips }), services.now()),
+      })),
+  );
+
+  app.post(
+    '/keys/:id/roll',
+    {
+      schema: {
+        summary: 'Roll a key: a successor with the same name, permissions and allowlist (secret in this response only); the old key expires after the grace period',
+        tags,
+        security: operatorSecurity,
+        params: IdParams,
+        body: Type.Object(
+          { expires_in_seconds: Type.Integer({ minimum: 0, maximum: maxRollGraceSeconds, description: 'How long the old key keeps working: 0 (now) to 604800 (7 days).' }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({ ...ApiKeySchema.properties, secret: Type.String(), previous: ApiKeySchema }),
+        },
+      },
+    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const rolled = await rollApiKey(services, work, operatorKeyActor, request.params.id, request.body.expires_in_seconds);
+        const now = services.now();
+        return { status: 201, body: { ...serializeApiKey(rolled.key, now), secret: rolled.secret, previous: serializeApiKey(rolled.previous, now) } };
       }),
   );
 
@@ -154,7 +213,8 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
     },
     async (request) => {
       const keys = await listApiKeys(services, operatorKeyActor, request.params.id, request.query.environment);
-      return { data: keys.map((key) => serializeApiKey(services.keyUsage.withPending(key))) };
+      const now = services.now();
+      return { data: keys.map((k) => serializeApiKey(services.keyUsage.withPending(k), now)) };
     },
   );
 
@@ -170,6 +230,6 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
       },
     },
     async (request, reply) =>
-      replyFromWork(services, request, reply, async (work) => ({ status: 200, body: serializeApiKey(await deleteApiKey(services, work, operatorKeyActor, request.params.id)) })),
+      replyFromWork(services, request, reply, async (work) => ({ status: 200, body: serializeApiKey(await deleteApiKey(services, work, operatorKeyActor, request.params.id), services.now()) })),
   );
 }

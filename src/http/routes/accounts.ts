@@ -29,7 +29,7 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
   app.get(
     '/account',
     {
-      config: { scope: 'any', rateLimitGroup: 'general' },
+      config: { scope: 'any', permission: 'accounts:read', rateLimitGroup: 'general' },
       schema: {
         summary: 'The account in scope',
         description: 'The platform account, or with x-on-behalf-of the connected account. The call to make to check that a new key works.',
@@ -47,7 +47,7 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
   app.post(
     '/accounts',
     {
-      config: { scope: 'platform', idempotent: true, rateLimitGroup: 'general' },
+      config: { scope: 'platform', idempotent: true, permission: 'accounts:write', rateLimitGroup: 'general' },
       schema: {
         summary: 'Create a connected account',
         tags: ['Accounts'],
@@ -74,7 +74,7 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
   app.get(
     '/accounts',
     {
-      config: { scope: 'platform', rateLimitGroup: 'general' },
+      config: { scope: 'platform', permission: 'accounts:read', rateLimitGroup: 'general' },
       schema: {
         summary: 'List connected accounts',
         tags: ['Accounts'],
@@ -97,7 +97,7 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
   app.get(
     '/accounts/:id',
     {
-      config: { scope: 'any', rateLimitGroup: 'general' },
+      config: { scope: 'any', permission: 'accounts:read', rateLimitGroup: 'general' },
       schema: {
         summary: 'Read an account',
         description: 'The platform itself or one of its connected accounts. With x-on-behalf-of the id must equal the header.',

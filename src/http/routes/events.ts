@@ -42,7 +42,7 @@ export async function eventRoutes(fastify: FastifyInstance, services: Services):
   app.get(
     '/events',
     {
-      config: { scope: 'any', rateLimitGroup: 'general' },
+      config: { scope: 'any', permission: 'events:read', rateLimitGroup: 'general' },
       schema: {
         summary: 'List events, newest first',
         description: 'With x-on-behalf-of, only the events about that connected account.',
@@ -73,7 +73,7 @@ export async function eventRoutes(fastify: FastifyInstance, services: Services):
   app.get(
     '/events/:id',
     {
-      config: { scope: 'any', rateLimitGroup: 'general' },
+      config: { scope: 'any', permission: 'events:read', rateLimitGroup: 'general' },
       schema: { summary: 'Read an event', tags, security: bearerSecurity, params: EventIdParams, response: { 200: EventSchema, ...errorResponses } },
     },
     async (request) => {
@@ -85,7 +85,7 @@ export async function eventRoutes(fastify: FastifyInstance, services: Services):
   app.post(
     '/events/:id/redeliver',
     {
-      config: { scope: 'platform', idempotent: true, rateLimitGroup: 'general' },
+      config: { scope: 'platform', idempotent: true, permission: 'events:write', rateLimitGroup: 'general' },
       schema: {
         summary: 'Deliver an event again',
         description:

@@ -80,7 +80,7 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
   app.post(
     '/accounts/:id/kyc',
     {
-      config: { scope: 'platform', idempotent: true, rateLimitGroup: 'general' },
+      config: { scope: 'platform', idempotent: true, permission: 'onboarding:write', rateLimitGroup: 'general' },
       schema: {
         summary: "Submit an individual's identity (KYC)",
         description: 'Moves the account from unverified or action_required to pending.',
@@ -113,7 +113,7 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
   app.post(
     '/accounts/:id/kyb',
     {
-      config: { scope: 'platform', idempotent: true, rateLimitGroup: 'general' },
+      config: { scope: 'platform', idempotent: true, permission: 'onboarding:write', rateLimitGroup: 'general' },
       schema: {
         summary: "Submit a business's identity (KYB)",
         description: 'Moves the account from unverified or action_required to pending.',
@@ -152,7 +152,7 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
   app.get(
     '/accounts/:id/verification',
     {
-      config: { scope: 'any', rateLimitGroup: 'general' },
+      config: { scope: 'any', permission: 'onboarding:read', rateLimitGroup: 'general' },
       schema: {
         summary: 'Verification status, reason, times and requirements',
         tags,
@@ -167,7 +167,7 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
   app.get(
     '/accounts/:id/capabilities',
     {
-      config: { scope: 'any', rateLimitGroup: 'general' },
+      config: { scope: 'any', permission: 'onboarding:read', rateLimitGroup: 'general' },
       schema: {
         summary: "An account's capabilities",
         tags,
@@ -183,7 +183,7 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
     app.route({
       method,
       url: '/accounts/:id/capabilities/:name',
-      config: { scope: 'platform', rateLimitGroup: 'general' },
+      config: { scope: 'platform', permission: 'onboarding:write', rateLimitGroup: 'general' },
       schema: {
         summary: change === 'activate' ? 'Activate a capability (the account must be approved)' : 'Deactivate a capability',
         tags,
@@ -204,7 +204,7 @@ export async function onboardingRoutes(fastify: FastifyInstance, services: Servi
   app.get(
     '/accounts/:id/receiving-details',
     {
-      config: { scope: 'any', rateLimitGroup: 'general' },
+      config: { scope: 'any', permission: 'virtual_accounts:read', rateLimitGroup: 'general' },
       schema: {
         summary: 'Where third parties can pay the account in',
         description: 'AUD bank details once a virtual account is issued, and an address on Solana for each currency that moves there.',

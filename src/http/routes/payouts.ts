@@ -37,7 +37,7 @@ export async function payoutRoutes(fastify: FastifyInstance, services: Services)
   app.post(
     '/payouts',
     {
-      config: { scope: 'any', idempotent: { bodyField: 'idempotency_key' }, movesMoney: true, rateLimitGroup: 'payouts' },
+      config: { scope: 'any', idempotent: { bodyField: 'idempotency_key' }, movesMoney: true, permission: 'payouts:write', rateLimitGroup: 'payouts' },
       schema: {
         summary: 'Create a payout from the account in scope',
         description: 'The amount is held (out of available) while the payout is pending; a failed payout releases it.',
@@ -64,7 +64,7 @@ export async function payoutRoutes(fastify: FastifyInstance, services: Services)
   app.get(
     '/payouts',
     {
-      config: { scope: 'any', rateLimitGroup: 'general' },
+      config: { scope: 'any', permission: 'payouts:read', rateLimitGroup: 'general' },
       schema: {
         summary: 'List the payouts of the account in scope, newest first',
         tags,
@@ -83,7 +83,7 @@ export async function payoutRoutes(fastify: FastifyInstance, services: Services)
   app.get(
     '/payouts/:id',
     {
-      config: { scope: 'any', rateLimitGroup: 'general' },
+      config: { scope: 'any', permission: 'payouts:read', rateLimitGroup: 'general' },
       schema: { summary: 'Read a payout', tags, security: bearerSecurity, params: PayoutIdParams, response: { 200: PayoutSchema, ...errorResponses } },
     },
     async (request) => serializePayout(await getPayout(services, scopeOf(request), request.params.id)),

@@ -44,7 +44,7 @@ export async function sandboxMoneyRoutes(fastify: FastifyInstance, services: Ser
   app.post(
     '/sandbox/deposits',
     {
-      config: { scope: 'any', idempotent: true, movesMoney: true, rateLimitGroup: 'payments' },
+      config: { scope: 'any', idempotent: true, movesMoney: true, permission: 'sandbox:write', rateLimitGroup: 'payments' },
       preValidation: requireSandbox,
       schema: {
         summary: 'Sandbox: simulate an inbound payment to an account',
@@ -73,7 +73,7 @@ export async function sandboxMoneyRoutes(fastify: FastifyInstance, services: Ser
   app.post(
     '/sandbox/payouts/:id/simulate',
     {
-      config: { scope: 'any', idempotent: true, movesMoney: true, rateLimitGroup: 'payouts' },
+      config: { scope: 'any', idempotent: true, movesMoney: true, permission: 'sandbox:write', rateLimitGroup: 'payouts' },
       preValidation: requireSandbox,
       schema: {
         summary: "Sandbox: the rail's answer to a pending payout",

@@ -23,7 +23,7 @@ export async function sandboxRoutes(fastify: FastifyInstance, services: Services
   app.post(
     '/sandbox/accounts/:id/verification',
     {
-      config: { scope: 'platform', rateLimitGroup: 'general' },
+      config: { scope: 'platform', permission: 'sandbox:write', rateLimitGroup: 'general' },
       schema: {
         summary: "Sandbox only: decide a connected account's verification",
         description: 'approved, rejected or action_required, as PIK would in production. A production key gets 403 SANDBOX_ONLY.',

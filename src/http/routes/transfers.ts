@@ -26,7 +26,7 @@ export async function transferRoutes(fastify: FastifyInstance, services: Service
   app.post(
     '/transfers',
     {
-      config: { scope: 'platform', idempotent: true, movesMoney: true, rateLimitGroup: 'payments' },
+      config: { scope: 'platform', idempotent: true, movesMoney: true, permission: 'transfers:write', rateLimitGroup: 'payments' },
       schema: {
         summary: 'Transfer funds between the platform and its connected accounts',
         tags: ['Transfers'],

@@ -18,7 +18,7 @@ export async function virtualAccountRoutes(fastify: FastifyInstance, services: S
   app.post(
     '/accounts/:id/virtual-account',
     {
-      config: { scope: 'any', idempotent: true, rateLimitGroup: 'general' },
+      config: { scope: 'any', idempotent: true, permission: 'virtual_accounts:write', rateLimitGroup: 'general' },
       schema: {
         summary: 'Issue an AUD virtual account number (BSB + account number) for the account',
         tags,
@@ -39,14 +39,14 @@ export async function virtualAccountRoutes(fastify: FastifyInstance, services: S
 
   app.get(
     '/accounts/:id/virtual-account',
-    { config: { scope: 'any', rateLimitGroup: 'general' }, schema: { summary: 'Read the active virtual account number', tags, security: bearerSecurity, params: AccountIdParams, response: { 200: VirtualAccountSchema, ...errorResponses } } },
+    { config: { scope: 'any', permission: 'virtual_accounts:read', rateLimitGroup: 'general' }, schema: { summary: 'Read the active virtual account number', tags, security: bearerSecurity, params: AccountIdParams, response: { 200: VirtualAccountSchema, ...errorResponses } } },
     async (request) => serializeVirtualAccount(await readVirtualAccount(services, scopeOf(request), request.params.id)),
   );
 
   app.delete(
     '/accounts/:id/virtual-account',
     {
-      config: { scope: 'any', rateLimitGroup: 'general' },
+      config: { scope: 'any', permission: 'virtual_accounts:write', rateLimitGroup: 'general' },
       schema: {
         summary: 'Release the virtual account number (it is never issued again)',
         tags,

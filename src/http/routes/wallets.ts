@@ -17,7 +17,7 @@ export async function walletRoutes(fastify: FastifyInstance, services: Services)
   app.get(
     '/accounts/:id/wallet/balances',
     {
-      config: { scope: 'any', rateLimitGroup: 'general' },
+      config: { scope: 'any', permission: 'balances:read', rateLimitGroup: 'general' },
       schema: {
         summary: "An account's balances per currency",
         description: 'available: spendable now (payouts in progress are already out of it). pending: incoming funds not yet settled.',
@@ -36,7 +36,7 @@ export async function walletRoutes(fastify: FastifyInstance, services: Services)
   app.get(
     '/accounts/:id/transactions',
     {
-      config: { scope: 'any', rateLimitGroup: 'general' },
+      config: { scope: 'any', permission: 'balances:read', rateLimitGroup: 'general' },
       schema: {
         summary: "An account's transaction history, newest first",
         tags,

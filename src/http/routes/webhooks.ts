@@ -61,7 +61,7 @@ export async function webhookRoutes(fastify: FastifyInstance, services: Services
   app.post(
     '/webhooks',
     {
-      config: { scope: 'platform', idempotent: true, rateLimitGroup: 'webhook_registration' },
+      config: { scope: 'platform', idempotent: true, permission: 'webhooks:write', rateLimitGroup: 'webhook_registration' },
       schema: {
         summary: 'Register a webhook endpoint',
         description: 'Answers with the signing secret (whsec_…), shown in this response only.',
@@ -82,7 +82,7 @@ export async function webhookRoutes(fastify: FastifyInstance, services: Services
   app.get(
     '/webhooks',
     {
-      config: { scope: 'platform', rateLimitGroup: 'general' },
+      config: { scope: 'platform', permission: 'webhooks:read', rateLimitGroup: 'general' },
       schema: { summary: 'List the webhook endpoints, oldest first', tags, security: bearerSecurity, querystring: listQuery({}), response: { 200: listOf(WebhookEndpointSchema), ...errorResponses } },
     },
     async (request) => {
@@ -95,7 +95,7 @@ export async function webhookRoutes(fastify: FastifyInstance, services: Services
   app.get(
     '/webhooks/:id',
     {
-      config: { scope: 'platform', rateLimitGroup: 'general' },
+      config: { scope: 'platform', permission: 'webhooks:read', rateLimitGroup: 'general' },
       schema: { summary: 'Read a webhook endpoint', tags, security: bearerSecurity, params: EndpointIdParams, response: { 200: WebhookEndpointSchema, ...errorResponses } },
     },
     async (request) => {
@@ -107,7 +107,7 @@ export async function webhookRoutes(fastify: FastifyInstance, services: Services
   app.patch(
     '/webhooks/:id',
     {
-      config: { scope: 'platform', rateLimitGroup: 'general' },
+      config: { scope: 'platform', permission: 'webhooks:write', rateLimitGroup: 'general' },
       schema: {
         summary: 'Change a webhook endpoint: url, events, description, or status (enabled or disabled)',
         description: 'Disabling ends its pending deliveries (undelivered; redeliver them once it is enabled again).',
@@ -128,7 +128,7 @@ export async function webhookRoutes(fastify: FastifyInstance, services: Services
   app.delete(
     '/webhooks/:id',
     {
-      config: { scope: 'platform', rateLimitGroup: 'general' },
+      config: { scope: 'platform', permission: 'webhooks:write', rateLimitGroup: 'general' },
       schema: {
         summary: 'Delete a webhook endpoint',
         tags,
@@ -148,7 +148,7 @@ export async function webhookRoutes(fastify: FastifyInstance, services: Services
   app.post(
     '/webhooks/:id/rotate-secret',
     {
-      config: { scope: 'platform', idempotent: true, rateLimitGroup: 'general' },
+      config: { scope: 'platform', idempotent: true, permission: 'webhooks:write', rateLimitGroup: 'general' },
       schema: {
         summary: 'Rotate the signing secret',
         description:
@@ -171,7 +171,7 @@ export async function webhookRoutes(fastify: FastifyInstance, services: Services
   app.post(
     '/webhooks/:id/test',
     {
-      config: { scope: 'platform', idempotent: true, rateLimitGroup: 'general' },
+      config: { scope: 'platform', idempotent: true, permission: 'webhooks:write', rateLimitGroup: 'general' },
       schema: {
         summary: 'Send a webhook.test event to this endpoint',
         description: 'Answers 202 with the event; its delivery shows in GET /webhooks/{id}/deliveries.',
@@ -192,7 +192,7 @@ export async function webhookRoutes(fastify: FastifyInstance, services: Services
   app.get(
     '/webhooks/:id/deliveries',
     {
-      config: { scope: 'platform', rateLimitGroup: 'general' },
+      config: { scope: 'platform', permission: 'webhooks:read', rateLimitGroup: 'general' },
       schema: {
         summary: "The endpoint's deliveries, newest first, each with every attempt",
         tags,
