@@ -11,6 +11,7 @@ import type { Deps } from './domain/deps.ts';
 import { RequestLogRecorder } from './domain/request-log/request-log-recorder.ts';
 import { IdempotencySweeper } from './domain/idempotency/sweeper.ts';
 import { DepositSettler } from './domain/ledger/deposits.ts';
+import { PaymentLinkExpirer } from './domain/payment-links/expirer.ts';
 import type { DataKeyring } from './lib/sealed.ts';
 import type { Environment } from './lib/environments.ts';
 import { WebhookDispatcher, type DeliveryTransport } from './domain/webhooks/dispatcher.ts';
@@ -64,6 +65,8 @@ export async function createServices(
   requestLog.start();
   const settler = new DepositSettler(deps, (error) => logger.error({ err: error }, 'deposit settler pass failed; will retry'));
   settler.start();
+  const expirer = new PaymentLinkExpirer(deps, (error) => logger.error({ err: error }, 'payment link expiry pass failed; will retry'));
+  expirer.start();
   const sweeper = new IdempotencySweeper(deps, (error) => logger.warn({ err: error }, 'could not delete expired idempotency keys'));
   sweeper.start();
   const transports = new Map<Environment, DeliveryTransport>();
@@ -97,6 +100,7 @@ export async function createServices(
       for (const transport of transports.values()) await transport.close();
       sweeper.stop();
       await settler.stop();
+      await expirer.stop();
       await keyUsage.stop();
       await requestLog.stop();
       await invalidation.close();

@@ -12,7 +12,8 @@ export type NewEvent = {
 
 /**
  * Records the event in the unit of work's transaction and has the webhook worker woken once it commits. `endpointId`
- * is for webhook.test only: the event goes to that one endpoint.
+ * addresses it to one endpoint as well: a webhook.test goes to that endpoint only (no endpoint subscribes to it); a
+ * payment link's events go to the link's hidden endpoint besides the platform's subscribed ones (receivesEvent).
  */
 export async function recordEvent(work: UnitOfWork, environment: Environment, event: NewEvent, endpointId: string | null = null): Promise<EventRow> {
   const tx = await work.transaction();

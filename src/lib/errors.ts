@@ -52,6 +52,9 @@ const catalogue = {
   PAYOUT_NOT_FOUND: { status: 404, message: 'No such payout.' },
   WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, message: 'No such webhook endpoint.' },
   EVENT_NOT_FOUND: { status: 404, message: 'No such event.' },
+  PAYMENT_LINK_NOT_FOUND: { status: 404, message: 'No such payment link.' },
+  PAYMENT_NOT_FOUND: { status: 404, message: 'No such payment.' },
+  UNMATCHED_FUNDS_NOT_FOUND: { status: 404, message: 'No such unmatched funds.' },
   VIRTUAL_ACCOUNT_NOT_FOUND: { status: 404, message: 'This account has no active virtual account; issue one with POST.' },
   // 405, 408, 409, 413, 415, 417, 431
   METHOD_NOT_ALLOWED: { status: 405, message: 'This endpoint does not accept that method.' },
@@ -83,6 +86,12 @@ const catalogue = {
     message: 'The payout was already decided otherwise (see detail.status); a completed or failed payout cannot change. Repeating the same decision returns the payout.',
   },
   VIRTUAL_ACCOUNT_EXISTS: { status: 409, message: 'This account already has an active virtual account; read it with GET or release it with DELETE.' },
+  PAYMENT_ALREADY_SETTLED: {
+    status: 409,
+    message: 'The payment is no longer open (see detail.status): only an underpaid payment can be accepted, and only an open payment can be simulated.',
+  },
+  PAYMENT_LINK_NOT_ACTIVE: { status: 409, message: 'The payment link is no longer active (see detail.status); it cannot change.' },
+  UNMATCHED_FUNDS_RESOLVED: { status: 409, message: 'These funds were already assigned or returned (see detail.status).' },
   WEBHOOK_ENDPOINT_DISABLED: { status: 409, message: 'The webhook endpoint is disabled; enable it (PATCH status "enabled") first.' },
   WEBHOOK_ENDPOINT_LIMIT: { status: 409, message: 'This platform has the most webhook endpoints an environment allows (16); delete one first.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },

@@ -10,6 +10,13 @@ export const clearing = {
   payout: 'clearing:payout',
   /** Sandbox only: where simulated money (the starting balance of a sandbox platform) comes from. */
   sandboxFunding: 'clearing:sandbox_funding',
+  /**
+   * Inbound funds no active payment link could take (late, for a paid or cancelled link, the wrong currency, or what an
+   * expired payment had received): held here, outside every wallet, until the operator assigns or returns them.
+   */
+  unmatched: 'clearing:unmatched',
+  /** Unmatched funds the operator sent back to the payer: gone for good. */
+  returned: 'clearing:returned',
 } as const;
 
 export function isClearingAccount(ledgerAccount: string): boolean {
@@ -134,5 +141,14 @@ export function decideSettle(balances: ReadonlyMap<string, Balance>, request: { 
   return decide(balances, [
     { ledgerAccount: request.accountId, currency, bucket: 'pending', amount: -amount },
     { ledgerAccount: request.accountId, currency, bucket: 'available', amount },
+  ]);
+}
+
+/** A payment-link payment ends without settling: what it had received leaves the wallet's pending for unmatched funds. */
+export function decideUnmatchPending(balances: ReadonlyMap<string, Balance>, request: { accountId: string; currency: Currency; amount: bigint }): Decision {
+  const { currency, amount } = request;
+  return decide(balances, [
+    { ledgerAccount: request.accountId, currency, bucket: 'pending', amount: -amount },
+    { ledgerAccount: clearing.unmatched, currency, bucket: 'available', amount },
   ]);
 }

@@ -15,6 +15,7 @@ import { recordEvent } from '../events.ts';
 import { clearing, decideInbound, decideSettle } from './decisions.ts';
 import { insertTransactions, postMovement } from './ledger.ts';
 import { claimDepositReference, parseReference } from './references.ts';
+import { lockLinkForReference, receiveLinkDeposit } from '../payment-links/settlement.ts';
 
 export interface DepositInput {
   accountId?: string | undefined;
@@ -46,6 +47,12 @@ interface NewDeposit {
 async function insertDeposit(work: UnitOfWork, environment: Environment, d: NewDeposit, now: Date): Promise<DepositRow> {
   const tx = await work.transaction();
   const id = newId('deposit');
+  // A payment link's reference is its matching key, not one bank line's: many payers (and a payer topping up) pay
+  // one link with it, so it is not claimed. The link's row lock, taken first, orders the deposits of one link.
+  const link = d.reference === null ? undefined : await lockLinkForReference(tx, environment, d.accountId, d.reference);
+  if (link && d.reference !== null) {
+    return receiveLinkDeposit(work, environment, link, { id, platformId: d.platformId, accountId: d.accountId, currency: d.currency, amount: d.amount, reference: d.reference, senderName: d.senderName, source: d.source }, now);
+  }
   const settled = d.settleAt === null;
   // First, before any money moves: a reference already recorded for this account refuses the whole deposit.
   await claimDepositReference(tx, environment, d.accountId, d.reference, id, now);
@@ -109,7 +116,7 @@ async function recordSettledEvent(work: UnitOfWork, environment: Environment, ro
     type: 'payment.settled',
     data: {
       deposit_id: row.id,
-      transaction_id: row.transaction_id,
+      transaction_id: row.transaction_id as string,
       account_id: row.account_id,
       currency: row.currency,
       amount: formatMinor(row.amount, row.currency as Currency),
@@ -132,6 +139,20 @@ export async function createSandboxDeposit(deps: Deps, work: UnitOfWork, scope: 
   // FOR SHARE: inbound_payments cannot be switched off between this check and the commit.
   await requireCapability(tx.env(scope.environment), { accountId: account.id }, 'inbound_payments', { lockRow: true });
   return insertDeposit(work, scope.environment, { platformId: scope.platformId, accountId: account.id, currency, amount, reference, senderName, source: 'sandbox', settleAt }, now);
+}
+
+/**
+ * Sandbox: funds a payer sends to a payment link (the simulator and the sandbox payer helper), in the caller's unit
+ * of work, which has checked the account's inbound_payments. The reference is the link's, so it goes to the link.
+ */
+export async function recordSandboxLinkDeposit(
+  work: UnitOfWork,
+  environment: Environment,
+  d: { platformId: string; accountId: string; currency: Currency; amount: bigint; reference: string; senderName: string | null },
+  now: Date,
+): Promise<DepositRow> {
+  if (environment !== 'sandbox') throw new ApiError('SANDBOX_ONLY');
+  return insertDeposit(work, environment, { ...d, source: 'sandbox', settleAt: null }, now);
 }
 
 /**
@@ -175,7 +196,7 @@ async function settleDeposit(work: UnitOfWork, environment: Environment, deposit
   if (!row) return false;
   const currency = row.currency as Currency;
   await postMovement(tx, environment, row.id, (balances) => decideSettle(balances, { accountId: row.account_id, currency, amount: row.amount }), [{ ledgerAccount: row.account_id, currency }], now);
-  await db.updateTable('transactions').set({ status: 'settled', updated_at: now }).where('id', '=', row.transaction_id).execute();
+  await db.updateTable('transactions').set({ status: 'settled', updated_at: now }).where('id', '=', row.transaction_id as string).execute();
   await recordSettledEvent(work, environment, row);
   return true;
 }
