@@ -130,7 +130,7 @@ export const eventCatalogue = {
   },
   'payment.expired': {
     description:
-      'A payment-link payment ended without settling (its link expired or was cancelled); funds it had received are held as unmatched funds (unmatched_funds_id) for the operator to assign or return.',
+      'A payment-link payment ended without settling (its link expired or was cancelled); funds it had received are held as unmatched funds (unmatched_funds_id), outside the wallet, until PIK assigns them to the account or returns them to the payer.',
     data: PaymentData,
   },
   'payment_link.cancelled': {

@@ -121,7 +121,7 @@ export async function paymentLinkRoutes(fastify: FastifyInstance, services: Serv
       schema: {
         summary: 'Cancel a payment link',
         description:
-          'Links cannot be edited; cancel one and create another. Funds an open payment had received leave the wallet\'s pending and are held as unmatched funds for the operator. Cancelling again answers the cancelled link; a paid or expired link → 409 PAYMENT_LINK_NOT_ACTIVE.',
+          'Links cannot be edited; cancel one and create another. Funds an open payment had received leave the wallet\'s pending and are held as unmatched funds, outside the wallet, until PIK assigns them to the account or returns them to the payer. Cancelling again answers the cancelled link; a paid or expired link → 409 PAYMENT_LINK_NOT_ACTIVE.',
         tags,
         security: bearerSecurity,
         params: IdParams,

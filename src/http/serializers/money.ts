@@ -132,7 +132,7 @@ export const DepositSchema = Type.Object({
   status: Type.String(),
   transaction_id: nullable(Type.String({ description: 'The payment_in of the account; null for funds held as unmatched (they never reached the wallet).' })),
   payment_id: nullable(Type.String({ description: 'The payment-link payment the deposit was matched to (by its reference).' })),
-  unmatched_funds_id: nullable(Type.String({ description: 'Set when no active payment link could take the funds: held for the operator.' })),
+  unmatched_funds_id: nullable(Type.String({ description: 'Set when no active payment link could take the funds: held outside the wallet until PIK assigns or returns them.' })),
   created_at: Type.String({ format: 'date-time' }),
   settled_at: nullable(Type.String({ format: 'date-time' })),
 });
