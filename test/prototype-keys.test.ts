@@ -123,6 +123,8 @@ function baseBody(method: string, url: string): Record<string, unknown> | undefi
     'POST /dashboard/settings/webhooks/:environment/:id/rotate': { form_id: 'f', expires_in_seconds: '0' },
     'POST /dashboard/settings/webhooks/:environment/:id/delete': {},
     'POST /dashboard/developers/events/:environment/:eventId/resend': { endpoint_id: 'we_01m8g5hycd5qba505sf93e83c5' },
+    'POST /dashboard/payments/links/:environment': { account_id: account, currency: 'USDC', amount_type: 'fixed', amount: '1.000000', reference: 'PROTO', expiry: '1d', merchant_name: 'M', redirect_url: 'https://example.com/', single_use: 'on' },
+    'POST /dashboard/payments/links/:environment/:id/cancel': {},
   };
   const name = `${method} ${url}`;
   assert.ok(name in bodies, `${name} takes a body: give it a line in baseBody()`);
@@ -210,7 +212,7 @@ describe('prototype names in request-keyed lookups', () => {
         documented.set(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, names);
       }
     }
-    const dashboardNames = ['q', 'cursor', 'next', 'token', 'deleted', 'removed', 'signed_out', 'password_set', 'type', 'done', 'resent'];
+    const dashboardNames = ['q', 'cursor', 'next', 'token', 'deleted', 'removed', 'signed_out', 'password_set', 'type', 'done', 'resent', 'status', 'created', 'cancelled', 'since'];
     for (const route of routes().filter((r) => r.method === 'GET')) {
       const path = fill(route.url, Object.fromEntries(paramsOf(route.url).map((p) => [p, validParam(route.url, p)])));
       const names = areaOf(route.url) === 'dashboard' ? dashboardNames : (documented.get(`${route.method} ${route.url}`) ?? []);

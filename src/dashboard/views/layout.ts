@@ -7,7 +7,7 @@ export interface PageContext {
   user: DashboardUser;
   csrf: string;
   /** Which navigation entry is current. */
-  active: 'keys' | 'webhooks' | 'accounts' | 'events' | 'team' | 'password';
+  active: 'keys' | 'webhooks' | 'accounts' | 'payment-links' | 'events' | 'team' | 'password';
   environment?: Environment | undefined;
 }
 
@@ -63,6 +63,10 @@ ${head(title)}
     <p class="nav-heading">Platform</p>
     <ul>
       ${navLink(`/dashboard/accounts${env}`, 'Accounts', ctx.active === 'accounts')}
+    </ul>
+    <p class="nav-heading">Payments</p>
+    <ul>
+      ${navLink(`/dashboard/payments/links${env}`, 'Payment Links', ctx.active === 'payment-links')}
     </ul>
     <p class="nav-heading">Settings</p>
     <ul>

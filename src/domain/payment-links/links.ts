@@ -3,7 +3,6 @@
 import type { PaymentLinkRow, PaymentLinkStatus } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
-import type { Scope } from '../../lib/actor.ts';
 import { describeCurrencies, type Currency } from '../../lib/currencies.ts';
 import { parseDuration } from '../../lib/durations.ts';
 import type { Environment } from '../../lib/environments.ts';
@@ -47,6 +46,16 @@ export interface PaymentLinkInput {
   redirectUrl?: unknown;
   webhookUrl?: unknown;
   metadata?: unknown;
+}
+
+/**
+ * Whose links: a platform in one environment and, for the API (the account in scope, x-on-behalf-of or the platform's
+ * own), one account; the dashboard reads all the platform's accounts.
+ */
+export interface LinkOwner {
+  platformId: string;
+  environment: Environment;
+  accountId?: string | undefined;
 }
 
 export interface PaymentLinkView {
@@ -125,7 +134,7 @@ function parseSingleUse(value: unknown): boolean {
   return value;
 }
 
-export async function createPaymentLink(deps: Deps, work: UnitOfWork, scope: Scope, input: PaymentLinkInput): Promise<CreatedPaymentLink> {
+export async function createPaymentLink(deps: Deps, work: UnitOfWork, scope: LinkOwner & { accountId: string }, input: PaymentLinkInput): Promise<CreatedPaymentLink> {
   const environment = scope.environment;
   const now = deps.now();
   if (input.amountType !== 'fixed' && input.amountType !== 'open') throw invalidField('amount_type', 'amount_type must be "fixed" or "open".');
@@ -201,6 +210,11 @@ export async function createPaymentLink(deps: Deps, work: UnitOfWork, scope: Sco
   return { link, openPaymentId: payment.id, webhookSecret: endpoint?.secret ?? null };
 }
 
+/** Another platform's, or (for an account owner) another account's, is simply not found. */
+export function isOwnedBy(row: { platform_id: string; account_id: string }, owner: LinkOwner): boolean {
+  return row.platform_id === owner.platformId && (owner.accountId === undefined || row.account_id === owner.accountId);
+}
+
 async function withOpenPayments(deps: Pick<Deps, 'db'>, environment: Environment, links: PaymentLinkRow[]): Promise<PaymentLinkView[]> {
   if (links.length === 0) return [];
   const open = await deps.db
@@ -214,10 +228,11 @@ async function withOpenPayments(deps: Pick<Deps, 'db'>, environment: Environment
   return links.map((link) => ({ link, openPaymentId: byLink.get(link.id) ?? null }));
 }
 
-/** Links of the account in scope, newest first. */
-export async function listPaymentLinks(deps: Deps, scope: Scope, page: PageRequest, filter: { status?: PaymentLinkStatus | undefined } = {}): Promise<Page<PaymentLinkView>> {
+/** Links of the owner, newest first. */
+export async function listPaymentLinks(deps: Deps, scope: LinkOwner, page: PageRequest, filter: { status?: PaymentLinkStatus | undefined } = {}): Promise<Page<PaymentLinkView>> {
   const before = decodeCursor(page.cursor, 'paymentLink');
-  let query = deps.db.env(scope.environment).selectFrom('payment_links').selectAll().where('platform_id', '=', scope.platformId).where('account_id', '=', scope.accountId);
+  let query = deps.db.env(scope.environment).selectFrom('payment_links').selectAll().where('platform_id', '=', scope.platformId);
+  if (scope.accountId !== undefined) query = query.where('account_id', '=', scope.accountId);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (before) query = query.where('id', '<', before);
   const rows = toPage(await query.orderBy('id', 'desc').limit(page.limit + 1).execute(), page.limit);
@@ -225,9 +240,9 @@ export async function listPaymentLinks(deps: Deps, scope: Scope, page: PageReque
 }
 
 /** A link of the account in scope; another account's, platform's or environment's is simply not found. */
-export async function getPaymentLink(deps: Deps, scope: Scope, linkId: string): Promise<PaymentLinkView> {
-  const row = await deps.db.env(scope.environment).selectFrom('payment_links').selectAll().where('id', '=', linkId).where('platform_id', '=', scope.platformId).where('account_id', '=', scope.accountId).executeTakeFirst();
-  if (!row) throw new ApiError('PAYMENT_LINK_NOT_FOUND', undefined, { payment_link_id: linkId });
+export async function getPaymentLink(deps: Deps, scope: LinkOwner, linkId: string): Promise<PaymentLinkView> {
+  const row = await deps.db.env(scope.environment).selectFrom('payment_links').selectAll().where('id', '=', linkId).executeTakeFirst();
+  if (!row || !isOwnedBy(row, scope)) throw new ApiError('PAYMENT_LINK_NOT_FOUND', undefined, { payment_link_id: linkId });
   return (await withOpenPayments(deps, scope.environment, [row]))[0] as PaymentLinkView;
 }
 
@@ -236,10 +251,10 @@ export async function getPaymentLink(deps: Deps, scope: Scope, linkId: string): 
  * as unmatched), and later funds with its reference are held as unmatched. A link already ended → 409; cancelling
  * a cancelled link again answers the link (a retry changes nothing).
  */
-export async function cancelPaymentLink(deps: Deps, work: UnitOfWork, scope: Scope, linkId: string): Promise<PaymentLinkView> {
+export async function cancelPaymentLink(deps: Deps, work: UnitOfWork, scope: LinkOwner, linkId: string): Promise<PaymentLinkView> {
   const tx = await work.transaction();
   const link = await lockLink(tx, scope.environment, linkId);
-  if (!link || link.platform_id !== scope.platformId || link.account_id !== scope.accountId) throw new ApiError('PAYMENT_LINK_NOT_FOUND', undefined, { payment_link_id: linkId });
+  if (!link || !isOwnedBy(link, scope)) throw new ApiError('PAYMENT_LINK_NOT_FOUND', undefined, { payment_link_id: linkId });
   if (link.status === 'cancelled') return { link, openPaymentId: null };
   if (link.status !== 'active') throw new ApiError('PAYMENT_LINK_NOT_ACTIVE', undefined, { payment_link_id: linkId, status: link.status });
   const ended = await endLink(work, scope.environment, link, 'cancelled', deps.now());

@@ -10,6 +10,7 @@ import type { Deps } from '../deps.ts';
 import { recordSandboxLinkDeposit } from '../ledger/deposits.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
 import { isOpenPayment } from './decisions.ts';
+import { isOwnedBy, type LinkOwner } from './links.ts';
 import { endLink, isPastExpiry, lockLink, settlePayment } from './settlement.ts';
 import type { Tx } from '../../db/database.ts';
 
@@ -19,18 +20,19 @@ export interface PaymentFilter {
 }
 
 /** Payments of the account in scope, newest first. */
-export async function listPayments(deps: Deps, scope: Scope, page: PageRequest, filter: PaymentFilter = {}): Promise<Page<PaymentRow>> {
+export async function listPayments(deps: Deps, scope: LinkOwner, page: PageRequest, filter: PaymentFilter = {}): Promise<Page<PaymentRow>> {
   const before = decodeCursor(page.cursor, 'payment');
-  let query = deps.db.env(scope.environment).selectFrom('payments').selectAll().where('platform_id', '=', scope.platformId).where('account_id', '=', scope.accountId);
+  let query = deps.db.env(scope.environment).selectFrom('payments').selectAll().where('platform_id', '=', scope.platformId);
+  if (scope.accountId !== undefined) query = query.where('account_id', '=', scope.accountId);
   if (filter.paymentLinkId !== undefined) query = query.where('payment_link_id', '=', filter.paymentLinkId);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (before) query = query.where('id', '<', before);
   return toPage(await query.orderBy('id', 'desc').limit(page.limit + 1).execute(), page.limit);
 }
 
-export async function getPayment(deps: Deps, scope: Scope, paymentId: string): Promise<PaymentRow> {
-  const row = await deps.db.env(scope.environment).selectFrom('payments').selectAll().where('id', '=', paymentId).where('platform_id', '=', scope.platformId).where('account_id', '=', scope.accountId).executeTakeFirst();
-  if (!row) throw new ApiError('PAYMENT_NOT_FOUND', undefined, { payment_id: paymentId });
+export async function getPayment(deps: Deps, scope: LinkOwner, paymentId: string): Promise<PaymentRow> {
+  const row = await deps.db.env(scope.environment).selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
+  if (!row || !isOwnedBy(row, scope)) throw new ApiError('PAYMENT_NOT_FOUND', undefined, { payment_id: paymentId });
   return row;
 }
 
