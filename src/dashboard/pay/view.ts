@@ -54,7 +54,9 @@ function statusPanel(hosted: HostedLink, statusUrl: string): Html {
   const detail =
     status.state === 'underpaid' && status.amountReceived !== null
       ? html`Received ${status.amountReceived} ${status.currency}${hosted.amount ? html` of ${hosted.amount} ${status.currency}` : ''}. Send the rest with the same reference.`
-      : html`This page updates by itself when your payment arrives. Bank transfers can take a few minutes or, outside business hours, longer.`;
+      : hosted.link.currency === 'AUD'
+        ? html`This page updates by itself when your payment arrives. Bank transfers can take a few minutes or, outside business hours, longer.`
+        : html`This page updates by itself when your payment arrives, usually within a minute of sending it.`;
   return html`<section class="pay-card pay-status" id="pay-status" data-state="${status.state}" data-status-url="${statusUrl}" aria-live="polite">
     <p class="pay-state"><span class="pay-dot" aria-hidden="true"></span> <strong id="pay-state-text">${stateText[status.state]}</strong></p>
     <p class="pay-state-detail" id="pay-state-detail">${detail}</p>
