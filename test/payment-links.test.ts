@@ -2,8 +2,8 @@
 // cancelling, and the uniqueness of a reference among an account's active links.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTestConnectedAccount, createTestPlatform, startTestApp, type CallResult, type TestContext } from './support/context.ts';
-import { approveAccount, checkLedgerInvariants } from './support/ledger.ts';
+import { createTestPlatform, startTestApp, type CallResult, type TestContext } from './support/context.ts';
+import { checkLedgerInvariants } from './support/ledger.ts';
 import { createLink, createPayee, uniqueReference, type Payee } from './support/payment-links.ts';
 
 let ctx: TestContext;
@@ -98,13 +98,8 @@ describe('POST /api/v1/payment-links', () => {
   });
 
   it('404 VIRTUAL_ACCOUNT_NOT_FOUND for an AUD link of an account without a virtual account', async () => {
-    const account = await createTestConnectedAccount(ctx, payee.platform);
-    await approveAccount(ctx, 'sandbox', account);
-    const result = await ctx.call('POST', '/api/v1/payment-links', {
-      key: payee.platform.keys.sandbox,
-      onBehalfOf: account,
-      body: { amount_type: 'fixed', currency: 'AUD', amount: '1.00', reference: 'NOVAN' },
-    });
+    const withoutVan = await createPayee(ctx, 'sandbox', payee.platform, { virtualAccount: false });
+    const result = await withoutVan.call('POST', '/api/v1/payment-links', { amount_type: 'fixed', currency: 'AUD', amount: '1.00', reference: 'NOVAN' });
     expectError(result, 404, 'VIRTUAL_ACCOUNT_NOT_FOUND');
     assert.match(result.body.error.message, /virtual-account/);
   });

@@ -12,15 +12,17 @@ export interface Payee {
   call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<CallResult>;
 }
 
-/** A platform and a connected account approved with inbound_payments and an AUD virtual account. */
-export async function createPayee(ctx: TestContext, environment: Environment = 'sandbox', platform?: TestPlatform): Promise<Payee> {
+/** A platform and a connected account approved with inbound_payments and (unless told not to) an AUD virtual account. */
+export async function createPayee(ctx: TestContext, environment: Environment = 'sandbox', platform?: TestPlatform, options: { virtualAccount?: boolean } = {}): Promise<Payee> {
   const p = platform ?? (await createTestPlatform(ctx));
   const account = await createTestConnectedAccount(ctx, p, environment);
   await approveAccount(ctx, environment, account);
   const call = (method: string, url: string, body?: unknown, headers?: Record<string, string>) =>
     ctx.call(method, url, { key: p.keys[environment], onBehalfOf: account, body, headers });
-  const van = await call('POST', `/api/v1/accounts/${account}/virtual-account`, {});
-  assert.equal(van.status, 201, van.raw);
+  if (options.virtualAccount !== false) {
+    const van = await call('POST', `/api/v1/accounts/${account}/virtual-account`, {});
+    assert.equal(van.status, 201, van.raw);
+  }
   return { platform: p, account, environment, call };
 }
 

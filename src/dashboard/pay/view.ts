@@ -1,19 +1,11 @@
 // The hosted payment page's HTML: mobile first, no sign-in, no form, script only from /pay/assets (the strict CSP).
 import type { HostedLink, PayerStatus } from '../../domain/payment-links/hosted.ts';
 import { html, type Html } from '../html.ts';
+import { documentHead } from '../views/layout.ts';
 
-function head(title: string): Html {
-  return html`<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<meta name="referrer" content="no-referrer">
-<link rel="icon" href="data:,">
-<title>${title}</title>
-<link rel="stylesheet" href="/pay/assets/pay.css">
-<script src="/pay/assets/pay.js" defer></script>
-</head>`;
-}
+const head = (title: string): Html =>
+  documentHead(title, { stylesheet: '/pay/assets/pay.css', script: '/pay/assets/pay.js' }, html`<meta name="referrer" content="no-referrer">
+`);
 
 function shell(title: string, hosted: Pick<HostedLink, 'environment' | 'merchantName' | 'link'>, body: Html): string {
   const logo = hosted.link.merchant_logo_url;

@@ -2,7 +2,8 @@
 // moves pending deposits to available.
 import type { Environment } from '../../lib/environments.ts';
 import type { DepositRow } from '../../db/schema.ts';
-import { runUnitOfWork, type UnitOfWork } from '../../db/unit-of-work.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
+import { PeriodicPass, passEachEnvironment } from '../periodic-pass.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Currency } from '../../lib/currencies.ts';
 import { formatMinor, parseAmount, parseCurrency } from '../../lib/money.ts';
@@ -12,9 +13,10 @@ import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
-import { clearing, decideInbound, decideSettle } from './decisions.ts';
-import { insertTransactions, postMovement } from './ledger.ts';
+import { decideSettle } from './decisions.ts';
+import { postMovement } from './ledger.ts';
 import { claimDepositReference, parseReference } from './references.ts';
+import { creditInbound, insertDepositRow, type MoneyIn } from './deposit-rows.ts';
 import { lockLinkForReference, receiveLinkDeposit } from '../payment-links/settlement.ts';
 
 export interface DepositInput {
@@ -33,13 +35,7 @@ function parseSenderName(value: string | undefined): string | null {
   return trimmed;
 }
 
-interface NewDeposit {
-  platformId: string;
-  accountId: string;
-  currency: Currency;
-  amount: bigint;
-  reference: string | null;
-  senderName: string | null;
+interface NewDeposit extends MoneyIn {
   source: DepositRow['source'];
   settleAt: Date | null;
 }
@@ -51,60 +47,21 @@ async function insertDeposit(work: UnitOfWork, environment: Environment, d: NewD
   // one link with it, so it is not claimed. The link's row lock, taken first, orders the deposits of one link.
   const link = d.reference === null ? undefined : await lockLinkForReference(tx, environment, d.accountId, d.reference);
   if (link && d.reference !== null) {
-    return receiveLinkDeposit(work, environment, link, { id, platformId: d.platformId, accountId: d.accountId, currency: d.currency, amount: d.amount, reference: d.reference, senderName: d.senderName, source: d.source }, now);
+    return receiveLinkDeposit(work, environment, link, { ...d, id, reference: d.reference }, now);
   }
   const settled = d.settleAt === null;
   // First, before any money moves: a reference already recorded for this account refuses the whole deposit.
   await claimDepositReference(tx, environment, d.accountId, d.reference, id, now);
-  await postMovement(
-    tx,
-    environment,
+  const transactionId = await creditInbound(tx, environment, id, d, settled, now);
+  const row = await insertDepositRow(tx, environment, {
+    ...d,
     id,
-    () => ({ ok: true, postings: decideInbound({ accountId: d.accountId, currency: d.currency, amount: d.amount, settled }) }),
-    [
-      { ledgerAccount: clearing.inbound, currency: d.currency },
-      { ledgerAccount: d.accountId, currency: d.currency },
-    ],
-    now,
-  );
-  const [transactionId] = await insertTransactions(
-    tx,
-    environment,
-    [
-      {
-        platformId: d.platformId,
-        accountId: d.accountId,
-        movementId: id,
-        type: 'payment_in',
-        currency: d.currency,
-        amount: d.amount,
-        status: settled ? 'settled' : 'pending',
-        reference: d.reference,
-        counterparty: { type: 'external', name: d.senderName },
-      },
-    ],
-    now,
-  );
-  const row = await tx
-    .env(environment)
-    .insertInto('deposits')
-    .values({
-      id,
-      platform_id: d.platformId,
-      account_id: d.accountId,
-      currency: d.currency,
-      amount: d.amount,
-      reference: d.reference,
-      sender_name: d.senderName,
-      source: d.source,
-      status: settled ? 'settled' : 'pending',
-      settle_at: d.settleAt,
-      transaction_id: transactionId as string,
-      created_at: now,
-      settled_at: settled ? now : null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+    status: settled ? 'settled' : 'pending',
+    settleAt: d.settleAt,
+    transactionId,
+    createdAt: now,
+    settledAt: settled ? now : null,
+  });
   if (settled) await recordSettledEvent(work, environment, row);
   return row;
 }
@@ -222,42 +179,26 @@ export async function settleDueDeposits(work: UnitOfWork, environment: Environme
 
 /** The background settler in every server process: polls for due sandbox deposits. */
 export class DepositSettler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly worker: PeriodicPass;
 
   constructor(
     private readonly deps: Deps,
-    private readonly onError: (error: unknown) => void,
-  ) {}
-
-  start(): void {
-    const intervalMs = Math.min(1000, Math.max(20, Math.floor(this.deps.config.sandboxSettleDelayMs / 2)));
-    const tick = (): void => {
-      if (this.stopped) return;
-      this.running = this.runOnce()
-        .then(() => undefined, this.onError)
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, intervalMs).unref();
-        });
-    };
-    this.timer = setTimeout(tick, intervalMs);
-    this.timer.unref();
+    onError: (error: unknown) => void,
+  ) {
+    const intervalMs = Math.min(1000, Math.max(20, Math.floor(deps.config.sandboxSettleDelayMs / 2)));
+    this.worker = new PeriodicPass(() => this.runOnce(), intervalMs, onError);
   }
 
+  start(): void {
+    this.worker.start();
+  }
+
+  /** Production deposits are recorded settled by the operator: only sandbox has deposits to settle. */
   async runOnce(): Promise<number> {
-    let total = 0;
-    for (const environment of this.deps.config.environments) {
-      if (environment !== 'sandbox') continue; // production deposits are recorded settled by the operator
-      // The settler is an edge like a route: each pass is its own unit of work.
-      total += await runUnitOfWork(this.deps.db, (work) => settleDueDeposits(work, environment, this.deps.now()));
-    }
-    return total;
+    return passEachEnvironment(this.deps, this.deps.config.environments.filter((e) => e === 'sandbox'), settleDueDeposits);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.worker.stop();
   }
 }

@@ -1,6 +1,7 @@
 // Background expiry of payment links, in every server process: links whose time has come end `expired` with their
 // open payment (funds it had received are held as unmatched). The deposit settler's shape (deposits.ts).
-import { runUnitOfWork, type UnitOfWork } from '../../db/unit-of-work.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
+import { PeriodicPass, passEachEnvironment } from '../periodic-pass.ts';
 import type { Environment } from '../../lib/environments.ts';
 import type { Deps } from '../deps.ts';
 import { endLink } from './settlement.ts';
@@ -30,41 +31,25 @@ export async function expireDueLinks(work: UnitOfWork, environment: Environment,
 }
 
 export class PaymentLinkExpirer {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly worker: PeriodicPass;
 
   constructor(
     private readonly deps: Deps,
-    private readonly onError: (error: unknown) => void,
-    private readonly intervalMs = 1000,
-  ) {}
+    onError: (error: unknown) => void,
+    intervalMs = 1000,
+  ) {
+    this.worker = new PeriodicPass(() => this.runOnce(), intervalMs, onError);
+  }
 
   start(): void {
-    const tick = (): void => {
-      if (this.stopped) return;
-      this.running = this.runOnce()
-        .then(() => undefined, this.onError)
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs).unref();
-        });
-    };
-    this.timer = setTimeout(tick, this.intervalMs);
-    this.timer.unref();
+    this.worker.start();
   }
 
   async runOnce(): Promise<number> {
-    let total = 0;
-    for (const environment of this.deps.config.environments) {
-      // Each pass is its own unit of work, an edge like a route.
-      total += await runUnitOfWork(this.deps.db, (work) => expireDueLinks(work, environment, this.deps.now()));
-    }
-    return total;
+    return passEachEnvironment(this.deps, this.deps.config.environments, expireDueLinks);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.worker.stop();
   }
 }

@@ -4,24 +4,19 @@
 import type { Tx } from '../../db/database.ts';
 import type { DepositRow, PaymentLinkRow, PaymentRow, UnmatchedReason } from '../../db/schema.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
-import type { Currency } from '../../lib/currencies.ts';
 import type { Environment } from '../../lib/environments.ts';
 import { newId } from '../../lib/ids.ts';
 import { formatMinor } from '../../lib/money.ts';
 import { recordEvent } from '../events.ts';
 import { clearing, decideInbound, decideSettle, decideUnmatchPending } from '../ledger/decisions.ts';
-import { insertTransactions, postMovement } from '../ledger/ledger.ts';
+import { creditInbound, insertDepositRow, type MoneyIn } from '../ledger/deposit-rows.ts';
+import { postMovement } from '../ledger/ledger.ts';
 import { decidePaymentStatus, openPaymentStatuses, referenceKey } from './decisions.ts';
 
 /** A deposit on its way in, before its row exists (deposits.ts decides the id, amount and source). */
-export interface IncomingDeposit {
+export interface IncomingDeposit extends MoneyIn {
   id: string;
-  platformId: string;
-  accountId: string;
-  currency: Currency;
-  amount: bigint;
   reference: string;
-  senderName: string | null;
   source: DepositRow['source'];
 }
 
@@ -259,13 +254,8 @@ export function isPastExpiry(link: PaymentLinkRow, now: Date): boolean {
   return link.status === 'active' && link.expires_at !== null && link.expires_at <= now;
 }
 
-interface NewUnmatchedFunds {
+interface NewUnmatchedFunds extends Omit<MoneyIn, 'senderName'> {
   id: string;
-  platformId: string;
-  accountId: string;
-  currency: Currency;
-  amount: bigint;
-  reference: string | null;
   depositId: string | null;
   paymentId: string | null;
   paymentLinkId: string | null;
@@ -297,27 +287,6 @@ async function insertUnmatchedFunds(tx: Tx, environment: Environment, u: NewUnma
     .execute();
 }
 
-async function insertDepositRow(tx: Tx, environment: Environment, d: IncomingDeposit, fields: Pick<DepositRow, 'status' | 'transaction_id' | 'payment_id' | 'unmatched_funds_id' | 'settled_at'>, now: Date): Promise<DepositRow> {
-  return tx
-    .env(environment)
-    .insertInto('deposits')
-    .values({
-      id: d.id,
-      platform_id: d.platformId,
-      account_id: d.accountId,
-      currency: d.currency,
-      amount: d.amount,
-      reference: d.reference,
-      sender_name: d.senderName,
-      source: d.source,
-      settle_at: null,
-      created_at: now,
-      ...fields,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
 /** Funds for a link that cannot take them: held outside the wallet (inbound → unmatched clearing), never credited. */
 async function holdUnmatchedDeposit(work: UnitOfWork, environment: Environment, d: IncomingDeposit, link: PaymentLinkRow, reason: UnmatchedReason, now: Date): Promise<DepositRow> {
   const tx = await work.transaction();
@@ -343,7 +312,7 @@ async function holdUnmatchedDeposit(work: UnitOfWork, environment: Environment, 
     reason,
     now,
   });
-  return insertDepositRow(tx, environment, d, { status: 'settled', transaction_id: null, payment_id: null, unmatched_funds_id: unmatchedFundsId, settled_at: now }, now);
+  return insertDepositRow(tx, environment, { ...d, status: 'settled', settleAt: null, transactionId: null, unmatchedFundsId, createdAt: now, settledAt: now });
 }
 
 /**
@@ -357,33 +326,9 @@ export async function receiveLinkDeposit(work: UnitOfWork, environment: Environm
   if (link.currency !== d.currency) return holdUnmatchedDeposit(work, environment, d, link, 'currency_mismatch', now);
   const tx = await work.transaction();
   const payment = (await lockOpenPayment(tx, environment, link.id)) ?? (await openPayment(tx, environment, link, now));
-  await postMovement(
-    tx,
-    environment,
-    d.id,
-    () => ({ ok: true, postings: decideInbound({ accountId: d.accountId, currency: d.currency, amount: d.amount, settled: false }) }),
-    [{ ledgerAccount: clearing.inbound, currency: d.currency }, { ledgerAccount: d.accountId, currency: d.currency }],
-    now,
-  );
-  const [transactionId] = await insertTransactions(
-    tx,
-    environment,
-    [
-      {
-        platformId: d.platformId,
-        accountId: d.accountId,
-        movementId: d.id,
-        type: 'payment_in',
-        currency: d.currency,
-        amount: d.amount,
-        status: 'pending',
-        reference: d.reference,
-        counterparty: { type: 'external', name: d.senderName },
-      },
-    ],
-    now,
-  );
-  const deposit = await insertDepositRow(tx, environment, d, { status: 'pending', transaction_id: transactionId as string, payment_id: payment.id, unmatched_funds_id: null, settled_at: null }, now);
+  const transactionId = await creditInbound(tx, environment, d.id, d, false, now);
+  // settle_at null: the payment settles it, not the sandbox settler's timer.
+  const deposit = await insertDepositRow(tx, environment, { ...d, status: 'pending', settleAt: null, transactionId, paymentId: payment.id, createdAt: now, settledAt: null });
   const received = payment.amount_received + d.amount;
   const status = decidePaymentStatus(payment.amount_expected, received);
   if (status === 'underpaid') {
