@@ -46,7 +46,15 @@ export class PaymentLinkExpirer {
   }
 
   async runOnce(): Promise<number> {
-    return passEachEnvironment(this.deps, this.deps.config.environments, expireDueLinks);
+    // A plain read first, outside any transaction: most passes find nothing due and then take no lock at all (on
+    // PGlite, which serves one query at a time, an idle transaction each second would hold up every request).
+    const now = this.deps.now();
+    const due: Environment[] = [];
+    for (const environment of this.deps.config.environments) {
+      const any = await this.deps.db.env(environment).selectFrom('payment_links').select('id').where('status', '=', 'active').where('expires_at', '<=', now).limit(1).executeTakeFirst();
+      if (any) due.push(environment);
+    }
+    return due.length === 0 ? 0 : passEachEnvironment(this.deps, due, expireDueLinks);
   }
 
   async stop(): Promise<void> {
