@@ -9,6 +9,7 @@ import { hostedPaymentPages } from './dashboard/pay/routes.ts';
 import { operatorIdempotencyOwner, registerOperatorAuth } from './http/admin/operator-auth.ts';
 import { adminOnboardingRoutes } from './http/admin/onboarding-routes.ts';
 import { adminMoneyRoutes } from './http/admin/money-routes.ts';
+import { adminFxRoutes } from './http/admin/fx-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
 import { notFoundHandler, registerErrorHandling, sendError } from './http/errors.ts';
@@ -25,6 +26,7 @@ import { sandboxRoutes } from './http/routes/sandbox.ts';
 import { payoutRoutes } from './http/routes/payouts.ts';
 import { sandboxMoneyRoutes } from './http/routes/sandbox-money.ts';
 import { transferRoutes } from './http/routes/transfers.ts';
+import { fxRoutes } from './http/routes/fx.ts';
 import { virtualAccountRoutes } from './http/routes/virtual-accounts.ts';
 import { walletRoutes } from './http/routes/wallets.ts';
 import { webhookRoutes } from './http/routes/webhooks.ts';
@@ -135,6 +137,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       await walletRoutes(api, services);
       await transferRoutes(api, services);
       await payoutRoutes(api, services);
+      await fxRoutes(api, services);
       await virtualAccountRoutes(api, services);
       await sandboxMoneyRoutes(api, services);
       await webhookRoutes(api, services);
@@ -152,6 +155,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       await adminPlatformRoutes(admin, services);
       await adminOnboardingRoutes(admin, services);
       await adminMoneyRoutes(admin, services);
+      await adminFxRoutes(admin, services);
     },
     { prefix: '/admin/v1' },
   );

@@ -31,6 +31,13 @@ describe('loadConfig', () => {
     for (const value of ['0', '-1', '2.5', 'lots']) assert.throws(() => loadConfig({ PIK_AUTH_FAILURES_PER_MINUTE: value }), ConfigError, value);
   });
 
+  it('reads PIK_FX_MAX_RATE_AGE (a duration, default 24h) and PIK_FX_QUOTE_TTL_SECONDS (default 30)', () => {
+    assert.deepEqual(loadConfig({}).fx, { maxRateAgeMs: 86_400_000, quoteTtlMs: 30_000 });
+    assert.deepEqual(loadConfig({ PIK_FX_MAX_RATE_AGE: '15m', PIK_FX_QUOTE_TTL_SECONDS: '5' }).fx, { maxRateAgeMs: 900_000, quoteTtlMs: 5000 });
+    for (const value of ['0s', '500ms', '1 day', 'soon']) assert.throws(() => loadConfig({ PIK_FX_MAX_RATE_AGE: value }), ConfigError, value);
+    for (const value of ['0', '3601', '1.5']) assert.throws(() => loadConfig({ PIK_FX_QUOTE_TTL_SECONDS: value }), ConfigError, value);
+  });
+
   it('names every bad variable in one error', () => {
     assert.throws(
       () => loadConfig({ PORT: 'eighty', PIK_ENVIRONMENTS: 'staging', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', PIK_OPERATOR_TOKEN: 'short', PIK_RATE_LIMIT: 'maybe' }),

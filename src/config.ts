@@ -29,6 +29,14 @@ export interface Config {
   /** Fastify's trustProxy: false, a hop count, or the proxies' addresses/CIDRs. Decides request.ip (rate limits, throttling, "last used" IP). */
   trustProxy: boolean | number | string;
   webhooks: WebhookConfig;
+  fx: FxConfig;
+}
+
+export interface FxConfig {
+  /** PIK_FX_MAX_RATE_AGE: a rate set longer ago than this is stale; a pair priced from it answers 503 RATES_UNAVAILABLE. */
+  maxRateAgeMs: number;
+  /** PIK_FX_QUOTE_TTL_SECONDS: how long a quote can be converted. */
+  quoteTtlMs: number;
 }
 
 export interface WebhookConfig {
@@ -146,6 +154,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (disableAfterMs === undefined) problems.push(`PIK_WEBHOOK_DISABLE_AFTER must be a duration such as "5d" (got "${disableRaw}")`);
   const webhookPollMs = integer('PIK_WEBHOOK_POLL_MS', 1000, 10, 60_000);
 
+  const maxRateAgeRaw = env.PIK_FX_MAX_RATE_AGE || '24h';
+  const maxRateAgeMs = parseDuration(maxRateAgeRaw);
+  if (maxRateAgeMs === undefined || maxRateAgeMs < 1000) problems.push(`PIK_FX_MAX_RATE_AGE must be a duration of at least 1s such as "24h" (got "${maxRateAgeRaw}")`);
+  const quoteTtlMs = integer('PIK_FX_QUOTE_TTL_SECONDS', 30, 1, 3600) * 1000;
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -172,5 +185,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       disableAfterMs: disableAfterMs ?? 0,
       pollMs: webhookPollMs,
     },
+    fx: { maxRateAgeMs: maxRateAgeMs ?? 0, quoteTtlMs },
   };
 }

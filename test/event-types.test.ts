@@ -25,10 +25,11 @@ describe('event types', () => {
     const tested = await ctx.call('POST', '/api/v1/webhooks', { key, body: { url: 'http://127.0.0.1:1/other', events: ['payout.failed'] } });
     assert.equal((await ctx.call('POST', `/api/v1/webhooks/${tested.body.id}/test`, { key })).status, 202);
     await approveTestAccount(ctx, platform, account);
-    for (const capability of ['inbound_payments', 'payouts']) await activateTestCapability(ctx, platform, account, capability);
+    for (const capability of ['inbound_payments', 'payouts', 'fx_conversion']) await activateTestCapability(ctx, platform, account, capability);
     const expectCreated = (result: { status: number; raw: string }) => assert.equal(result.status, 201, result.raw);
     expectCreated(await ctx.call('POST', '/api/v1/transfers', { key, body: { destination_account_id: account, currency: 'AUD', amount: '20.00', reference: 'fund' } }));
     expectCreated(await ctx.call('POST', '/api/v1/sandbox/deposits', { key, onBehalfOf: account, body: { currency: 'USDC', amount: '1.5', settle: 'immediately' } }));
+    expectCreated(await ctx.call('POST', '/api/v1/fx/conversions', { key, onBehalfOf: account, body: { sell_currency: 'AUD', buy_currency: 'USD', sell_amount: '5.00', conversion_type: 'rate' } }));
     const payout = () => ctx.call('POST', '/api/v1/payouts', { key, onBehalfOf: account, body: { currency: 'AUD', amount: '1.00', destination_type: 'bank_account', destination: bankDestination } });
     for (const status of ['completed', 'failed']) {
       const created = await payout();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runUnitOfWork } from '../src/db/unit-of-work.ts';
 import type { TransactionStatus, TransactionType } from '../src/db/schema.ts';
-import { clearing, decideHold, decideInbound, decidePayoutCompletion, decideRelease, decideSettle, decideTransfer, type Balance, type Decision, type Posting } from '../src/domain/ledger/decisions.ts';
+import { clearing, decideHold, decideInbound, decidePayoutCompletion, decideRelease, decideSettle, decideTransfer, type Posting } from '../src/domain/ledger/decisions.ts';
 import { settleDueDeposits } from '../src/domain/ledger/deposits.ts';
 import { clearingBalances, insertTransactions, postMovement } from '../src/domain/ledger/ledger.ts';
 import type { Currency } from '../src/lib/currencies.ts';
@@ -40,31 +40,21 @@ interface Side {
   status: TransactionStatus;
 }
 
-/**
- * One movement as the domain posts it: the ledger accounts it touches (locked in order), its postings decided on the
- * locked balances, and its rows in the history.
- */
-async function post(
-  platform: TestPlatform,
-  currency: Currency,
-  ledgerAccounts: string[],
-  decide: (balances: ReadonlyMap<string, Balance>) => Decision,
-  sides: Side[],
-): Promise<string[]> {
+/** One movement as the domain posts it: its postings (guarded by post_movement) and its rows in the history. */
+async function post(platform: TestPlatform, currency: Currency, postings: Posting[], sides: Side[]): Promise<string[]> {
   return runUnitOfWork(ctx.services.db, async (work) => {
-    const tx = await work.transaction();
     const movementId = newId('transfer');
     const now = new Date();
-    await postMovement(tx, 'sandbox', movementId, decide, ledgerAccounts.map((ledgerAccount) => ({ ledgerAccount, currency })), now);
+    postMovement(work, 'sandbox', movementId, postings, now);
     if (sides.length === 0) return [];
     const rows = sides.map((s) => ({ platformId: platform.id, accountId: s.accountId, movementId, type: s.type, currency, amount: s.amount, status: s.status, reference: null, counterparty: null }));
-    return insertTransactions(tx, 'sandbox', rows, now);
+    return insertTransactions(work, 'sandbox', rows, now);
   });
 }
 
 /** A settled deposit of `huge` into the wallet, as inbound clearing pays it. */
 async function depositHuge(platform: TestPlatform, accountId: string, currency: Currency, settled = true): Promise<string> {
-  const [id] = await post(platform, currency, [clearing.inbound, accountId], ok(decideInbound({ accountId, currency, amount: huge, settled })), [
+  const [id] = await post(platform, currency, (decideInbound({ accountId, currency, amount: huge, settled })), [
     { accountId, type: 'payment_in', amount: huge, status: settled ? 'settled' : 'pending' },
   ]);
   return id as string;
@@ -74,7 +64,6 @@ async function setStatus(transactionId: string, status: TransactionStatus): Prom
   await ctx.services.db.env('sandbox').updateTable('transactions').set({ status }).where('id', '=', transactionId).execute();
 }
 
-const ok = (postings: Posting[]) => (): Decision => ({ ok: true, postings });
 
 async function balance(platform: TestPlatform, accountId: string, currency: Currency): Promise<{ available: string; pending: string }> {
   const r = await ctx.call('GET', `/api/v1/accounts/${accountId}/wallet/balances`, { key: platform.keys.sandbox });
@@ -122,7 +111,7 @@ describe('balances beyond bigint', () => {
     // The background settler may get there first; either way the deposit ends settled.
     await runUnitOfWork(ctx.services.db, (work) => settleDueDeposits(work, 'sandbox', new Date(Date.now() + 3_600_000)));
     for (const id of pending) {
-      await post(platform, 'USDC', [account], (b) => decideSettle(b, { accountId: account, currency: 'USDC', amount: huge }), []);
+      await post(platform, 'USDC', decideSettle({ accountId: account, currency: 'USDC', amount: huge }), []);
       await setStatus(id, 'settled');
     }
     assert.deepEqual(await balance(platform, account, 'USDC'), { available: '12000000000001.000000', pending: '0.000000' });
@@ -135,7 +124,7 @@ describe('balances beyond bigint', () => {
     for (let i = 0; i < 4; i++) await depositHuge(platform, account, 'USDT');
     const holds: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const [id] = await post(platform, 'USDT', [account, clearing.payout], (b) => decideHold(b, { accountId: account, currency: 'USDT', amount: huge }), [
+      const [id] = await post(platform, 'USDT', decideHold({ accountId: account, currency: 'USDT', amount: huge }), [
         { accountId: account, type: 'payment_out', amount: -huge, status: 'pending' },
       ]);
       holds.push(id as string);
@@ -144,10 +133,10 @@ describe('balances beyond bigint', () => {
     assert.ok(held.pending > int8Max, `payout clearing holds ${held.pending}`);
     const [released, ...completed] = holds as [string, ...string[]];
     for (const id of completed) {
-      await post(platform, 'USDT', [clearing.payout], ok(decidePayoutCompletion({ currency: 'USDT', amount: huge })), []);
+      await post(platform, 'USDT', (decidePayoutCompletion({ currency: 'USDT', amount: huge })), []);
       await setStatus(id, 'settled');
     }
-    await post(platform, 'USDT', [clearing.payout, account], ok(decideRelease({ accountId: account, currency: 'USDT', amount: huge })), []);
+    await post(platform, 'USDT', (decideRelease({ accountId: account, currency: 'USDT', amount: huge })), []);
     await setStatus(released, 'failed');
     assert.deepEqual(await balance(platform, account, 'USDT'), { available: '4000000000000.000000', pending: '0.000000' });
 
@@ -170,7 +159,7 @@ describe('balances beyond bigint', () => {
     const a = await approvedAccount(platform);
     const b = await approvedAccount(platform);
     for (const account of [a, b]) for (let i = 0; i < 3; i++) await depositHuge(platform, account, 'USDT');
-    await post(platform, 'USDT', [a, b], (balances) => decideTransfer(balances, { sourceAccountId: a, destinationAccountId: b, currency: 'USDT', amount: huge }), [
+    await post(platform, 'USDT', decideTransfer({ sourceAccountId: a, destinationAccountId: b, currency: 'USDT', amount: huge }), [
       { accountId: a, type: 'transfer_out', amount: -huge, status: 'settled' },
       { accountId: b, type: 'transfer_in', amount: huge, status: 'settled' },
     ]);

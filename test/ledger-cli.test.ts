@@ -112,6 +112,34 @@ describe('pik deposits and pik payouts', () => {
   });
 });
 
+describe('pik fx', () => {
+  it('sets and lists the rate table of an environment, shows PIK\'s FX position; refusals name the field', async () => {
+    const empty = pik('fx', 'rates', 'list', '--environment', 'production');
+    assert.equal(empty.status, 0, empty.stderr);
+    assert.match(empty.stdout, /No rates in production/);
+    const set = pik('fx', 'rates', 'set', '--environment', 'production', '--pair', 'AUD/USD', '--mid', '0.6512', '--spread-bps', '30');
+    assert.equal(set.status, 0, set.stderr);
+    assert.match(set.stdout, /^Set AUD\/USD in production: mid 0\.6512, spread 30 bps, as of /);
+    const listed = JSON.parse(pik('fx', 'rates', 'list', '--environment', 'production', '--json').stdout);
+    assert.deepEqual(listed.map((r: { pair: string; mid: string; spread_bps: number }) => [r.pair, r.mid, r.spread_bps]), [['AUD/USD', '0.6512', 30]]);
+    assert.match(pik('fx', 'rates', 'list', '--environment', 'sandbox').stdout, /USDT\/USD/);
+
+    const platform = await api('POST', '/admin/v1/platforms', operatorToken, { name: 'CLI FX', owner_email: 'cli-fx@example.test' });
+    const key = await api('POST', `/admin/v1/platforms/${platform.id}/keys`, operatorToken, { environment: 'production' });
+    await api('POST', `/admin/v1/platforms/${platform.id}/capabilities/fx_conversion`, operatorToken, { environment: 'production' });
+    const rate = await api('GET', '/api/v1/fx/rates?sell_currency=USD&buy_currency=AUD&sell_amount=10.00', key.secret);
+    assert.deepEqual([rate.rate, rate.buy_amount], ['1.531019656', '15.31']);
+    const positions = JSON.parse(pik('fx', 'positions', '--environment', 'production', '--json').stdout);
+    assert.deepEqual(positions.map((p: { currency: string }) => p.currency), ['AUD', 'USD', 'HKD', 'SGD', 'USDT', 'USDC']);
+
+    const bad = pik('fx', 'rates', 'set', '--environment', 'production', '--pair', 'AUD/USD', '--mid', '0.65', '--spread-bps', 'lots');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /INVALID_REQUEST/);
+    assert.match(bad.stderr, /spread_bps/);
+    assert.match(pik('fx', 'rates', 'set', '--environment', 'production', '--pair', 'AUD/EUR', '--mid', '1', '--spread-bps', '0').stderr, /UNSUPPORTED_CURRENCY_PAIR/);
+  });
+});
+
 describe('money commands are applied once, however they are retried', () => {
   const record = (platformId: string, reference: string, ...extra: string[]) =>
     ['deposits', 'record', '--environment', 'production', '--account', platformId, '--currency', 'AUD', '--amount', '10.00', '--reference', reference, ...extra];

@@ -1,4 +1,4 @@
-// Concurrency against real PostgreSQL: hundreds of transfers and payouts from many clients on two server nodes,
+// Concurrency against real PostgreSQL: hundreds of transfers, payouts and FX conversions from many clients on two server nodes,
 // with retried idempotency keys, opposite transfers (deadlock bait) and racing payout answers. Then the invariants.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
@@ -79,7 +79,8 @@ describeOrSkip(needsPostgres, 'ledger under concurrency (PostgreSQL)', () => {
     const idsByKey = new Map<string, Set<string>>();
     for (const r of results) if (r.status === 201 && r.body.id) idsByKey.set(r.op.idempotencyKey, (idsByKey.get(r.op.idempotencyKey) ?? new Set()).add(r.body.id));
     for (const [key, ids] of idsByKey) assert.equal(ids.size, 1, `key ${key} produced ${ids.size} movements`);
-    await assertAtMostOneMovementPerKey(ctx.services.db, ops);
+    const counts = await assertAtMostOneMovementPerKey(ctx.services.db, ops);
+    assert.ok(counts.conversions > 0, 'FX conversions ran in the mix (issue 11)');
     const after = await checkLedgerInvariants(ctx.services.db, 'sandbox');
     assert.deepEqual(after.perCurrencyTotal, before.perCurrencyTotal);
   });
@@ -94,6 +95,9 @@ describeOrSkip(needsPostgres, 'ledger under concurrency (PostgreSQL)', () => {
     for (const r of results) assert.ok(r.status === 201 || r.body.error.code === 'INSUFFICIENT_BALANCE', r.raw);
 
     const payouts: string[] = [];
+    // the first test's load may have spent this account's AUD (transfers, payouts, conversions): top it up for ten 0.50 payouts
+    const topUp = await ctx.call('POST', '/api/v1/transfers', { key: p.key, body: { destination_account_id: p.accounts[2], currency: 'AUD', amount: '5.00' } });
+    assert.equal(topUp.status, 201, topUp.raw);
     for (let i = 0; i < 10; i++) {
       const created = await ctx.call('POST', '/api/v1/payouts', {
         key: p.key,

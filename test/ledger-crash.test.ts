@@ -1,5 +1,6 @@
-// Crash safety against real PostgreSQL: kill -9 the server process in the middle of money-movement load, restart it,
-// let clients retry with their Idempotency-Keys, and check that nothing was half-applied or applied twice.
+// Crash safety against real PostgreSQL: kill -9 the server process in the middle of money-movement load (transfers,
+// payouts and FX conversions), restart it, let clients retry with their Idempotency-Keys, and check that nothing was
+// half-applied or applied twice.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -119,7 +120,8 @@ describeOrSkip(needsPostgres, 'crash during load (PostgreSQL, real server proces
       // a 409 left is a key applied just before the kill whose response was never recorded: it moved money once
       assert.ok(r.status === 201 || r.body.error?.code === 'INSUFFICIENT_BALANCE' || (r.body.error?.code === 'IDEMPOTENCY_KEY_IN_USE' && isApplied(r)), JSON.stringify(r.body));
     }
-    await assertAtMostOneMovementPerKey(ctx.services.db, ops);
+    const counts = await assertAtMostOneMovementPerKey(ctx.services.db, ops);
+    assert.ok(counts.conversions > 0, 'FX conversions were in the load the crash interrupted (issue 11)');
     await checkLedgerInvariants(ctx.services.db, 'sandbox');
 
     // every answered operation replays the same answer from the restarted server

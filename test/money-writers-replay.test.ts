@@ -100,6 +100,15 @@ const moneyWriters: Record<string, MoneyWriter> = {
       as: { key: platform.keys.sandbox, onBehalfOf: account },
     }),
   },
+  'POST /api/v1/fx/conversions': {
+    withoutKey: 'reference',
+    request: async (unique) => ({
+      environment: 'sandbox',
+      url: '/api/v1/fx/conversions',
+      body: { sell_currency: 'AUD', buy_currency: 'USD', sell_amount: '2.00', conversion_type: 'rate', reference: unique },
+      as: { key: platform.keys.sandbox, onBehalfOf: account },
+    }),
+  },
   'POST /api/v1/sandbox/deposits': {
     withoutKey: 'reference',
     // settled at once, so that the background settler moves nothing while the balances are compared
@@ -178,6 +187,7 @@ const movesNoMoney: Record<string, string> = {
   'POST /api/v1/webhooks/:id/test': 'a test event',
   'POST /api/v1/events/:id/redeliver': 'queues a delivery of an event',
   'POST /api/v1/payment-links': 'creates a link (and its payment awaiting funds) that money can later be paid to; moves none itself',
+  'POST /api/v1/fx/quotes': 'locks a rate and amounts; only a conversion that uses it moves money, and a quote converts once',
   'POST /admin/v1/platforms':
     'mints the sandbox starting balance, once per platform: a retry is 409 EMAIL_TAKEN (a unique index on the owner email), and the answer holds a one-time set-password link that must not be stored for replay',
   'PUT /admin/v1/platforms/:id/rate-limits': 'rate limits',
@@ -186,6 +196,7 @@ const movesNoMoney: Record<string, string> = {
   'DELETE /admin/v1/platforms/:id/capabilities/:name': 'a capability',
   'POST /admin/v1/platforms/:id/keys': 'an API key',
   'DELETE /admin/v1/keys/:id': 'an API key',
+  'PUT /admin/v1/fx/rates': 'sets a rate in the rate table; conversions priced from it move money, each through its own writer',
 };
 
 describe('which routes move money', () => {

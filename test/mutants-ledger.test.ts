@@ -7,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { Tx } from '../src/db/database.ts';
 import { ApiError } from '../src/lib/errors.ts';
-import { balanceKey, decideTransfer, type Balance, type Posting } from '../src/domain/ledger/decisions.ts';
-import { applyBalanceDeltas, postMovement } from '../src/domain/ledger/ledger.ts';
+import { decideTransfer, type Balance, type Posting } from '../src/domain/ledger/decisions.ts';
+import { postMovement } from '../src/domain/ledger/ledger.ts';
 import { runUnitOfWork } from '../src/db/unit-of-work.ts';
 import { newId } from '../src/lib/ids.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
@@ -47,11 +47,11 @@ async function balanceOf(account: string, tx?: Tx): Promise<Balance> {
 
 const entriesOf = async (movementId: string) => ctx.services.db.env('sandbox').selectFrom('ledger_entries').select('amount').where('movement_id', '=', movementId).execute();
 
-describe('the guarded balance write (mutant: the SQL ">= 0" condition removed from the UPDATE)', () => {
-  // The guarded write is its own function, so the test hands it an overdraft directly: no lock, no decision, nothing
-  // in front of it but the SQL condition (and the CHECK constraint behind that, which would abort the transaction).
+describe('the guard in post_movement (mutant: its PK002 refusal removed, leaving only the CHECK constraint)', () => {
+  // The postings are handed to the ledger directly: no decision in front of the database function, nothing between an
+  // overdraft and the balance row but its guard (and the CHECK constraint behind it, which would answer a 500).
   for (const bucket of ['available', 'pending'] as const) {
-    it(`an overdraft of ${bucket} funds that got past the decision is refused as INSUFFICIENT_BALANCE, and no balance changes`, async () => {
+    it(`an overdraft of ${bucket} funds is refused as INSUFFICIENT_BALANCE naming the wallet, and nothing is written`, async () => {
       const source = await accountWith('5.00');
       const destination = await accountWith(null);
       if (bucket === 'pending') {
@@ -66,29 +66,14 @@ describe('the guarded balance write (mutant: the SQL ">= 0" condition removed fr
         { ledgerAccount: destination, currency: 'AUD', bucket: 'available', amount: overdraft },
       ];
       const movementId = newId('transfer');
-
-      let refusal: unknown;
-      let inside: { source: Balance; destination: Balance } | undefined;
-      const rollback = new Error('roll back whatever happened');
-      await assert.rejects(
-        runUnitOfWork(ctx.services.db, async (work) => {
-          const tx = await work.transaction();
-          refusal = await applyBalanceDeltas(tx, 'sandbox', postings, new Date()).then(
-            () => 'applied',
-            (error: unknown) => error,
-          );
-          // A refusal, not a failed statement: the transaction is still usable (a CHECK violation would have aborted it),
-          // and no row was written — not even the destination's credit in the same statement.
-          if (refusal instanceof ApiError) inside = { source: await balanceOf(source, tx), destination: await balanceOf(destination, tx) };
-          throw rollback;
-        }),
-        (error) => error === rollback,
+      const refusal = await runUnitOfWork(ctx.services.db, async (work) => postMovement(work, 'sandbox', movementId, postings, new Date())).then(
+        () => 'applied',
+        (error: unknown) => error,
       );
       assert.ok(refusal instanceof ApiError, `expected the domain's INSUFFICIENT_BALANCE, got ${String(refusal)}`);
       assert.equal(refusal.code, 'INSUFFICIENT_BALANCE');
       assert.equal(refusal.status, 422);
       assert.deepEqual(refusal.detail, { account_id: source, currency: 'AUD' }, 'the refusal names the wallet it protects');
-      assert.deepEqual(inside, before);
       assert.deepEqual({ source: await balanceOf(source), destination: await balanceOf(destination) }, before);
       assert.deepEqual(await entriesOf(movementId), []);
       await checkLedgerInvariants(ctx.services.db, 'sandbox');
@@ -114,40 +99,32 @@ async function eventually(condition: () => Promise<boolean>, what: string): Prom
 }
 
 // Row locks only matter with concurrent connections, so this needs PostgreSQL.
-describeOrSkip(needsPostgres, 'the balance row lock (mutant: FOR UPDATE removed from lockBalances) — PostgreSQL', () => {
-  it('a movement decides on the balance a concurrent movement leaves, never on the one that movement is replacing', async () => {
+describeOrSkip(needsPostgres, 'the balance row lock (mutant: FOR UPDATE removed from post_movement) — PostgreSQL', () => {
+  it('a movement is guarded on the balance a concurrent movement leaves, never on the one that movement is replacing', async () => {
     const source = await accountWith('10.00');
-    // The destination's balance row must exist already: were it created by A, B would wait on A's uncommitted insert
-    // of it (ON CONFLICT) whether or not the rows are locked, and the test would prove nothing about the lock.
+    // The destination's balance row must exist already (a missing row makes the movement run again after creating it).
     const destination = await accountWith('1.00');
     // A drains the source and stops just before its commit: the row says 0.00 inside A, 10.00 to everyone else.
     const hold = heldTransaction('commit');
     const drain = withTransactionFault(ctx.services.db, hold.fault, () => transfer({ source_account_id: source, destination_account_id: destination, amount: '10.00' }));
     await hold.reached;
 
-    // B wants the same 10.00. With the lock it waits for A and then decides on 0.00; without it, it decides on the
-    // 10.00 that A is about to take away, and only the guard behind the decision stands between it and an overdraft.
-    const seen: bigint[] = [];
-    const keys = [{ ledgerAccount: source, currency: 'AUD' as const }, { ledgerAccount: destination, currency: 'AUD' as const }];
-    const second = runUnitOfWork(ctx.services.db, async (work) =>
-      postMovement(await work.transaction(), 'sandbox', newId('transfer'), (balances) => {
-        seen.push(balances.get(balanceKey(source, 'AUD'))?.available ?? -1n);
-        return decideTransfer(balances, { sourceAccountId: source, destinationAccountId: destination, currency: 'AUD', amount: 1000n });
-      }, keys, new Date()),
-    )
-      .then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-    await eventually(async () => seen.length > 0 || (await lockWaiters()) > 0, 'B blocked on the row or B decided');
+    // B wants the same 10.00. With the lock, post_movement waits for A and then finds 0.00: a clean refusal. Without it,
+    // its guard reads the 10.00 that A is about to take away, its UPDATE then waits for A and drives the row below zero,
+    // and only the CHECK constraint stops it — a 500, not the refusal a client can act on.
+    const postings = decideTransfer({ sourceAccountId: source, destinationAccountId: destination, currency: 'AUD', amount: 1000n });
+    const second = runUnitOfWork(ctx.services.db, async (work) => postMovement(work, 'sandbox', newId('transfer'), postings, new Date())).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await eventually(async () => (await lockWaiters()) > 0, 'B blocked on the row');
     hold.release();
 
     assert.equal((await drain).status, 201);
     const refused = await second;
-    assert.deepEqual(seen, [0n], 'B decided on a balance that a concurrent, uncommitted movement was changing');
     assert.ok(refused instanceof ApiError, String(refused));
     assert.equal(refused.code, 'INSUFFICIENT_BALANCE');
-    assert.deepEqual(refused.detail, { account_id: source, currency: 'AUD' }, 'refused by the decision on the locked row');
+    assert.deepEqual(refused.detail, { account_id: source, currency: 'AUD' }, 'refused by the guard on the locked row');
     assert.deepEqual(await balanceOf(source), { available: 0n, pending: 0n });
     assert.deepEqual(await balanceOf(destination), { available: 1100n, pending: 0n });
     await checkLedgerInvariants(ctx.services.db, 'sandbox');

@@ -43,6 +43,23 @@ describe('rate limits', () => {
     assert.equal((await ctx.call('GET', '/api/v1/account', { key: other.secret })).status, 200);
   });
 
+  it('FX rates, quotes and conversions share the fx group (60 a minute by default), apart from general', async () => {
+    const fresh = await createTestPlatform(ctx);
+    const first = await ctx.call('GET', '/api/v1/fx/rates?sell_currency=AUD&buy_currency=USD', { key: fresh.keys.sandbox });
+    assert.equal(first.headers['ratelimit-limit'], '60');
+    const platform = await createTestPlatform(ctx);
+    await ctx.admin('PUT', `/admin/v1/platforms/${platform.id}/rate-limits`, { limits: { fx: 3 } });
+    const body = { sell_currency: 'AUD', buy_currency: 'USD', sell_amount: '10.00' };
+    const statuses = [
+      (await ctx.call('GET', '/api/v1/fx/rates?sell_currency=AUD&buy_currency=USD', { key: platform.keys.sandbox })).status,
+      (await ctx.call('POST', '/api/v1/fx/quotes', { key: platform.keys.sandbox, body })).status,
+      (await ctx.call('POST', '/api/v1/fx/conversions', { key: platform.keys.sandbox, body: { ...body, conversion_type: 'rate' } })).status,
+      (await ctx.call('POST', '/api/v1/fx/conversions', { key: platform.keys.sandbox, body: { ...body, conversion_type: 'rate' } })).status,
+    ];
+    assert.deepEqual(statuses, [200, 201, 201, 429]);
+    assert.equal((await ctx.call('GET', '/api/v1/account', { key: platform.keys.sandbox })).status, 200, 'general is its own budget');
+  });
+
   it('20 requests at once against a limit of 5: exactly 5 pass (concurrent attempts against the throttle)', async () => {
     const platform = await createTestPlatform(ctx);
     await ctx.admin('PUT', `/admin/v1/platforms/${platform.id}/rate-limits`, { limits: { general: 5 } });

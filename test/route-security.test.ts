@@ -22,6 +22,9 @@ const endpoint = 'we_01m8g5hycd5qba505sf93e83c5';
 const event = 'evt_01m8g5hycd5qba505sf93e83c5';
 const paymentLink = 'pl_01m8g5hycd5qba505sf93e83c5';
 const payment = 'pay_01m8g5hycd5qba505sf93e83c5';
+const fxQuote = 'qt_01m8g5hycd5qba505sf93e83c5';
+const conversion = 'conv_01m8g5hycd5qba505sf93e83c5';
+const fx = { scope: 'any', capability: 'fx_conversion' } as const;
 
 /** Keyed as Fastify registers the route: method and URL with `:params`. A new route needs its line here. */
 const routes: Record<string, RouteSpec> = {
@@ -80,6 +83,17 @@ const routes: Record<string, RouteSpec> = {
     body: () => ({ currency: 'AUD', amount: '10.00', destination_type: 'bank_account', destination: bankDestination }),
     needsCapability: true,
   },
+  'GET /api/v1/fx/rates': { ...fx, method: 'GET', path: () => '/api/v1/fx/rates?sell_currency=AUD&buy_currency=USD' },
+  'POST /api/v1/fx/quotes': { ...fx, method: 'POST', path: () => '/api/v1/fx/quotes', body: () => ({ sell_currency: 'AUD', buy_currency: 'USD', sell_amount: '10.00' }) },
+  'GET /api/v1/fx/quotes/:id': { ...fx, method: 'GET', path: () => `/api/v1/fx/quotes/${fxQuote}` },
+  'POST /api/v1/fx/conversions': {
+    ...fx,
+    method: 'POST',
+    path: () => '/api/v1/fx/conversions',
+    body: () => ({ sell_currency: 'AUD', buy_currency: 'USD', sell_amount: '10.00', conversion_type: 'rate' }),
+  },
+  'GET /api/v1/fx/conversions': { ...fx, method: 'GET', path: () => '/api/v1/fx/conversions' },
+  'GET /api/v1/fx/conversions/:id': { ...fx, method: 'GET', path: () => `/api/v1/fx/conversions/${conversion}` },
   'GET /api/v1/payouts': { method: 'GET', path: () => '/api/v1/payouts', scope: 'any' },
   'GET /api/v1/payouts/:id': { method: 'GET', path: () => `/api/v1/payouts/${payout}`, scope: 'any' },
   'POST /api/v1/sandbox/payouts/:id/simulate': {

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, createOperatorClient } from './client.ts';
 import { registerEventCommands } from './commands/events.ts';
+import { registerFxCommands } from './commands/fx.ts';
 import { registerListenCommand } from './commands/listen.ts';
 import { registerMoneyCommands } from './commands/money.ts';
 import { registerPlatformCommands } from './commands/platforms.ts';
@@ -10,7 +11,7 @@ import { registerVerificationCommands } from './commands/verifications.ts';
 
 const program = new Command('pik')
   .description(
-    'Operate a PIK server: platforms, API keys, reviews, deposits, payouts; and, with a platform API key, follow its events ' +
+    'Operate a PIK server: platforms, API keys, reviews, deposits, payouts, FX rates; and, with a platform API key, follow its events ' +
       '(listen, events). Talks to PIK_URL (default http://127.0.0.1:4000).',
   )
   .showHelpAfterError()
@@ -20,6 +21,7 @@ const client = createOperatorClient();
 registerPlatformCommands(program, client);
 registerVerificationCommands(program, client);
 registerMoneyCommands(program, client);
+registerFxCommands(program, client);
 registerListenCommand(program);
 registerEventCommands(program);
 

@@ -29,6 +29,12 @@ export class AccountDirectory {
     return this.entries[environment].get(accountId);
   }
 
+  /** Drops the cached row, so the next get reads the account as last committed. */
+  forget(environment: Environment, accountId: string): void {
+    this.generation++;
+    this.entries[environment].delete(accountId);
+  }
+
   /** The account as last committed; undefined when it does not exist in this environment. Misses are not cached. */
   async get(environment: Environment, accountId: string): Promise<AccountRow | undefined> {
     return this.cached(environment, accountId) ?? this.load(environment, accountId);

@@ -1,8 +1,9 @@
 // Opens the database — embedded PGlite or PostgreSQL — behind one pg.Pool, one Kysely and one notify channel.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Environment } from '../lib/environments.ts';
 import { OutboxSignal, outboxChannel } from './outbox-signal.ts';
@@ -36,6 +37,11 @@ export interface Database {
   env(environment: Environment): EnvDb;
   /** BEGIN on a connection of its own; the caller must end it with commit or rollback (see runUnitOfWork). */
   beginTransaction(): Promise<OpenTransaction>;
+  /**
+   * Runs one statement as a transaction of its own (no BEGIN, no COMMIT: PostgreSQL commits a lone statement, all of
+   * it or nothing). runUnitOfWork sends a unit of work made only of queued writes this way.
+   */
+  commitAlone(statement: RawBuilder<unknown>, options?: { prepared?: boolean }): Promise<void>;
   /** Subscribes to a notify channel; onGap runs when the subscription was interrupted and messages may be lost. */
   listen(channel: string, onMessage: Notification, onGap?: () => void): Promise<() => Promise<void>>;
   /** Rung after a commit that recorded events (runUnitOfWork does it): wakes the webhook worker of every process. */
@@ -58,6 +64,22 @@ function makeTx(trx: Transaction<CoreTables>): Tx {
       await sql`select pg_notify(${channel}, ${payload})`.execute(trx);
     },
   };
+}
+
+/**
+ * The prepared-statement name of a statement's text: a digest, so one text has one name on every connection. Texts seen
+ * beyond a bound go unnamed (parsed each time), so a statement whose text varies without limit cannot grow every
+ * connection's set of prepared statements without limit.
+ */
+const preparedNames = new Map<string, string>();
+const maxPreparedNames = 500;
+function preparedName(text: string): string | undefined {
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < maxPreparedNames) {
+    name = `pik_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
 }
 
 function wrap(
@@ -86,6 +108,14 @@ function wrap(
           await trx.rollback().execute();
         },
       };
+    },
+    commitAlone: async (statement, { prepared = true } = {}) => {
+      const compiled = statement.compile(core);
+      // On PostgreSQL as a named prepared statement: the same few statement shapes come again and again (a transfer with
+      // or without a reference, …), so each connection parses and plans each once instead of on every request. A group
+      // commit's text changes with its composition: not worth a name.
+      if (kind === 'postgres') await pool.query({ name: prepared ? preparedName(compiled.sql) : undefined, text: compiled.sql, values: compiled.parameters as unknown[] });
+      else await core.executeQuery(compiled);
     },
     listen,
     close: async () => {

@@ -416,6 +416,52 @@ export interface VirtualAccountTable {
   released_at: NullableTimestamp;
 }
 
+export interface FxRateTable {
+  base: Currency;
+  quote: Currency;
+  /** The decimal text the operator set (read as an exact rational). */
+  mid: string;
+  spread_bps: number;
+  as_of: Timestamp;
+  pinned: ColumnType<boolean, boolean | undefined, boolean>;
+  set_by: string;
+}
+
+export const fxQuoteStatuses = ['active', 'used'] as const;
+export type FxSide = 'sell' | 'buy';
+
+/** What a quote and a conversion both are: an account's exchange of one amount for another at a rate. */
+interface FxExchangeColumns {
+  id: string;
+  platform_id: string;
+  account_id: string;
+  sell_currency: Currency;
+  buy_currency: Currency;
+  sell_amount: Money;
+  buy_amount: Money;
+  /** The quoted rate as the API shows it (buy units per sell unit; lib/fx-math.ts formatRate). */
+  rate: string;
+}
+
+export interface FxQuoteTable extends FxExchangeColumns {
+  fixed_side: FxSide;
+  status: (typeof fxQuoteStatuses)[number];
+  conversion_id: string | null;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
+export const conversionTypes = ['rate', 'quote'] as const;
+export type ConversionType = (typeof conversionTypes)[number];
+
+export interface FxConversionTable extends FxExchangeColumns {
+  conversion_type: ConversionType;
+  quote_id: string | null;
+  reference: string | null;
+  created_at: Timestamp;
+}
+
 export interface IdempotencyKeyTable {
   platform_id: string;
   key: string;
@@ -442,6 +488,9 @@ export interface EnvTables {
   payouts: PayoutTable;
   virtual_accounts: VirtualAccountTable;
   idempotency_keys: IdempotencyKeyTable;
+  fx_rates: FxRateTable;
+  fx_quotes: FxQuoteTable;
+  fx_conversions: FxConversionTable;
   verifications: VerificationTable;
   receiving_addresses: ReceivingAddressTable;
   request_log_segments: RequestLogSegmentTable;
@@ -461,6 +510,9 @@ export type VirtualAccountRow = Selectable<VirtualAccountTable>;
 export type PaymentLinkRow = Selectable<PaymentLinkTable>;
 export type PaymentRow = Selectable<PaymentTable>;
 export type UnmatchedFundsRow = Selectable<UnmatchedFundsTable>;
+export type FxRateRow = Selectable<FxRateTable>;
+export type FxQuoteRow = Selectable<FxQuoteTable>;
+export type FxConversionRow = Selectable<FxConversionTable>;
 
 export type AccountRow = Selectable<AccountTable>;
 export type EventRow = Selectable<EventTable>;

@@ -1,6 +1,30 @@
 // The unit of work: one database transaction plus the steps that must commit with it and the steps that must wait for it.
+import { sql, type OperationNodeSource, type RawBuilder } from 'kysely';
 import type { Environment } from '../lib/environments.ts';
 import type { Database, Tx } from './database.ts';
+import { GroupCommit } from './group-commit.ts';
+
+/**
+ * A write whose result the command does not need, queued with `UnitOfWork.write` and sent with the unit's other
+ * queued writes as ONE statement (data-modifying CTEs): at commit, or when the command next asks for the transaction.
+ */
+export interface Write {
+  /** A Kysely query (insert, update, delete, or a select of a function that writes) or an sql`` fragment. */
+  statement: OperationNodeSource;
+  /**
+   * The statement must return exactly `count` rows (its RETURNING rows, or a function's one row), or the whole unit of
+   * work fails with `otherwise()` — checked inside the database, so nothing commits. A select of a function must
+   * declare it: a CTE that is only a select runs only when it is read.
+   */
+  expectRows?: { count: number; otherwise: () => Error };
+  /** Turns the database's refusal of this statement into the domain's answer; undefined when the error is not its own. */
+  translate?: (error: unknown) => Error | undefined;
+  /**
+   * The wallet balance rows the statement locks (post_movement). A group commit locks the rows of all its units first,
+   * in post_movement's order, so that two batches never take the same rows in opposite orders (group-commit.ts).
+   */
+  locksBalances?: { environment: Environment; keys: { ledgerAccount: string; currency: string }[] };
+}
 
 /**
  * Opened at the edge (a route, a dashboard action, an operator command, a worker) and passed into the domain command
@@ -18,6 +42,13 @@ export interface UnitOfWork {
   transaction(): Promise<Tx>;
   /** Runs inside the transaction, after the command, just before COMMIT; if it throws, the whole change rolls back. */
   beforeCommit(step: (tx: Tx) => Promise<void>): void;
+  /**
+   * Queues a write to be sent with the unit's other queued writes as one statement, after the command and its
+   * beforeCommit steps (or as soon as the command next calls `transaction()`, so it reads what it wrote). A unit of work
+   * made only of queued writes is one round trip: that statement, committed on its own. A refusal in any of them
+   * (a constraint, a ledger guard, an `expectRows`) fails the unit of work with the write's own error.
+   */
+  write(write: Write): void;
   /** Runs once the transaction has committed, never after a rollback. */
   afterCommit(step: () => void): void;
   /**
@@ -80,6 +111,7 @@ export async function runUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => P
 async function attemptUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Promise<T>, onAfterCommitFailure: AfterCommitFailure): Promise<T> {
   const before: ((tx: Tx) => Promise<void>)[] = [];
   const after: (() => void)[] = [];
+  let queued: Write[] = [];
   const eventsIn = new Set<Environment>();
   let open: Promise<{ tx: Tx; commit: () => Promise<void>; rollback: () => Promise<void> }> | undefined;
   let finished = false;
@@ -88,8 +120,23 @@ async function attemptUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Prom
     open ??= db.beginTransaction();
     return open;
   };
+  /** Sends the queued writes through the open transaction, if any are queued. */
+  const flushInto = async (tx: Tx): Promise<void> => {
+    if (queued.length === 0) return;
+    const writes = queued;
+    queued = [];
+    await sendWrites(writes, (statement) => statement.execute(tx.core));
+  };
   const work: UnitOfWork = {
-    transaction: async () => (await begin()).tx,
+    transaction: async () => {
+      const { tx } = await begin();
+      await flushInto(tx);
+      return tx;
+    },
+    write: (write) => {
+      if (finished) throw new Error('this unit of work has already finished');
+      queued.push(write);
+    },
     beforeCommit: (step) => {
       if (finished) throw new Error('this unit of work has already finished');
       before.push(step);
@@ -112,8 +159,16 @@ async function attemptUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Prom
       const transaction = await begin();
       // A step may register further steps (a stored response that also wakes a worker): run until none is left.
       for (let i = 0; i < before.length; i++) await (before[i] as (tx: Tx) => Promise<void>)(transaction.tx);
+      await flushInto(transaction.tx);
       finished = true;
       await transaction.commit();
+    } else if (queued.length > 0) {
+      // Nothing but queued writes: one statement is its own transaction, atomic without BEGIN and COMMIT, and may go
+      // together with other units' statements (group commit).
+      finished = true;
+      const writes = queued;
+      queued = [];
+      await groupCommitOf(db).submit(writes);
     }
     finished = true;
   } catch (error) {
@@ -132,4 +187,55 @@ async function attemptUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Prom
     }
   }
   return result;
+}
+
+const groupCommits = new WeakMap<Database, GroupCommit>();
+
+/** One group commit per database: PGlite runs one statement at a time, PostgreSQL a few of the pool's connections. */
+function groupCommitOf(db: Database): GroupCommit {
+  let group = groupCommits.get(db);
+  if (!group) {
+    group = new GroupCommit(db, db.kind === 'pglite' ? 1 : 4, sendWrites);
+    groupCommits.set(db, group);
+  }
+  return group;
+}
+
+/**
+ * The queued writes as one statement: `with w0 as (…), w1 as (…) select …`, where the select reads every write that
+ * expects a number of rows through pik_expect_rows (migration 0013), which raises PK003 naming the write otherwise.
+ * A lone write without expectation goes as it is.
+ */
+async function sendWrites(writes: Write[], execute: (statement: RawBuilder<unknown>) => Promise<unknown>): Promise<void> {
+  const only = writes[0];
+  const statement =
+    writes.length === 1 && only && !only.expectRows
+      ? sql`${only.statement}`
+      : sql`with ${sql.join(
+          writes.map((w, i) => sql`${sql.id(`w${i}`)} as (${w.statement})`),
+          sql`, `,
+        )} select ${sql.join([
+          sql`1`,
+          ...writes.flatMap((w, i) =>
+            w.expectRows ? [sql`public.pik_expect_rows((select count(*) from ${sql.id(`w${i}`)}), ${w.expectRows.count}, ${`w${i}`})`] : [],
+          ),
+        ])}`;
+  try {
+    await execute(statement);
+  } catch (error) {
+    throw translateWriteError(writes, error);
+  }
+}
+
+function translateWriteError(writes: Write[], error: unknown): unknown {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (e?.code === 'PK003' && typeof e.message === 'string') {
+    const failed = writes[Number(e.message.slice(1))];
+    if (failed?.expectRows) return failed.expectRows.otherwise();
+  }
+  for (const w of writes) {
+    const translated = w.translate?.(error);
+    if (translated) return translated;
+  }
+  return error;
 }

@@ -102,6 +102,21 @@ export const eventCatalogue = {
       reference: nullable(Type.String()),
     }),
   },
+  'conversion.completed': {
+    description: 'An FX conversion completed: the account sold one currency and bought another, at the rate shown (one movement, two transactions).',
+    data: Type.Object({
+      id: Id,
+      account_id: Id,
+      sell_currency: Type.Enum(currencies),
+      buy_currency: Type.Enum(currencies),
+      sell_amount: Amount,
+      buy_amount: Amount,
+      rate: Type.String({ description: 'Buy units per sell unit, a decimal string.' }),
+      conversion_type: Type.Enum(['rate', 'quote']),
+      quote_id: nullable(Id),
+      reference: nullable(Type.String()),
+    }),
+  },
   'payment.settled': {
     description:
       'An inbound payment settled: the money is available in the wallet. For a payment-link payment the payment fields are set, amount is what was credited (all received) and deposit_id the deposit that completed it.',

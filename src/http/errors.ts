@@ -24,6 +24,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
   reply.errorCode = error.code;
   const body = errorBody(error, String(request.id));
   if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="pik"');
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   return reply.code(error.status).type('application/json; charset=utf-8').send(body);
 }
 
@@ -90,7 +91,9 @@ export function registerErrorHandling(app: FastifyInstance, allowedMethods: (url
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
     if (apiError) {
-      if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
+      // A 503 for want of a current FX rate is the operator's to fix (set the rate), not a failure of ours.
+      if (apiError.code === 'RATES_UNAVAILABLE') request.log.warn({ code: apiError.code, detail: apiError.detail }, 'no current FX rate');
+      else if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
       return sendError(request, reply, apiError);
     }
     // Ours to fix: log everything, show nothing of it.

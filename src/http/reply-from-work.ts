@@ -27,7 +27,8 @@ export async function replyFromWork(
       const { status, body } = await command(work);
       reply.code(status);
       const serialized = reply.serialize(body) as string;
-      if (claim) work.beforeCommit((tx) => recordIdempotentResponse(services.dataKeys, tx, claim, { status, body: serialized }, services.now()));
+      // Queued after the command's own writes: the answer reaches the database in the same statement as the change.
+      if (claim) recordIdempotentResponse(services.dataKeys, work, claim, { status, body: serialized }, services.now());
       return serialized;
     },
     (error) => request.log.error({ err: error }, 'a step after commit failed'),

@@ -28,8 +28,15 @@ export const capabilityCatalogue = {
   },
   fx_conversion: {
     label: 'FX conversion',
-    description: 'Convert money between currencies.',
-    routes: [],
+    description: 'Convert money between currencies: rates, quotes and conversions.',
+    routes: [
+      'GET /api/v1/fx/rates',
+      'POST /api/v1/fx/quotes',
+      'GET /api/v1/fx/quotes/{id}',
+      'POST /api/v1/fx/conversions',
+      'GET /api/v1/fx/conversions',
+      'GET /api/v1/fx/conversions/{id}',
+    ],
   },
   payouts: {
     label: 'Payouts',

@@ -19,16 +19,30 @@ interface CurrencyEntry {
   payoutRails: readonly PayoutRail[];
   /** Networks an account gets a receiving address on, and crypto payouts go out on; empty for fiat. */
   networks: readonly Network[];
+  /** The smallest and largest amount one FX conversion may sell or buy in this currency, in minor units (docs/fx.md). */
+  conversion: { minimumMinorUnits: bigint; maximumMinorUnits: bigint };
 }
 
 /** In the order the API lists balances. */
 export const currencyCatalogue = {
-  AUD: { decimals: 2, minimumMinorUnits: 1n, payoutRails: ['bank_account'], networks: [] },
-  USD: { decimals: 2, minimumMinorUnits: 1n, payoutRails: ['bank_account'], networks: [] },
-  HKD: { decimals: 2, minimumMinorUnits: 1n, payoutRails: ['bank_account'], networks: [] },
-  SGD: { decimals: 2, minimumMinorUnits: 1n, payoutRails: ['bank_account'], networks: [] },
-  USDT: { decimals: 6, minimumMinorUnits: 1n, payoutRails: ['crypto_address'], networks: ['solana'] },
-  USDC: { decimals: 6, minimumMinorUnits: 1n, payoutRails: ['crypto_address'], networks: ['solana'] },
+  AUD: { decimals: 2, minimumMinorUnits: 1n, payoutRails: ['bank_account'], networks: [], conversion: { minimumMinorUnits: 1_00n, maximumMinorUnits: 1_000_000_00n } },
+  USD: { decimals: 2, minimumMinorUnits: 1n, payoutRails: ['bank_account'], networks: [], conversion: { minimumMinorUnits: 1_00n, maximumMinorUnits: 1_000_000_00n } },
+  HKD: { decimals: 2, minimumMinorUnits: 1n, payoutRails: ['bank_account'], networks: [], conversion: { minimumMinorUnits: 10_00n, maximumMinorUnits: 10_000_000_00n } },
+  SGD: { decimals: 2, minimumMinorUnits: 1n, payoutRails: ['bank_account'], networks: [], conversion: { minimumMinorUnits: 1_00n, maximumMinorUnits: 1_000_000_00n } },
+  USDT: {
+    decimals: 6,
+    minimumMinorUnits: 1n,
+    payoutRails: ['crypto_address'],
+    networks: ['solana'],
+    conversion: { minimumMinorUnits: 1_000000n, maximumMinorUnits: 1_000_000_000000n },
+  },
+  USDC: {
+    decimals: 6,
+    minimumMinorUnits: 1n,
+    payoutRails: ['crypto_address'],
+    networks: ['solana'],
+    conversion: { minimumMinorUnits: 1_000000n, maximumMinorUnits: 1_000_000_000000n },
+  },
 } as const satisfies Record<string, CurrencyEntry>;
 
 export type Currency = keyof typeof currencyCatalogue;

@@ -20,6 +20,8 @@ const catalogue = {
   INVALID_IDEMPOTENCY_KEY: { status: 400, message: 'The Idempotency-Key must be 1 to 255 printable ASCII characters.' },
   INVALID_WEBHOOK_URL: { status: 400, message: 'This URL cannot receive webhooks; detail.reason says why.' },
   UNKNOWN_EVENT_TYPE: { status: 400, message: 'Unknown event type; detail.valid lists the event types (or use "*" for all).' },
+  UNSUPPORTED_CURRENCY_PAIR: { status: 400, message: 'PIK does not convert between these currencies; detail.supported lists the currencies, and the two must differ.' },
+  QUOTE_MISMATCH: { status: 400, message: 'The request does not match the quote (see detail.field); send the quote\'s currencies and amount, or convert at the current rate.' },
   HEADER_REPEATED: { status: 400, message: 'A header that takes one value was sent more than once (see detail.header); send it once.' },
   // 401 — authentication
   API_KEY_MISSING: { status: 401, message: 'No API key. Send it as "Authorization: Bearer <api key>".' },
@@ -55,6 +57,8 @@ const catalogue = {
   PAYMENT_LINK_NOT_FOUND: { status: 404, message: 'No such payment link.' },
   PAYMENT_NOT_FOUND: { status: 404, message: 'No such payment.' },
   UNMATCHED_FUNDS_NOT_FOUND: { status: 404, message: 'No such unmatched funds.' },
+  QUOTE_NOT_FOUND: { status: 404, message: 'No such quote for the account in scope.' },
+  CONVERSION_NOT_FOUND: { status: 404, message: 'No such conversion.' },
   VIRTUAL_ACCOUNT_NOT_FOUND: { status: 404, message: 'This account has no active virtual account; issue one with POST.' },
   // 405, 408, 409, 413, 415, 417, 431
   METHOD_NOT_ALLOWED: { status: 405, message: 'This endpoint does not accept that method.' },
@@ -99,6 +103,10 @@ const catalogue = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
   // 422 — business rules
   INSUFFICIENT_BALANCE: { status: 422, message: 'The available balance is too low for this amount.' },
+  QUOTE_EXPIRED: { status: 422, message: 'The quote has expired; request a new quote.' },
+  QUOTE_ALREADY_USED: { status: 422, message: 'The quote was already used for a conversion; a quote converts once. Request a new quote.' },
+  BELOW_MINIMUM_AMOUNT: { status: 422, message: 'The amount is below the smallest conversion in this currency (see detail.minimum).' },
+  ABOVE_MAXIMUM_AMOUNT: { status: 422, message: 'The amount is above the largest conversion in this currency (see detail.maximum); split it.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was already used with a different request; use a new key.' },
   // 429, 5xx
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the number of seconds in Retry-After.' },
@@ -109,6 +117,7 @@ const catalogue = {
   SIGN_IN_THROTTLED: { status: 429, message: 'Too many failed sign-in attempts. Wait 15 minutes, then try again.' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side. Retry later; quote the request_id if it persists.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is starting or stopping; retry shortly.' },
+  RATES_UNAVAILABLE: { status: 503, message: 'No current rate for this currency pair; retry after the number of seconds in Retry-After.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof catalogue;
@@ -119,6 +128,8 @@ export function statusOf(code: ErrorCode): number {
 
 export class ApiError extends Error {
   readonly status: number;
+  /** Sent as Retry-After with the answer (RATES_UNAVAILABLE): when trying again may succeed. */
+  readonly retryAfterSeconds: number | undefined;
 
   /**
    * `status` overrides the catalogue's for the one rule that needs it: a header sent twice is a malformed request (400)
@@ -129,11 +140,12 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message?: string,
     readonly detail?: Record<string, unknown>,
-    options?: { status?: 400 },
+    options?: { status?: 400; retryAfterSeconds?: number },
   ) {
     super(message ?? catalogue[code].message);
     this.name = 'ApiError';
     this.status = options?.status ?? catalogue[code].status;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

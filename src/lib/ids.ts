@@ -14,7 +14,7 @@ export const idPrefixes = {
   paymentLink: 'pl',
   payment: 'pay',
   unmatchedFunds: 'uf',
-  quote: 'quote',
+  quote: 'qt',
   conversion: 'conv',
   webhookEndpoint: 'we',
   webhookDelivery: 'wd',

@@ -5,7 +5,7 @@
 export const rateLimitGroupCatalogue = {
   general: { perMinute: 300, covers: 'every request not in another group' },
   payments: { perMinute: 60, covers: 'transfers and sandbox deposits' },
-  fx: { perMinute: 60, covers: 'FX quotes and conversions' },
+  fx: { perMinute: 60, covers: 'FX rates, quotes and conversions' },
   payouts: { perMinute: 30, covers: 'creating payouts and simulating their outcome' },
   webhook_registration: { perMinute: 10, covers: 'registering webhook endpoints' },
 } as const satisfies Record<string, { perMinute: number; covers: string }>;

@@ -33,6 +33,11 @@ const crashAfterCommit: Database = {
       },
     };
   },
+  // A unit of work made only of queued writes commits as one statement: the crash comes right after it, the same way.
+  commitAlone: async (statement, options) => {
+    await db.commitAlone(statement, options);
+    if (crashing.getStore()) process.kill(process.pid, 'SIGKILL');
+  },
 };
 
 const dataKeys = loadDataKeyring(config);

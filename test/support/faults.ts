@@ -1,7 +1,9 @@
 // Fault injection for tests: make the transaction a request opens fail, or wait, without changing the code under test.
 //
 // The ONE place that reaches into how a unit of work opens its transaction is `interceptTransactions` below
-// (`Database.beginTransaction`, which runUnitOfWork calls on the command's first `work.transaction()`).
+// (`Database.beginTransaction`, which runUnitOfWork calls on the command's first `work.transaction()`, and
+// `Database.commitAlone`, which sends a unit made only of queued writes as one statement: under a fault that one
+// statement runs inside BEGIN … COMMIT instead, so the fault has a commit to hold or fail).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Database, OpenTransaction } from '../../src/db/database.ts';
 
@@ -24,6 +26,19 @@ function interceptTransactions(db: Database): void {
   if (intercepted.has(db)) return;
   intercepted.add(db);
   const original = db.beginTransaction.bind(db);
+  const originalAlone = db.commitAlone.bind(db);
+  (db as { commitAlone: Database['commitAlone'] }).commitAlone = async (statement, options) => {
+    const pending = scope.getStore();
+    if (!pending || pending.used) return originalAlone(statement, options);
+    const open = await db.beginTransaction(); // the faulty one (below): it takes `pending`
+    try {
+      await statement.execute(open.tx.core);
+    } catch (error) {
+      await open.rollback();
+      throw error;
+    }
+    await open.commit();
+  };
   (db as { beginTransaction: () => Promise<OpenTransaction> }).beginTransaction = async () => {
     const pending = scope.getStore();
     if (!pending || pending.used) return original();

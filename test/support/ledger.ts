@@ -33,8 +33,9 @@ export interface LedgerSnapshot {
 /**
  * The invariants of spec §5, read from the database: no wallet below zero; entries of every movement balance;
  * the wallets' stored balances equal the sum of their entries exactly; clearing accounts have no stored balance (theirs
- * is the sum of their entries); every currency sums to zero over wallets and clearing accounts (all money enters
- * through a clearing account); and the history reconciles with the balances.
+ * is the sum of their entries); every currency sums to zero over wallets and clearing accounts — PIK's FX position
+ * included (all money enters through a clearing account); the FX position equals the conversions; and the history
+ * reconciles with the balances.
  */
 export async function checkLedgerInvariants(db: Database, environment: Environment): Promise<LedgerSnapshot> {
   const s = (name: string) => sql.table(`${environment}.${name}`);
@@ -83,6 +84,27 @@ export async function checkLedgerInvariants(db: Database, environment: Environme
     select b.ledger_account, b.currency from ${s('ledger_balances')} b left join h on h.account_id = b.ledger_account and h.currency = b.currency
     where not b.is_clearing and (b.available <> coalesce(h.available, 0) or b.pending <> coalesce(h.pending, 0))`.execute(db.core);
   assert.deepEqual(history.rows, [], 'the transaction history does not reconcile with the balances');
+
+  // PIK's FX position (clearing:fx) holds exactly what conversions sold to PIK less what they bought from it, per
+  // currency; and each conversion shows in the history as its two fx_conversion transactions, sell and buy.
+  const position = await sql<{ currency: string }>`
+    with e as (
+      select currency, sum(amount) as total from ${s('ledger_entries')} where ledger_account = 'clearing:fx' group by currency
+    ), c as (
+      select currency, sum(amount) as total from (
+        select sell_currency as currency, sell_amount as amount from ${s('fx_conversions')}
+        union all
+        select buy_currency, -buy_amount from ${s('fx_conversions')}
+      ) sides group by currency
+    )
+    select coalesce(e.currency, c.currency) as currency from e full join c on c.currency = e.currency
+    where coalesce(e.total, 0) <> coalesce(c.total, 0)`.execute(db.core);
+  assert.deepEqual(position.rows, [], "PIK's FX position differs from the conversions");
+  const unmatched = await sql<{ id: string }>`
+    select c.id from ${s('fx_conversions')} c
+    where (select count(*) from ${s('transactions')} t where t.movement_id = c.id and t.type = 'fx_conversion' and t.account_id = c.account_id
+             and ((t.currency = c.sell_currency and t.amount = -c.sell_amount) or (t.currency = c.buy_currency and t.amount = c.buy_amount))) <> 2`.execute(db.core);
+  assert.deepEqual(unmatched.rows, [], 'a conversion without its two fx_conversion transactions');
 
   const wallets = await sql<{ n: string }>`select count(*)::text as n from ${s('ledger_balances')} where not is_clearing`.execute(db.core);
   return { perCurrencyTotal, wallets: Number(wallets.rows[0]?.n ?? 0) };

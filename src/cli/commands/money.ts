@@ -20,7 +20,7 @@ interface DepositOptions {
   json?: boolean;
 }
 
-function checkEnvironment(value: string): string {
+export function checkEnvironment(value: string): string {
   if (!isEnvironment(value)) throw new Error('--environment must be sandbox or production');
   return value;
 }

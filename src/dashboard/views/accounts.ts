@@ -75,6 +75,9 @@ export function accountsView(ctx: PageContext, view: AccountsListView): string {
 /** One line for support staff: who the money came from or went to. */
 function describeCounterparty(counterparty: Record<string, unknown> | null): string | null {
   if (!counterparty) return null;
+  if (counterparty.type === 'fx_conversion') {
+    return `FX conversion ${String(counterparty.sell_currency)} → ${String(counterparty.buy_currency)} at ${String(counterparty.rate)} (${String(counterparty.conversion_id)})`;
+  }
   const parts = [counterparty.account_id, counterparty.name, counterparty.account_name, counterparty.bsb, counterparty.account_number, counterparty.address]
     .filter((v): v is string => typeof v === 'string' && v.length > 0);
   const type = typeof counterparty.type === 'string' ? counterparty.type.replace(/_/g, ' ') : 'counterparty';

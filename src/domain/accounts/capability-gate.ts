@@ -1,5 +1,9 @@
 // The one gate every capability use goes through: verification first, then the capability (spec §4).
+import { sql } from 'kysely';
 import type { AccountRow, EnvDb } from '../../db/schema.ts';
+import { statementsFor } from '../../db/statements.ts';
+import { RetryUnitOfWork, type UnitOfWork } from '../../db/unit-of-work.ts';
+import type { Deps } from '../deps.ts';
 import type { Capability } from '../../lib/capabilities.ts';
 import type { Scope } from '../../lib/actor.ts';
 import { ApiError } from '../../lib/errors.ts';
@@ -42,3 +46,33 @@ export async function requireCapability(
   return account;
 }
 
+
+/**
+ * The gate for a use that writes through queued writes (a payout): no round trip of its own. It decides on the
+ * account directory's row — confirmed by a fresh read whenever that row says no, so a capability just switched on is
+ * never refused — and queues the check again, under FOR SHARE, with the unit's writes: a capability switched off or a
+ * verification withdrawn before that statement runs fails it, the directory forgets the row, and the unit of work runs
+ * again, to be refused on the fresh row with the precise reason.
+ */
+export async function requireCapabilityQueued(deps: Pick<Deps, 'directory'>, work: UnitOfWork, scope: Pick<Scope, 'accountId' | 'environment'>, capability: Capability): Promise<AccountRow> {
+  const { environment, accountId } = scope;
+  let account = await deps.directory.get(environment, accountId);
+  if (!account || decideCapabilityUse(account, capability)) {
+    deps.directory.forget(environment, accountId);
+    account = await deps.directory.get(environment, accountId);
+  }
+  if (!account) throw new ApiError('ACCOUNT_NOT_FOUND', undefined, { account_id: accountId });
+  const denial = decideCapabilityUse(account, capability);
+  if (denial) throw new ApiError(denial.code, undefined, denial.detail);
+  work.write({
+    statement: statementsFor(environment)
+      .selectFrom('accounts')
+      .select('id')
+      .where('id', '=', accountId)
+      .where('verification_status', '=', 'approved')
+      .where(sql<boolean>`${capability} = any(capabilities)`)
+      .forShare(),
+    expectRows: { count: 1, otherwise: () => new RetryUnitOfWork(`${accountId} changed`, async () => deps.directory.forget(environment, accountId)) },
+  });
+  return account;
+}

@@ -4,7 +4,8 @@
 // Answers are stored sealed (src/lib/sealed.ts), bound to their key: a KYC/KYB answer repeats the identity submitted.
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Tx } from '../../db/database.ts';
+import { statementsFor } from '../../db/statements.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { randomBase62 } from '../../lib/base62.ts';
 import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
@@ -142,23 +143,18 @@ function sealAnswer(dataKeys: DataKeyring, claim: Claim, body: string): string {
  * claim over meanwhile (this request outlived idempotencyClaimTtlMs), this fails and the change rolls back, so at
  * most one of them applies.
  */
-export async function recordIdempotentResponse(
-  dataKeys: DataKeyring,
-  tx: Tx,
-  claim: Claim,
-  response: { status: number; body: string },
-  now: Date,
-): Promise<void> {
-  const row = await tx
-    .env(claim.environment)
-    .updateTable('idempotency_keys')
-    .set({ committed_at: now, response_status: response.status, response_body: sealAnswer(dataKeys, claim, response.body) })
-    .where('platform_id', '=', claim.platformId)
-    .where('key', '=', claim.key)
-    .where('claim_token', '=', claim.token)
-    .returning('key')
-    .executeTakeFirst();
-  if (!row) throw new ApiError('IDEMPOTENCY_KEY_IN_USE', undefined, { idempotency_key: claim.key });
+export function recordIdempotentResponse(dataKeys: DataKeyring, work: UnitOfWork, claim: Claim, response: { status: number; body: string }, now: Date): void {
+  work.write({
+    statement: statementsFor(claim.environment)
+      .updateTable('idempotency_keys')
+      .set({ committed_at: now, response_status: response.status, response_body: sealAnswer(dataKeys, claim, response.body) })
+      .where('platform_id', '=', claim.platformId)
+      .where('key', '=', claim.key)
+      .where('claim_token', '=', claim.token)
+      .returning('key'),
+    // The claim is no longer ours (it expired and another request took the key): the change must not commit.
+    expectRows: { count: 1, otherwise: () => new ApiError('IDEMPOTENCY_KEY_IN_USE', undefined, { idempotency_key: claim.key }) },
+  });
 }
 
 /** An error answer (a 4xx) changed nothing, so it needs no transaction: it is stored on its own for replay. */

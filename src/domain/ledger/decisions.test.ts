@@ -11,10 +11,12 @@ import {
   decidePayoutCompletion,
   decideRelease,
   decideSettle,
+  decideConversion,
   decideTransfer,
   isClearingAccount,
   type Balance,
   type Posting,
+  type Rejection,
 } from './decisions.ts';
 
 const wallets = ['acct_a', 'acct_b', 'acct_c'];
@@ -29,6 +31,12 @@ const get = (b: ReadonlyMap<string, Balance>, account: string, c: Currency): Bal
 const total = (b: ReadonlyMap<string, Balance>): bigint => [...b.values()].reduce((sum, x) => sum + x.available + x.pending, 0n);
 const sumOf = (postings: Posting[]): bigint => postings.reduce((s, p) => s + p.amount, 0n);
 
+/** A movement as the ledger takes it: its postings, refused where applyPostings (the model of post_movement's guard) refuses. */
+function take(b: ReadonlyMap<string, Balance>, postings: Posting[]): { ok: true; postings: Posting[] } | { ok: false; rejection: Rejection } {
+  const applied = applyPostings(b, postings);
+  return applied.ok ? { ok: true, postings } : applied;
+}
+
 function applyAll(b: ReadonlyMap<string, Balance>, postings: Posting[]): Map<string, Balance> {
   const applied = applyPostings(b, postings);
   assert.ok(applied.ok);
@@ -40,7 +48,7 @@ describe('ledger decisions', () => {
     fc.assert(
       fc.property(balances, fc.constantFrom(...wallets), fc.constantFrom(...wallets), currency, positive, (b, from, to, c, amount) => {
         fc.pre(from !== to);
-        const decision = decideTransfer(b, { sourceAccountId: from, destinationAccountId: to, currency: c, amount });
+        const decision = take(b, decideTransfer({ sourceAccountId: from, destinationAccountId: to, currency: c, amount }));
         const had = get(b, from, c).available;
         assert.equal(decision.ok, had >= amount);
         if (!decision.ok) {
@@ -57,10 +65,30 @@ describe('ledger decisions', () => {
     );
   });
 
+  it('decideConversion: accepted exactly when the wallet has the sell amount; each currency balances against the FX position', () => {
+    fc.assert(
+      fc.property(balances, fc.constantFrom(...wallets), currency, currency, positive, positive, (b, account, sell, buy, x, y) => {
+        fc.pre(sell !== buy);
+        const decision = take(b, decideConversion({ accountId: account, sellCurrency: sell, sellAmount: x, buyCurrency: buy, buyAmount: y }));
+        const had = get(b, account, sell).available;
+        assert.equal(decision.ok, had >= x);
+        if (!decision.ok) return;
+        for (const c of [sell, buy]) assert.equal(sumOf(decision.postings.filter((p) => p.currency === c)), 0n, `${c} balances`);
+        assert.ok(decision.postings.every((p) => p.ledgerAccount === account || p.ledgerAccount === clearing.fx));
+        assert.ok(isClearingAccount(clearing.fx));
+        const after = applyAll(b, decision.postings);
+        assert.equal(get(after, account, sell).available, had - x);
+        assert.equal(get(after, account, buy).available, get(b, account, buy).available + y);
+        assert.equal(get(after, clearing.fx, sell).available, get(b, clearing.fx, sell).available + x);
+        assert.equal(get(after, clearing.fx, buy).available, get(b, clearing.fx, buy).available - y);
+      }),
+    );
+  });
+
   it('hold then release restores the wallet exactly; hold then completion leaves the amount paid out in payout clearing', () => {
     fc.assert(
       fc.property(balances, fc.constantFrom(...wallets), currency, positive, fc.boolean(), (b, account, c, amount, completes) => {
-        const hold = decideHold(b, { accountId: account, currency: c, amount });
+        const hold = take(b, decideHold({ accountId: account, currency: c, amount }));
         assert.equal(hold.ok, get(b, account, c).available >= amount);
         if (!hold.ok) return;
         const held = applyAll(b, hold.postings);
@@ -86,12 +114,12 @@ describe('ledger decisions', () => {
         const inbound = applyAll(b, decideInbound({ accountId: account, currency: c, amount, settled: false }));
         assert.equal(get(inbound, account, c).pending, get(b, account, c).pending + amount);
         assert.equal(get(inbound, clearing.inbound, c).available, -amount);
-        const settle = decideSettle(inbound, { accountId: account, currency: c, amount });
+        const settle = take(inbound, decideSettle({ accountId: account, currency: c, amount }));
         assert.ok(settle.ok);
         const settled = applyAll(inbound, settle.postings);
         assert.equal(get(settled, account, c).available, get(b, account, c).available + amount);
         assert.equal(get(settled, account, c).pending, get(b, account, c).pending);
-        const tooMuch = decideSettle(inbound, { accountId: account, currency: c, amount: get(inbound, account, c).pending + extra });
+        const tooMuch = take(inbound, decideSettle({ accountId: account, currency: c, amount: get(inbound, account, c).pending + extra }));
         assert.equal(tooMuch.ok, false);
       }),
     );
@@ -109,10 +137,10 @@ describe('ledger decisions', () => {
         for (const o of ops) {
           if (o.kind === 'transfer') {
             if (o.from === o.to) continue;
-            const d = decideTransfer(b, { sourceAccountId: o.from, destinationAccountId: o.to, currency: o.c, amount: o.amount });
+            const d = take(b, decideTransfer({ sourceAccountId: o.from, destinationAccountId: o.to, currency: o.c, amount: o.amount }));
             if (d.ok) b = applyAll(b, d.postings);
           } else if (o.kind === 'hold') {
-            const d = decideHold(b, { accountId: o.from, currency: o.c, amount: o.amount });
+            const d = take(b, decideHold({ accountId: o.from, currency: o.c, amount: o.amount }));
             if (d.ok) b = applyAll(b, d.postings);
           } else {
             b = applyAll(b, decideInbound({ accountId: o.to, currency: o.c, amount: o.amount, settled: o.settled }));

@@ -17,8 +17,14 @@ export const clearing = {
   unmatched: 'clearing:unmatched',
   /** Unmatched funds the operator sent back to the payer: gone for good. */
   returned: 'clearing:returned',
+  /**
+   * PIK's FX position, one per currency (the entry's currency): what conversions sold to PIK (+) and bought from it
+   * (−). Like every clearing account it has entries only — no balance row, so no lock shared by all conversions.
+   */
+  fx: 'clearing:fx',
 } as const;
 
+/** PIK's own accounts — every one is named 'clearing:…' (the FX position included): entries only, never a balance row. */
 export function isClearingAccount(ledgerAccount: string): boolean {
   return ledgerAccount.startsWith('clearing:');
 }
@@ -79,33 +85,28 @@ export function applyPostings(
   return { ok: true, next };
 }
 
-export type Decision = { ok: true; postings: Posting[] } | { ok: false; rejection: Rejection };
-
-function decide(balances: ReadonlyMap<string, Balance>, postings: Posting[]): Decision {
-  const applied = applyPostings(balances, postings);
-  return applied.ok ? { ok: true, postings } : applied;
-}
+/**
+ * The movements. Each says which balanced postings it makes; none reads a balance: whether the wallets can take them
+ * is decided where the balances are locked, by post_movement in the database (the guard applyPostings describes).
+ */
 
 /** transfer_out on the source, transfer_in on the destination, both in available funds. */
-export function decideTransfer(
-  balances: ReadonlyMap<string, Balance>,
-  request: { sourceAccountId: string; destinationAccountId: string; currency: Currency; amount: bigint },
-): Decision {
+export function decideTransfer(request: { sourceAccountId: string; destinationAccountId: string; currency: Currency; amount: bigint }): Posting[] {
   if (request.sourceAccountId === request.destinationAccountId) throw new Error('ledger: transfer to the same account');
   const { currency, amount } = request;
-  return decide(balances, [
+  return [
     { ledgerAccount: request.sourceAccountId, currency, bucket: 'available', amount: -amount },
     { ledgerAccount: request.destinationAccountId, currency, bucket: 'available', amount },
-  ]);
+  ];
 }
 
 /** A payout is created: its amount leaves the wallet's available funds and is held in payout clearing until the rail answers. */
-export function decideHold(balances: ReadonlyMap<string, Balance>, request: { accountId: string; currency: Currency; amount: bigint }): Decision {
+export function decideHold(request: { accountId: string; currency: Currency; amount: bigint }): Posting[] {
   const { currency, amount } = request;
-  return decide(balances, [
+  return [
     { ledgerAccount: request.accountId, currency, bucket: 'available', amount: -amount },
     { ledgerAccount: clearing.payout, currency, bucket: 'pending', amount },
-  ]);
+  ];
 }
 
 /** A payout failed: the hold goes back to the wallet's available funds. */
@@ -136,19 +137,35 @@ export function decideInbound(request: { accountId: string; currency: Currency; 
 }
 
 /** A pending inbound payment settles: it moves from the wallet's pending to its available funds. */
-export function decideSettle(balances: ReadonlyMap<string, Balance>, request: { accountId: string; currency: Currency; amount: bigint }): Decision {
+export function decideSettle(request: { accountId: string; currency: Currency; amount: bigint }): Posting[] {
   const { currency, amount } = request;
-  return decide(balances, [
+  return [
     { ledgerAccount: request.accountId, currency, bucket: 'pending', amount: -amount },
     { ledgerAccount: request.accountId, currency, bucket: 'available', amount },
-  ]);
+  ];
+}
+
+/**
+ * A conversion: the wallet sells x of one currency to PIK's FX position and buys y of another from it, in available
+ * funds. Each currency balances on its own (wallet −x / position +x; position −y / wallet +y), so the movement is one
+ * balanced set of postings in two currencies.
+ */
+export function decideConversion(request: { accountId: string; sellCurrency: Currency; sellAmount: bigint; buyCurrency: Currency; buyAmount: bigint }): Posting[] {
+  if (request.sellCurrency === request.buyCurrency) throw new Error('ledger: conversion within one currency');
+  const { accountId, sellCurrency, sellAmount, buyCurrency, buyAmount } = request;
+  return [
+    { ledgerAccount: accountId, currency: sellCurrency, bucket: 'available', amount: -sellAmount },
+    { ledgerAccount: clearing.fx, currency: sellCurrency, bucket: 'available', amount: sellAmount },
+    { ledgerAccount: clearing.fx, currency: buyCurrency, bucket: 'available', amount: -buyAmount },
+    { ledgerAccount: accountId, currency: buyCurrency, bucket: 'available', amount: buyAmount },
+  ];
 }
 
 /** A payment-link payment ends without settling: what it had received leaves the wallet's pending for unmatched funds. */
-export function decideUnmatchPending(balances: ReadonlyMap<string, Balance>, request: { accountId: string; currency: Currency; amount: bigint }): Decision {
+export function decideUnmatchPending(request: { accountId: string; currency: Currency; amount: bigint }): Posting[] {
   const { currency, amount } = request;
-  return decide(balances, [
+  return [
     { ledgerAccount: request.accountId, currency, bucket: 'pending', amount: -amount },
     { ledgerAccount: clearing.unmatched, currency, bucket: 'available', amount },
-  ]);
+  ];
 }

@@ -4,7 +4,8 @@ import type { Tx } from '../../db/database.ts';
 import type { DepositRow } from '../../db/schema.ts';
 import type { Currency } from '../../lib/currencies.ts';
 import type { Environment } from '../../lib/environments.ts';
-import { clearing, decideInbound } from './decisions.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
+import { decideInbound } from './decisions.ts';
 import { insertTransactions, postMovement } from './ledger.ts';
 
 /** Who was paid what, and by whom: what every deposit carries. */
@@ -29,21 +30,11 @@ export interface DepositRowInput extends MoneyIn {
   settledAt: Date | null;
 }
 
-/** Inbound clearing → the wallet (available when settled, else pending), with the account's payment_in; its id. */
-export async function creditInbound(tx: Tx, environment: Environment, movementId: string, d: MoneyIn, settled: boolean, now: Date): Promise<string> {
-  await postMovement(
-    tx,
-    environment,
-    movementId,
-    () => ({ ok: true, postings: decideInbound({ accountId: d.accountId, currency: d.currency, amount: d.amount, settled }) }),
-    [
-      { ledgerAccount: clearing.inbound, currency: d.currency },
-      { ledgerAccount: d.accountId, currency: d.currency },
-    ],
-    now,
-  );
-  const [transactionId] = await insertTransactions(
-    tx,
+/** Inbound clearing → the wallet (available when settled, else pending), with the account's payment_in: queued writes. */
+export function creditInbound(work: UnitOfWork, environment: Environment, movementId: string, d: MoneyIn, settled: boolean, now: Date): string {
+  postMovement(work, environment, movementId, decideInbound({ accountId: d.accountId, currency: d.currency, amount: d.amount, settled }), now);
+  const [transactionId] = insertTransactions(
+    work,
     environment,
     [
       {

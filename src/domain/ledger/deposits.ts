@@ -52,7 +52,7 @@ async function insertDeposit(work: UnitOfWork, environment: Environment, d: NewD
   const settled = d.settleAt === null;
   // First, before any money moves: a reference already recorded for this account refuses the whole deposit.
   await claimDepositReference(tx, environment, d.accountId, d.reference, id, now);
-  const transactionId = await creditInbound(tx, environment, id, d, settled, now);
+  const transactionId = creditInbound(work, environment, id, d, settled, now);
   const row = await insertDepositRow(tx, environment, {
     ...d,
     id,
@@ -152,7 +152,7 @@ async function settleDeposit(work: UnitOfWork, environment: Environment, deposit
     .executeTakeFirst();
   if (!row) return false;
   const currency = row.currency as Currency;
-  await postMovement(tx, environment, row.id, (balances) => decideSettle(balances, { accountId: row.account_id, currency, amount: row.amount }), [{ ledgerAccount: row.account_id, currency }], now);
+  postMovement(work, environment, row.id, decideSettle({ accountId: row.account_id, currency, amount: row.amount }), now);
   await db.updateTable('transactions').set({ status: 'settled', updated_at: now }).where('id', '=', row.transaction_id as string).execute();
   await recordSettledEvent(work, environment, row);
   return true;

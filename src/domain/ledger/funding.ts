@@ -1,5 +1,5 @@
 // The starting balance of a new sandbox platform wallet: 100,000 of every currency, minted from sandbox funding.
-import type { Tx } from '../../db/database.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { newId } from '../../lib/ids.ts';
 import { currencies, decimalsOf } from '../../lib/currencies.ts';
 import { clearing, type Posting } from './decisions.ts';
@@ -8,7 +8,8 @@ import { createBalanceRows, insertTransactions, postMovement } from './ledger.ts
 export const sandboxStartingMajorUnits = 100_000n;
 
 /** Runs inside the transaction that creates the platform, so a platform never exists without its funding. */
-export async function fundSandboxPlatformWallet(tx: Tx, platformId: string, now: Date): Promise<void> {
+export async function fundSandboxPlatformWallet(work: UnitOfWork, platformId: string, now: Date): Promise<void> {
+  const tx = await work.transaction();
   const movementId = newId('deposit');
   const postings: Posting[] = currencies.flatMap((currency) => {
     const amount = sandboxStartingMajorUnits * 10n ** BigInt(decimalsOf(currency));
@@ -18,11 +19,11 @@ export async function fundSandboxPlatformWallet(tx: Tx, platformId: string, now:
     ];
   });
   // The wallet is new with the platform: its rows are created here, where no other transaction can name them, so that
-  // locking them in postMovement finds them (see lockBalances).
+  // postMovement finds them to lock.
   await createBalanceRows(tx.env('sandbox'), currencies.map((currency) => ({ ledgerAccount: platformId, currency })));
-  await postMovement(tx, 'sandbox', movementId, () => ({ ok: true, postings }), postings, now);
-  await insertTransactions(
-    tx,
+  postMovement(work, 'sandbox', movementId, postings, now);
+  insertTransactions(
+    work,
     'sandbox',
     currencies.map((currency) => ({
       platformId,

@@ -6,13 +6,14 @@ import { newId } from '../../lib/ids.ts';
 import { currenciesPaidOutBy, currencyCatalogue, type Currency, type Network, type PayoutRail } from '../../lib/currencies.ts';
 import { formatMinor, parseAmount, parseCurrency } from '../../lib/money.ts';
 import { listWithOr } from '../../lib/words.ts';
-import { requireCapability } from '../accounts/capability-gate.ts';
+import { requireCapabilityQueued } from '../accounts/capability-gate.ts';
+import { statementsFor } from '../../db/statements.ts';
 import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
-import { clearing, decideHold, decidePayoutCompletion, decideRelease } from './decisions.ts';
+import { decideHold, decidePayoutCompletion, decideRelease } from './decisions.ts';
 import { insertTransactions, postMovement } from './ledger.ts';
 import { claimReference, parseReference } from './references.ts';
 
@@ -76,40 +77,33 @@ export async function createPayout(deps: Deps, work: UnitOfWork, scope: Scope, i
   const id = newId('payout');
   const now = deps.now();
   const accountId = scope.accountId;
-  const tx = await work.transaction();
-  const db = tx.env(scope.environment);
-  // FOR SHARE: the payouts capability cannot be switched off between this check and the commit.
-  await requireCapability(db, scope, 'payouts', { lockRow: true });
-  await claimReference(tx, scope.environment, accountId, reference, id, now);
-  await postMovement(tx, scope.environment, id, (balances) => decideHold(balances, { accountId, currency, amount }), [
-    { ledgerAccount: accountId, currency },
-    { ledgerAccount: clearing.payout, currency },
-  ], now);
-  const [transactionId] = await insertTransactions(
-    tx,
+  // Every step is a queued write: the payout reaches the database as one statement (UnitOfWork.write).
+  await requireCapabilityQueued(deps, work, scope, 'payouts');
+  claimReference(work, scope.environment, accountId, reference, id, now);
+  postMovement(work, scope.environment, id, decideHold({ accountId, currency, amount }), now);
+  const [transactionId] = insertTransactions(
+    work,
     scope.environment,
     [{ platformId: scope.platformId, accountId, movementId: id, type: 'payment_out', currency, amount: -amount, status: 'pending', reference, counterparty: { type: input.destinationType, ...destination } }],
     now,
   );
-  return db
-    .insertInto('payouts')
-    .values({
-      id,
-      platform_id: scope.platformId,
-      account_id: accountId,
-      currency,
-      amount,
-      destination_type: input.destinationType,
-      destination: JSON.stringify(destination),
-      reference,
-      status: 'pending',
-      failure_reason: null,
-      transaction_id: transactionId as string,
-      created_at: now,
-      updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row: PayoutRow = {
+    id,
+    platform_id: scope.platformId,
+    account_id: accountId,
+    currency,
+    amount,
+    destination_type: input.destinationType,
+    destination,
+    reference,
+    status: 'pending',
+    failure_reason: null,
+    transaction_id: transactionId as string,
+    created_at: now,
+    updated_at: now,
+  };
+  work.write({ statement: statementsFor(scope.environment).insertInto('payouts').values({ ...row, destination: JSON.stringify(destination) }) });
+  return row;
 }
 
 /** Platform scope sees every payout of the platform (its own and its connected accounts'); x-on-behalf-of only that account's. */
@@ -168,10 +162,7 @@ export async function decidePayout(deps: Deps, work: UnitOfWork, environment: En
   const currency = row.currency as Currency;
   const move = { accountId: row.account_id, currency, amount: row.amount };
   const postings = outcome.status === 'completed' ? decidePayoutCompletion(move) : decideRelease(move);
-  await postMovement(tx, environment, row.id, () => ({ ok: true, postings }), [
-    { ledgerAccount: clearing.payout, currency },
-    { ledgerAccount: row.account_id, currency },
-  ], now);
+  postMovement(work, environment, row.id, postings, now);
   await db
     .updateTable('transactions')
     .set({ status: outcome.status === 'completed' ? 'settled' : 'failed', updated_at: now })

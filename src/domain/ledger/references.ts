@@ -1,7 +1,9 @@
-// Movement references: a reference names one transfer or payout from an account, or one deposit to it, forever.
+// Movement references: a reference names one transfer, payout or conversion from an account, or one deposit to it, forever.
 import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
+import { statementsFor } from '../../db/statements.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 
 const referencePattern = /^[\x20-\x7e]{1,140}$/;
@@ -14,24 +16,23 @@ export function parseReference(value: string | undefined, field = 'reference'): 
 }
 
 /**
- * Claims (account, reference) for a movement. The primary key decides, not a prior SELECT: of two concurrent
- * movements with one reference the second waits for the first to commit and then fails here. A unique violation
- * aborts the surrounding transaction, which is what we want: the second movement must leave no trace.
+ * Claims (account, reference) for a movement, as a queued write of the unit of work. The primary key decides, not a
+ * prior SELECT: of two concurrent movements with one reference the second waits for the first to commit and then
+ * fails here, and the failure takes the whole unit of work with it: the second movement leaves no trace.
  */
-export async function claimReference(tx: Tx, environment: Environment, accountId: string, reference: string | null, movementId: string, now: Date): Promise<void> {
+export function claimReference(work: UnitOfWork, environment: Environment, accountId: string, reference: string | null, movementId: string, now: Date): void {
   if (reference === null) return;
-  try {
-    await tx.env(environment).insertInto('movement_references').values({ account_id: accountId, reference, movement_id: movementId, created_at: now }).execute();
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw new ApiError('DUPLICATE_REFERENCE', 'A transfer or payout with this reference was already made from this account; use a new reference.', {
-        field: 'reference',
-        reference,
-        account_id: accountId,
-      });
-    }
-    throw error;
-  }
+  work.write({
+    statement: statementsFor(environment).insertInto('movement_references').values({ account_id: accountId, reference, movement_id: movementId, created_at: now }),
+    translate: (error) =>
+      isUniqueViolation(error, 'movement_references_pkey')
+        ? new ApiError('DUPLICATE_REFERENCE', 'A transfer, payout or conversion with this reference was already made from this account; use a new reference.', {
+            field: 'reference',
+            reference,
+            account_id: accountId,
+          })
+        : undefined,
+  });
 }
 
 /**

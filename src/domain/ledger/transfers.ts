@@ -11,6 +11,7 @@ import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
 import { decideTransfer } from './decisions.ts';
 import { insertTransactions, postMovement } from './ledger.ts';
+import { statementsFor } from '../../db/statements.ts';
 import { claimReference, parseReference } from './references.ts';
 
 export interface CreateTransferInput {
@@ -30,34 +31,20 @@ export async function createTransfer(deps: Deps, work: UnitOfWork, scope: Scope,
   const destinationAccountId = input.destinationAccountId;
   if (sourceAccountId === destinationAccountId) throw invalidField('destination_account_id', 'destination_account_id must differ from the source account.');
 
+  // Both ends must be this platform's accounts in this environment; anything else is "not found", whoever owns it.
+  // The account directory answers from memory when it can: an account's platform never changes.
+  for (const [field, accountId] of [['source_account_id', sourceAccountId], ['destination_account_id', destinationAccountId]] as const) {
+    const account = await deps.directory.get(scope.environment, accountId);
+    if (account?.platform_id !== scope.platformId) throw new ApiError('ACCOUNT_NOT_FOUND', undefined, { field, account_id: accountId });
+  }
+
+  // Everything below is queued on the unit of work and reaches the database as one statement (UnitOfWork.write).
   const id = newId('transfer');
   const now = deps.now();
-  const tx = await work.transaction();
-  const db = tx.env(scope.environment);
-  // Both ends must be this platform's accounts in this environment; anything else is "not found", whoever owns it.
-  const owned = await db
-    .selectFrom('accounts')
-    .select('id')
-    .where('id', 'in', [sourceAccountId, destinationAccountId])
-    .where('platform_id', '=', scope.platformId)
-    .execute();
-  for (const [field, accountId] of [['source_account_id', sourceAccountId], ['destination_account_id', destinationAccountId]] as const) {
-    if (!owned.some((r) => r.id === accountId)) throw new ApiError('ACCOUNT_NOT_FOUND', undefined, { field, account_id: accountId });
-  }
-  await claimReference(tx, scope.environment, sourceAccountId, reference, id, now);
-  await postMovement(
-    tx,
-    scope.environment,
-    id,
-    (balances) => decideTransfer(balances, { sourceAccountId, destinationAccountId, currency, amount }),
-    [
-      { ledgerAccount: sourceAccountId, currency },
-      { ledgerAccount: destinationAccountId, currency },
-    ],
-    now,
-  );
-  await insertTransactions(
-    tx,
+  claimReference(work, scope.environment, sourceAccountId, reference, id, now);
+  postMovement(work, scope.environment, id, decideTransfer({ sourceAccountId, destinationAccountId, currency, amount }), now);
+  insertTransactions(
+    work,
     scope.environment,
     [
       { platformId: scope.platformId, accountId: sourceAccountId, movementId: id, type: 'transfer_out', currency, amount: -amount, status: 'settled', reference, counterparty: { type: 'account', account_id: destinationAccountId } },
@@ -65,11 +52,8 @@ export async function createTransfer(deps: Deps, work: UnitOfWork, scope: Scope,
     ],
     now,
   );
-  const row = await db
-    .insertInto('transfers')
-    .values({ id, platform_id: scope.platformId, source_account_id: sourceAccountId, destination_account_id: destinationAccountId, currency, amount, reference, created_at: now })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row: TransferRow = { id, platform_id: scope.platformId, source_account_id: sourceAccountId, destination_account_id: destinationAccountId, currency, amount, reference, created_at: now };
+  work.write({ statement: statementsFor(scope.environment).insertInto('transfers').values(row) });
   await recordEvent(work, scope.environment, {
     platformId: scope.platformId,
     accountId: sourceAccountId,

@@ -147,7 +147,7 @@ export async function settlePayment(
   const deposits = await pendingDepositsOf(tx, environment, payment.id);
   for (const deposit of deposits) {
     const currency = deposit.currency;
-    await postMovement(tx, environment, deposit.id, (balances) => decideSettle(balances, { accountId: deposit.account_id, currency, amount: deposit.amount }), [{ ledgerAccount: deposit.account_id, currency }], now);
+    postMovement(work, environment, deposit.id, decideSettle({ accountId: deposit.account_id, currency, amount: deposit.amount }), now);
     await db.updateTable('deposits').set({ status: 'settled', settled_at: now }).where('id', '=', deposit.id).execute();
     await db.updateTable('transactions').set({ status: 'settled', updated_at: now }).where('id', '=', deposit.transaction_id as string).execute();
   }
@@ -184,14 +184,7 @@ async function endPayment(work: UnitOfWork, environment: Environment, link: Paym
     unmatchedFundsId = newId('unmatchedFunds');
     for (const deposit of deposits) {
       const currency = deposit.currency;
-      await postMovement(
-        tx,
-        environment,
-        deposit.id,
-        (balances) => decideUnmatchPending(balances, { accountId: deposit.account_id, currency, amount: deposit.amount }),
-        [{ ledgerAccount: deposit.account_id, currency }, { ledgerAccount: clearing.unmatched, currency }],
-        now,
-      );
+      postMovement(work, environment, deposit.id, decideUnmatchPending({ accountId: deposit.account_id, currency, amount: deposit.amount }), now);
       await db.updateTable('deposits').set({ status: 'settled', settled_at: now, unmatched_funds_id: unmatchedFundsId }).where('id', '=', deposit.id).execute();
       await db.updateTable('transactions').set({ status: 'failed', updated_at: now }).where('id', '=', deposit.transaction_id as string).execute();
     }
@@ -291,14 +284,7 @@ async function insertUnmatchedFunds(tx: Tx, environment: Environment, u: NewUnma
 async function holdUnmatchedDeposit(work: UnitOfWork, environment: Environment, d: IncomingDeposit, link: PaymentLinkRow, reason: UnmatchedReason, now: Date): Promise<DepositRow> {
   const tx = await work.transaction();
   const unmatchedFundsId = newId('unmatchedFunds');
-  await postMovement(
-    tx,
-    environment,
-    d.id,
-    () => ({ ok: true, postings: decideInbound({ accountId: clearing.unmatched, currency: d.currency, amount: d.amount, settled: true }) }),
-    [{ ledgerAccount: clearing.inbound, currency: d.currency }, { ledgerAccount: clearing.unmatched, currency: d.currency }],
-    now,
-  );
+  postMovement(work, environment, d.id, decideInbound({ accountId: clearing.unmatched, currency: d.currency, amount: d.amount, settled: true }), now);
   await insertUnmatchedFunds(tx, environment, {
     id: unmatchedFundsId,
     platformId: d.platformId,
@@ -326,7 +312,7 @@ export async function receiveLinkDeposit(work: UnitOfWork, environment: Environm
   if (link.currency !== d.currency) return holdUnmatchedDeposit(work, environment, d, link, 'currency_mismatch', now);
   const tx = await work.transaction();
   const payment = (await lockOpenPayment(tx, environment, link.id)) ?? (await openPayment(tx, environment, link, now));
-  const transactionId = await creditInbound(tx, environment, d.id, d, false, now);
+  const transactionId = creditInbound(work, environment, d.id, d, false, now);
   // settle_at null: the payment settles it, not the sandbox settler's timer.
   const deposit = await insertDepositRow(tx, environment, { ...d, status: 'pending', settleAt: null, transactionId, paymentId: payment.id, createdAt: now, settledAt: null });
   const received = payment.amount_received + d.amount;

@@ -66,19 +66,12 @@ export async function resolveUnmatchedFunds(
   }
   const { currency, amount } = row;
   if (decision.to === 'returned') {
-    await postMovement(tx, environment, row.id, () => ({ ok: true, postings: decideInbound({ accountId: clearing.returned, from: clearing.unmatched, currency, amount, settled: true }) }), [], now);
+    postMovement(work, environment, row.id, decideInbound({ accountId: clearing.returned, from: clearing.unmatched, currency, amount, settled: true }), now);
     return row;
   }
-  await postMovement(
-    tx,
-    environment,
-    row.id,
-    () => ({ ok: true, postings: decideInbound({ accountId: row.account_id, from: clearing.unmatched, currency, amount, settled: true }) }),
-    [{ ledgerAccount: row.account_id, currency }],
-    now,
-  );
-  const [transactionId] = await insertTransactions(
-    tx,
+  postMovement(work, environment, row.id, decideInbound({ accountId: row.account_id, from: clearing.unmatched, currency, amount, settled: true }), now);
+  const [transactionId] = insertTransactions(
+    work,
     environment,
     [{ platformId: row.platform_id, accountId: row.account_id, movementId: row.id, type: 'payment_in', currency, amount, status: 'settled', reference: row.reference, counterparty: { type: 'external', name: null } }],
     now,

@@ -90,7 +90,7 @@ export async function createPlatform(deps: Deps, work: UnitOfWork, _actor: Opera
       })
       .execute();
     // Sandbox money is simulated: a new platform can move money at once (spec §5). Production starts at zero.
-    if (environment === 'sandbox') await fundSandboxPlatformWallet(tx, platformId, createdAt);
+    if (environment === 'sandbox') await fundSandboxPlatformWallet(work, platformId, createdAt);
   }
 
   return {

@@ -37,7 +37,7 @@ export const TransactionSchema = Type.Object({
   reference: nullable(Type.String()),
   status: Type.String(),
   counterparty: nullable(Type.Record(Type.String(), Type.Unknown())),
-  source_id: Type.String({ description: 'The movement: tr_…, po_… or dep_….' }),
+  source_id: Type.String({ description: 'The movement: tr_…, po_…, dep_… or conv_….' }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });

@@ -1,0 +1,204 @@
+// /api/v1/fx: indicative rates, locked single-use quotes, conversions (the account in scope; needs fx_conversion).
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { createConversion, createQuote, getConversion, getIndicativeRate, getQuote, listConversions, quoteStatus } from '../../domain/fx/conversions.ts';
+import type { Services } from '../../services.ts';
+import { scopeOf } from '../api-auth.ts';
+import { currencies, describeCurrencies } from '../../lib/currencies.ts';
+import type { ErrorCode } from '../../lib/errors.ts';
+import { bearerSecurity, domainChecked, domainCheckedString, listOf, listQuery } from '../schemas.ts';
+import { replyFromWork } from '../reply-from-work.ts';
+import { FxConversionSchema, FxQuoteSchema, FxRateSchema, serializeFxConversion, serializeFxQuote, serializeFxRate } from '../serializers/fx.ts';
+
+/** Every error an FX operation can answer, by status, with the codes named in each response's description. */
+function errors(byStatus: Partial<Record<400 | 401 | 403 | 404 | 409 | 422 | 429 | 503, ErrorCode[]>>) {
+  const common: Record<number, ErrorCode[]> = {
+    400: ['INVALID_REQUEST', 'INVALID_ON_BEHALF_OF', 'API_KEY_IN_URL', 'HEADER_REPEATED'],
+    401: ['API_KEY_MISSING', 'AUTHORIZATION_MALFORMED', 'INVALID_API_KEY', 'API_KEY_REVOKED', 'API_KEY_ENVIRONMENT_MISMATCH'],
+    403: ['ACCOUNT_NOT_VERIFIED', 'CAPABILITY_NOT_ACTIVATED'],
+    404: ['ACCOUNT_NOT_FOUND'],
+    429: ['RATE_LIMITED'],
+  };
+  const all: Record<number, ErrorCode[]> = { ...common };
+  for (const [status, codes] of Object.entries(byStatus)) all[Number(status)] = [...(common[Number(status)] ?? []), ...(codes ?? [])];
+  return Object.fromEntries(Object.entries(all).map(([status, codes]) => [status, Type.Ref('ErrorResponse', { description: codes.join(', ') })]));
+}
+
+const pairFields = {
+  sell_currency: domainChecked(currencies, { description: `The currency the account sells: ${describeCurrencies()}.` }),
+  buy_currency: domainChecked(currencies, { description: `The currency the account buys; another of ${describeCurrencies()}.` }),
+  sell_amount: Type.Optional(Type.Unknown({ description: 'Decimal string in the sell currency. Send exactly one of sell_amount and buy_amount.' })),
+  buy_amount: Type.Optional(Type.Unknown({ description: 'Decimal string in the buy currency. Send exactly one of sell_amount and buy_amount.' })),
+};
+
+const QuoteBody = Type.Object(pairFields, { additionalProperties: false });
+
+const ConversionBody = Type.Object(
+  {
+    ...pairFields,
+    conversion_type: Type.Union([Type.Literal('rate'), Type.Literal('quote')], { description: '"rate": at the current rate; "quote": at a quote\u2019s locked rate and amounts.' }),
+    quote_id: Type.Optional(Type.String({ maxLength: 100, description: 'qt_…, with conversion_type "quote".' })),
+    reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per account, forever (shared with transfers and payouts).' })),
+  },
+  { additionalProperties: false },
+);
+
+const RatesQuery = Type.Object(
+  {
+    sell_currency: domainCheckedString(currencies, { maxLength: 16 }),
+    buy_currency: domainCheckedString(currencies, { maxLength: 16 }),
+    sell_amount: Type.Optional(Type.String({ maxLength: 40 })),
+    buy_amount: Type.Optional(Type.String({ maxLength: 40 })),
+  },
+  { additionalProperties: false },
+);
+
+const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+
+const pairErrors: ErrorCode[] = ['UNSUPPORTED_CURRENCY_PAIR', 'INVALID_AMOUNT'];
+
+export async function fxRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['FX'];
+  const config = { scope: 'any', rateLimitGroup: 'fx' } as const;
+
+  app.get(
+    '/fx/rates',
+    {
+      config,
+      schema: {
+        summary: 'The indicative rate for a currency pair (and both amounts when one is given)',
+        description: 'Not locked: a quote locks a rate. Pairs without a direct rate are crossed through USD.',
+        tags,
+        security: bearerSecurity,
+        querystring: RatesQuery,
+        response: { 200: FxRateSchema, ...errors({ 400: pairErrors, 422: ['BELOW_MINIMUM_AMOUNT', 'ABOVE_MAXIMUM_AMOUNT'], 503: ['RATES_UNAVAILABLE'] }) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      return serializeFxRate(
+        await getIndicativeRate(services, scopeOf(request), { sellCurrency: q.sell_currency, buyCurrency: q.buy_currency, sellAmount: q.sell_amount, buyAmount: q.buy_amount }),
+      );
+    },
+  );
+
+  app.post(
+    '/fx/quotes',
+    {
+      config: { ...config, idempotent: true },
+      schema: {
+        summary: 'Lock a rate and both amounts for a short time (single use)',
+        description: 'Valid for PIK_FX_QUOTE_TTL_SECONDS (default 30), for the account in scope only.',
+        tags,
+        security: bearerSecurity,
+        body: QuoteBody,
+        response: {
+          201: FxQuoteSchema,
+          ...errors({
+            400: [...pairErrors, 'INVALID_JSON', 'INVALID_IDEMPOTENCY_KEY'],
+            409: ['IDEMPOTENCY_KEY_IN_USE'],
+            422: ['BELOW_MINIMUM_AMOUNT', 'ABOVE_MAXIMUM_AMOUNT', 'IDEMPOTENCY_KEY_REUSED'],
+            503: ['RATES_UNAVAILABLE'],
+          }),
+        },
+      },
+    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const b = request.body;
+        const quote = await createQuote(services, work, scopeOf(request), { sellCurrency: b.sell_currency, buyCurrency: b.buy_currency, sellAmount: b.sell_amount, buyAmount: b.buy_amount });
+        return { status: 201, body: serializeFxQuote(quote, 'active') };
+      }),
+  );
+
+  app.get(
+    '/fx/quotes/:id',
+    {
+      config,
+      schema: {
+        summary: 'Read a quote of the account in scope (status active, used or expired)',
+        tags,
+        security: bearerSecurity,
+        params: IdParams,
+        response: { 200: FxQuoteSchema, ...errors({ 404: ['QUOTE_NOT_FOUND'] }) },
+      },
+    },
+    async (request) => {
+      const quote = await getQuote(services, scopeOf(request), request.params.id);
+      return serializeFxQuote(quote, quoteStatus(quote, services.now()));
+    },
+  );
+
+  app.post(
+    '/fx/conversions',
+    {
+      config: { ...config, idempotent: true, movesMoney: true },
+      schema: {
+        summary: 'Convert between two currencies of the wallet in scope, at the current rate or a quote',
+        description: 'One atomic movement: the sell amount leaves the wallet, the buy amount arrives. Amounts are rounded in PIK\u2019s favour (docs/fx.md).',
+        tags,
+        security: bearerSecurity,
+        body: ConversionBody,
+        response: {
+          201: FxConversionSchema,
+          ...errors({
+            400: [...pairErrors, 'QUOTE_MISMATCH', 'INVALID_JSON', 'INVALID_IDEMPOTENCY_KEY'],
+            404: ['QUOTE_NOT_FOUND'],
+            409: ['DUPLICATE_REFERENCE', 'IDEMPOTENCY_KEY_IN_USE'],
+            422: ['QUOTE_EXPIRED', 'QUOTE_ALREADY_USED', 'INSUFFICIENT_BALANCE', 'BELOW_MINIMUM_AMOUNT', 'ABOVE_MAXIMUM_AMOUNT', 'IDEMPOTENCY_KEY_REUSED'],
+            503: ['RATES_UNAVAILABLE'],
+          }),
+        },
+      },
+    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const b = request.body;
+        const conversion = await createConversion(services, work, scopeOf(request), {
+          sellCurrency: b.sell_currency,
+          buyCurrency: b.buy_currency,
+          sellAmount: b.sell_amount,
+          buyAmount: b.buy_amount,
+          conversionType: b.conversion_type,
+          quoteId: b.quote_id,
+          reference: b.reference,
+        });
+        return { status: 201, body: serializeFxConversion(conversion) };
+      }),
+  );
+
+  app.get(
+    '/fx/conversions',
+    {
+      config,
+      schema: {
+        summary: 'List the conversions of the account in scope, newest first',
+        tags,
+        security: bearerSecurity,
+        querystring: listQuery({}),
+        response: { 200: listOf(FxConversionSchema), ...errors({ 400: ['INVALID_CURSOR'] }) },
+      },
+    },
+    async (request) => {
+      const page = await listConversions(services, scopeOf(request), request.query);
+      return { data: page.data.map(serializeFxConversion), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/fx/conversions/:id',
+    {
+      config,
+      schema: {
+        summary: 'Read a conversion (platform scope: any of the platform; x-on-behalf-of: that account\u2019s)',
+        tags,
+        security: bearerSecurity,
+        params: IdParams,
+        response: { 200: FxConversionSchema, ...errors({ 404: ['CONVERSION_NOT_FOUND'] }) },
+      },
+    },
+    async (request) => serializeFxConversion(await getConversion(services, scopeOf(request), request.params.id)),
+  );
+}
