@@ -34,7 +34,7 @@ import { eventRoutes } from './http/routes/events.ts';
 import { paymentLinkRoutes } from './http/routes/payment-links.ts';
 import { registerOpenApiDocuments, serveOperatorDocument } from './http/openapi.ts';
 import { ErrorResponse } from './http/schemas.ts';
-import { registerValidation } from './http/validation.ts';
+import { compileDeferredSchemas, deferredSerializers, registerValidation, type DeferredSchemas } from './http/validation.ts';
 
 export interface DeclaredRoute {
   method: string;
@@ -46,6 +46,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route as registered, with its config (scope, rate-limit group, idempotency). */
     declaredRoutes: readonly DeclaredRoute[];
+    /** Compiles, in the background, the route schemas no request has needed yet (src/http/validation.ts). */
+    compileDeferredSchemas(): Promise<void>;
   }
 }
 
@@ -55,7 +57,9 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
 }
 
 export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const deferredSchemas: DeferredSchemas = new Set();
   const app = Fastify({
+    schemaController: deferredSerializers(deferredSchemas),
     loggerInstance: services.logger as FastifyBaseLogger,
     // One line per request, written by request-context without secrets, instead of Fastify's two with the raw URL.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
@@ -112,7 +116,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   // JSON is the only body the API speaks; anything else is a 415 rather than a string that fails validation later.
   app.removeContentTypeParser('text/plain');
   registerJsonBody(app);
-  registerValidation(app);
+  registerValidation(app, deferredSchemas);
+  app.decorate('compileDeferredSchemas', () => compileDeferredSchemas(deferredSchemas));
   registerInputHygiene(app);
   registerErrorHandling(app, allowedMethods);
   registerRequestContext(app, services);
@@ -124,7 +129,14 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   // /api/v1 and /admin/v1 answer 404/405 themselves, after their credential check (see registerApiKeyAuth).
   const notFound = notFoundHandler(allowedMethods);
 
+  // Outside /api/v1, without a key: for load balancers, and for scripts that wait for the start (documented in the
+  // API reference's introduction and the README).
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // The first URL `npm start` prints. A browser lands on the dashboard (its sign-in); anything else gets the map.
+  app.get('/', { schema: { hide: true } }, async (request, reply) => {
+    if (request.headers.accept?.includes('text/html')) return reply.redirect('/dashboard', 303);
+    return { name: 'PIK', api: '/api/v1', reference: '/docs', openapi: '/api/v1/openapi.json', dashboard: '/dashboard', health: '/health' };
+  });
 
   await app.register(
     async (api) => {

@@ -1,6 +1,6 @@
-// Start: config → data key → database → migrations → sealing data at rest → services → server; stop cleanly on SIGINT/SIGTERM.
+// Start: config → port → data key → database (opened while the HTTP code loads) → migrations → sealing data at rest →
+// services → server; stop cleanly on SIGINT/SIGTERM. `npm start` runs the compiled build of this file (dist/main.js).
 import path from 'node:path';
-import { buildApp } from './app.ts';
 import { loadOrCreateOperatorToken } from './auth/operator-token.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
@@ -8,11 +8,18 @@ import { loadDataKeyring } from './db/data-keys.ts';
 import { sealDataAtRest } from './db/sealed-columns.ts';
 import { openPglite, openPostgres, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { seedFromTemplate } from './db/pglite-template.ts';
+import { explainListenError, reservePort } from './http/port.ts';
 import { createLogger } from './logger.ts';
-import { createServices } from './services.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // First, before anything slow: a port in use is reported at once, and requests during the start are answered 503.
+  const reservation = config.port === 0 ? undefined : await reservePort(config.host, config.port);
+  // The HTTP layer (Fastify, the routes, their schemas) loads while the database opens.
+  const loading = Promise.all([import('./services.ts'), import('./app.ts')]);
+  loading.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled meanwhile
+
   const operator = loadOrCreateOperatorToken(config.operatorToken, config.dataDir);
   const dataKeys = loadDataKeyring(config);
   const logger = createLogger(config.logLevel, { secrets: [operator.token, ...dataKeys.secrets] });
@@ -27,21 +34,32 @@ async function main(): Promise<void> {
     workerDb = await openPostgres(config.databaseUrl, 2);
   } else {
     releaseLock = lockDataDir(config.dataDir);
-    db = await openPglite({ dataDir: path.join(config.dataDir, 'pgdata') });
+    const pgdata = path.join(config.dataDir, 'pgdata');
+    // A new data directory starts as a copy of the migrated template the build made (dist/pglite-template), not initdb.
+    seedFromTemplate(pgdata);
+    db = await openPglite({ dataDir: pgdata });
   }
   await migrate(db);
   // Before serving: plaintext left from before migration 0009 is sealed, rows of an old key move to the current one,
   // and rows under a key not configured stop the start (UnknownDataKeyError) instead of failing request by request.
   const sealing = await sealDataAtRest(db, dataKeys.keyring);
   if (sealing.sealed + sealing.resealed > 0) logger.info(sealing, 'sealed identity data at rest under the current data key');
+  const [{ createServices }, { buildApp }] = await loading;
   const services = await createServices(config, db, logger, operator.token, dataKeys.keyring, { workerDb });
   const app = await buildApp(services);
-  await app.listen({ port: config.port, host: config.host });
+  await app.ready();
+  await reservation?.release();
+  await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
+    throw explainListenError(error, config.host, config.port);
+  });
 
+  // What no request has needed yet is compiled now, in the background.
+  app.compileDeferredSchemas().catch((error: unknown) => logger.error({ err: error }, 'could not compile a route schema'));
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host}:${port}`;
+  const platforms = await db.core.selectFrom('core.platforms').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
   process.stdout.write(
     [
       '',
@@ -54,7 +72,9 @@ async function main(): Promise<void> {
       dataKeys.path
         ? `  Data key:        ${dataKeys.source === 'created' ? 'created in' : 'read from'} ${dataKeys.path} (back it up with the database; key id ${dataKeys.keyring.currentKeyId})`
         : `  Data key:        from PIK_DATA_KEY (key id ${dataKeys.keyring.currentKeyId})`,
-      '  Next: npm run pik -- platforms create --name "Acme" --owner-email you@example.com',
+      Number(platforms.count) === 0
+        ? '  Next:            npm run pik -- platforms create --name "Acme" --owner-email you@example.com'
+        : `  Next:            ${Number(platforms.count) === 1 ? 'one platform exists' : `${platforms.count} platforms exist`}: npm run pik -- platforms list, then keys create --platform acct_… --environment sandbox`,
       '',
     ].join('\n') + '\n',
   );
@@ -79,7 +99,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const plain = ['DataDirLockedError', 'DataKeyFileError', 'UnknownDataKeyError'];
+  const plain = ['DataDirLockedError', 'DataKeyFileError', 'UnknownDataKeyError', 'PortUnavailableError'];
   if (error instanceof ConfigError || (error instanceof Error && plain.includes(error.name))) {
     process.stderr.write(`${error.message}\n`);
   } else {

@@ -61,6 +61,18 @@ describe('pik CLI', () => {
     const deleted = await pik(['keys', 'delete', key.id, '--json']);
     assert.equal(deleted.code, 0);
     assert.equal(JSON.parse(deleted.stdout).status, 'deleted');
+
+    // platforms limits: without --set it shows them, with --set it changes them
+    const shown = await pik(['platforms', 'limits', '--platform', platform.id]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /general\s+\d+/);
+    const raised = JSON.parse((await pik(['platforms', 'limits', '--platform', platform.id, '--set', 'general=1234', '--json'])).stdout);
+    assert.equal(raised.limits.general, 1234);
+    const after = JSON.parse((await pik(['platforms', 'limits', '--platform', platform.id, '--json'])).stdout);
+    assert.deepEqual(after, raised);
+    const unknown = await pik(['platforms', 'limits', '--platform', 'acct_nope']);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /PLATFORM_NOT_FOUND/);
   });
 
   it('human output shows the secret once, with what to do next', async () => {

@@ -35,7 +35,7 @@ function normalise(body: string, names: Record<string, string>): string {
     .replace(/token=[0-9A-Za-z]+/g, 'token=TOKEN')
     .replace(/name="token" value="[^"]+"/g, 'name="token" value="TOKEN"')
     .replace(/\b(usr|acct)_[0-9a-z]+/g, '$1_ID')
-    .replace(/<time datetime="[^"]+">[^<]+<\/time>/g, '<time>TIME</time>');
+    .replace(/<time datetime="[^"]+">.*?<\/time>/g, '<time>TIME</time>');
 }
 
 interface EmailForm {

@@ -24,7 +24,8 @@ const mayImport: Record<string, readonly string[]> = {
   dashboard: ['lib', 'db', 'config', 'auth', 'domain', 'services'],
   cli: ['lib', 'auth'],
   app: ['lib', 'services', 'http', 'dashboard'],
-  main: ['lib', 'config', 'logger', 'db', 'auth', 'services', 'app'],
+  // main also takes the port (http/port.ts) before it loads the app, so a port in use is told at once.
+  main: ['lib', 'config', 'logger', 'db', 'auth', 'services', 'app', 'http'],
 };
 
 /** Packages that belong to the edge: the layers below it never see a request. */

@@ -7,6 +7,7 @@ import { getVirtualAccountDetails } from '../src/domain/ledger/virtual-accounts.
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
 import { createTestDatabase } from './support/database.ts';
 import { approveAccount, checkLedgerInvariants } from './support/ledger.ts';
+import { approveTestAccount } from './support/onboarding.ts';
 import { createSecurityFixture, type SecurityFixture } from './support/route-security.ts';
 
 let ctx: TestContext;
@@ -28,6 +29,21 @@ const waitFor = async (check: () => Promise<boolean>, timeoutMs = 5000): Promise
 };
 
 describe('virtual accounts', () => {
+  it('without account_name or display_name, the name is the one the account was verified under, else the platform name', async () => {
+    const key = f.platform.keys.sandbox;
+    const verified = await createTestConnectedAccount(ctx, f.platform, 'sandbox');
+    await approveTestAccount(ctx, f.platform, verified); // KYC as Olivia Nguyen, approved
+    await approveAccount(ctx, 'sandbox', verified);
+    const issued = await ctx.call('POST', `/api/v1/accounts/${verified}/virtual-account`, { key });
+    assert.equal(issued.status, 201, issued.raw);
+    assert.equal(issued.body.account_name, 'Olivia Nguyen');
+    const unverified = await createTestConnectedAccount(ctx, f.platform, 'sandbox');
+    await approveAccount(ctx, 'sandbox', unverified); // approved without identity on file (a test shortcut)
+    const fallback = await ctx.call('POST', `/api/v1/accounts/${unverified}/virtual-account`, { key });
+    assert.equal(fallback.status, 201, fallback.raw);
+    assert.equal(fallback.body.account_name, f.platform.name);
+  });
+
   it('issue, read, 409 while active, release, 404 after; numbers are unique and getVirtualAccountDetails sees the active one', async () => {
     const account = await createTestConnectedAccount(ctx, f.platform, 'sandbox', { display_name: 'Jane Citizen' });
     await approveAccount(ctx, 'sandbox', account);

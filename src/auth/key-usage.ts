@@ -49,6 +49,16 @@ export class KeyUsageRecorder {
     }
   }
 
+  /**
+   * A key as stored, with this process's use of it not written yet: "last used" shows a use at once, not after the
+   * next flush. (Other server processes' uses arrive with their own flushes.)
+   */
+  withPending<T extends { id: string; last_used_at: Date | null; last_used_ip: string | null }>(key: T): T {
+    const usage = this.pending.get(key.id);
+    if (usage === undefined || (key.last_used_at !== null && key.last_used_at.getTime() >= usage.atMs)) return key;
+    return { ...key, last_used_at: new Date(usage.atMs), last_used_ip: usage.ip };
+  }
+
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch: KeyUsage[] = [...this.pending].map(([keyId, usage]) => ({ keyId, ip: usage.ip, at: new Date(usage.atMs) }));

@@ -1,6 +1,7 @@
 // Opens the database — embedded PGlite or PostgreSQL — behind one pg.Pool, one Kysely and one notify channel.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import v8 from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
@@ -132,6 +133,11 @@ function wrap(
  */
 let pgliteModule: Promise<WebAssembly.Module> | undefined;
 function compiledPglite(): Promise<WebAssembly.Module> {
+  // V8 runs it with its baseline compiler (Liftoff) only, as the tests do (scripts/run-tests.mjs): the optimising tier
+  // recompiles PostgreSQL's hot functions in the background, which took half of a start's CPU in opening PGlite
+  // (1.0 → 0.55 CPU-seconds) and, measured on this 2-core machine, made queries no faster afterwards (1,500 upserts and
+  // selects: 1.2 s with Liftoff only, 1.6–2.4 s with tiering). Set before the first WebAssembly is compiled.
+  if (!pgliteModule) v8.setFlagsFromString('--liftoff-only');
   pgliteModule ??= fs.promises.readFile(new URL('./pglite.wasm', import.meta.resolve('@electric-sql/pglite'))).then((bytes) => WebAssembly.compile(bytes));
   return pgliteModule;
 }

@@ -9,6 +9,11 @@ describe('migration discovery', () => {
     assert.deepEqual(orderMigrations([]), []);
   });
 
+  it('in the compiled build (dist/app/migrations), reads the .js files the same way', () => {
+    assert.deepEqual(orderMigrations(['0002_b.js', '0001_a.js', '0001_a.js.map', 'chunk.ts'], '.js'), ['0001_a', '0002_b']);
+    assert.throws(() => orderMigrations(['0001_a.js', 'helpers.js'], '.js'), /is not named NNNN_name/);
+  });
+
   it('ignores files that are not TypeScript, and hidden ones', () => {
     assert.deepEqual(orderMigrations(['0001_a.ts', 'README.md', '.0002_b.ts.swp', '.0002_b.ts']), ['0001_a']);
   });

@@ -7,7 +7,9 @@ import { syncCatalogueChecks } from './catalogue-checks.ts';
 import type { Database } from './database.ts';
 
 const migrationsDir = new URL('./migrations/', import.meta.url);
-const migrationFile = /^(\d{4})_[a-z0-9_]+\.ts$/;
+// From the sources (tsx, the tests) the migrations are NNNN_name.ts; in the compiled build (dist/, what `npm start` runs)
+// scripts/build.mjs compiles each to dist/migrations/NNNN_name.js, next to the bundle that holds this module.
+const sourceExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 /**
  * The migration names (file names without .ts) in number order. Refuses a file that is not named NNNN_name.ts (it
@@ -15,13 +17,14 @@ const migrationFile = /^(\d{4})_[a-z0-9_]+\.ts$/;
  * migration: the later one takes the next free number when it merges) and a gap in the numbering (a file lost in a
  * merge or a rename).
  */
-export function orderMigrations(fileNames: readonly string[]): string[] {
+export function orderMigrations(fileNames: readonly string[], extension = '.ts'): string[] {
+  const migrationFile = new RegExp(`^(\\d{4})_[a-z0-9_]+\\${extension}$`);
   const migrations = fileNames
-    .filter((name) => name.endsWith('.ts') && !name.startsWith('.'))
+    .filter((name) => name.endsWith(extension) && !name.startsWith('.'))
     .map((name) => {
       const match = migrationFile.exec(name);
       if (!match) throw new Error(`src/db/migrations/${name} is not named NNNN_name.ts (four digits, then lower-case letters, digits and _).`);
-      return { number: Number(match[1]), name: name.slice(0, -'.ts'.length) };
+      return { number: Number(match[1]), name: name.slice(0, -extension.length) };
     })
     .sort((a, b) => a.number - b.number || (a.name < b.name ? -1 : 1));
   migrations.forEach((migration, index) => {
@@ -37,22 +40,43 @@ export function orderMigrations(fileNames: readonly string[]): string[] {
 
 /** The migrations in the folder, in order (what migrate() runs). */
 export function listMigrations(): string[] {
-  return orderMigrations(fs.readdirSync(migrationsDir));
+  return orderMigrations(fs.readdirSync(migrationsDir), sourceExtension);
 }
 
 const provider: MigrationProvider = {
   getMigrations: async () => {
     const migrations: Record<string, Migration> = {};
-    for (const name of listMigrations()) migrations[name] = (await import(new URL(`${name}.ts`, migrationsDir).href)) as Migration;
+    for (const name of listMigrations()) migrations[name] = (await import(new URL(`${name}${sourceExtension}`, migrationsDir).href)) as Migration;
     return migrations;
   },
 };
+
+/**
+ * Whether the database has run exactly the migrations of the folder — what every start but the first after an upgrade
+ * finds. Kysely's migrator answers that too, but reads the whole catalogue (every table and column of both environments)
+ * several times to do it, and imports every migration: a CPU-second on PGlite, most of a reopen's time.
+ */
+async function upToDate(database: Database): Promise<boolean> {
+  let recorded: Set<string>;
+  try {
+    const { rows } = await database.pool.query<{ name: string }>('select name from core.kysely_migration');
+    recorded = new Set(rows.map((row) => row.name));
+  } catch {
+    return false; // no migration table yet: a new database
+  }
+  const wanted = listMigrations();
+  return recorded.size === wanted.length && wanted.every((name) => recorded.has(name));
+}
 
 /**
  * Runs every migration, then brings the catalogue's CHECK constraints in line (catalogue-checks.ts). With `through`,
  * only the migrations up to and including that one, and no catalogue step (for tests of a migration's data step).
  */
 export async function migrate(database: Database, options: { through?: string } = {}): Promise<void> {
+  if (!options.through && (await upToDate(database))) {
+    await syncCatalogueChecks(database);
+    return;
+  }
   const migrator = new Migrator({
     db: database.core,
     provider,

@@ -136,7 +136,12 @@ export async function registerOpenApiDocuments(app: FastifyInstance): Promise<vo
       info: {
         title: 'PIK platform API',
         version: '1.0.0',
-        description: 'Connected accounts, verification, capabilities, wallets and money movement for platforms.',
+        description:
+          'Connected accounts, verification, capabilities, wallets and money movement for platforms.\n\n' +
+          'Every route below takes a bearer API key. Outside the API, `GET /health` answers `200 {"status":"ok"}` without ' +
+          'a key once the server is ready to serve (while it starts, requests are answered `503 SERVICE_UNAVAILABLE` ' +
+          'with `Retry-After: 1`): for load balancers and for scripts that wait for a start. `GET /` lists these ' +
+          'addresses; a browser is sent to the dashboard.',
       },
       components: {
         securitySchemes: {

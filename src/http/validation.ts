@@ -1,8 +1,14 @@
 // Schema validation: bodies are checked exactly as sent (no type coercion: "500" and 500 are different things for money);
 // query strings and path parameters arrive as text, so there coercion is what a user expects.
+//
+// Every route's validators and response serializers are compiled when first used, not while the app is built: compiling
+// them all took about a CPU-second of each start. Once the server listens, compileDeferredSchemas() compiles what is
+// left in the background, a schema per turn of the event loop, so early requests do not wait for it either.
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifySchema, FastifyServerOptions } from 'fastify';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -26,6 +32,57 @@ function validatorFor(schema: object, coerce: boolean): ValidateFunction {
   return validate;
 }
 
-export function registerValidation(app: FastifyInstance): void {
-  app.setValidatorCompiler(({ schema, httpPart }: { schema: FastifySchema; httpPart?: string }) => validatorFor(schema as object, httpPart !== 'body'));
+/** The schemas of one app not compiled yet, each as the function that compiles it. */
+export type DeferredSchemas = Set<() => unknown>;
+
+function onFirstUse<F>(pending: DeferredSchemas, compile: () => F): () => F {
+  let compiled: F | undefined;
+  const get = (): F => {
+    if (compiled === undefined) {
+      compiled = compile();
+      pending.delete(get);
+    }
+    return compiled;
+  };
+  pending.add(get);
+  return get;
+}
+
+const defaultSerializers = SerializerSelector();
+
+/** Fastify's `schemaController` option: its own serializers (fast-json-stringify), each compiled when first used. */
+export function deferredSerializers(pending: DeferredSchemas): FastifyServerOptions['schemaController'] {
+  return {
+    compilersFactory: {
+      buildSerializer: (externalSchemas: unknown, options: unknown) => {
+        const compilerFor = defaultSerializers(externalSchemas, options as Parameters<typeof defaultSerializers>[1]);
+        return (route: Parameters<typeof compilerFor>[0]) => {
+          const serializer = onFirstUse(pending, () => compilerFor(route));
+          return (payload: unknown) => serializer()(payload);
+        };
+      },
+    },
+  };
+}
+
+export function registerValidation(app: FastifyInstance, pending: DeferredSchemas): void {
+  app.setValidatorCompiler(({ schema, httpPart }: { schema: FastifySchema; httpPart?: string }) => {
+    const validator = onFirstUse(pending, () => validatorFor(schema as object, httpPart !== 'body'));
+    // Fastify reads `errors` off the function it was given, after a call that returned false.
+    const validate = ((data: unknown) => {
+      const compiled = validator();
+      const valid = compiled(data);
+      validate.errors = compiled.errors;
+      return valid;
+    }) as ValidateFunction;
+    return validate;
+  });
+}
+
+/** Compiles every schema of the app not compiled yet, one per turn of the event loop. */
+export async function compileDeferredSchemas(pending: DeferredSchemas): Promise<void> {
+  for (const compile of pending) {
+    compile();
+    await nextTurn();
+  }
 }

@@ -7,18 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { openPglite, type Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { initdbParams, pgliteTemplateSettings } from '../../src/db/pglite-template.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cacheDir = path.join(root, 'test/.cache');
 
-/**
- * Every test file loads this template, so it is kept small and quick to start; none of this changes what the tests
- * see in their database. PGlite sets up its whole buffer pool at each start, and the default 128MB cost about a
- * quarter of a clone's start for nothing (test data fits in a few megabytes). initdb runs with 1MB WAL segments
- * instead of 16MB, and template0 goes (a clone never creates databases): the dump is 24MB instead of 42MB.
- */
-const initdbParams = ['--wal-segsize=1'];
-const pgliteTemplateSettings = ["ALTER SYSTEM SET shared_buffers = '16MB'", 'ALTER DATABASE template0 IS_TEMPLATE false', 'DROP DATABASE template0', 'CHECKPOINT'];
+// Kept small and quick to start (src/db/pglite-template.ts says how); the server's own template is made the same way.
 
 /** The template is keyed by the migrations' contents (and its settings), so changing a migration rebuilds it. */
 function templatePath(): string {
@@ -27,7 +21,7 @@ function templatePath(): string {
   const dir = path.join(root, 'src/db/migrations');
   for (const file of fs.readdirSync(dir).sort()) hash.update(file).update(fs.readFileSync(path.join(dir, file)));
   // What decides the schema: the migrations and the catalogues migrate() reads for its CHECK constraints.
-  for (const file of ['src/db/migrate.ts', 'src/db/catalogue-checks.ts', 'src/lib/currencies.ts', 'src/lib/environments.ts']) hash.update(fs.readFileSync(path.join(root, file)));
+  for (const file of ['src/db/pglite-template.ts', 'src/db/migrate.ts', 'src/db/catalogue-checks.ts', 'src/lib/currencies.ts', 'src/lib/environments.ts']) hash.update(fs.readFileSync(path.join(root, file)));
   return path.join(cacheDir, `pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
 }
 

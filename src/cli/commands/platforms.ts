@@ -45,18 +45,24 @@ export function registerPlatformCommands(program: Command, client: OperatorClien
 
   platforms
     .command('limits')
-    .description("set a platform's per-minute rate limits, e.g. --set payments=600 --set general=1000")
+    .description("show a platform's per-minute rate limits, or change them: --set payments=600 --set general=1000")
     .requiredOption('--platform <acct>', 'the platform account id')
-    .requiredOption('--set <group=limit...>', `group=limit pairs (${rateLimitGroups.join(', ')})`)
+    .option('--set <group=limit...>', `group=limit pairs (${rateLimitGroups.join(', ')}); without it, the limits are shown`)
     .option('--json', 'print only JSON')
-    .action(async (options: { platform: string; set: string[]; json?: boolean }) => {
-      const limits: Record<string, number> = {};
-      for (const pair of options.set) {
-        const [group, value] = pair.split('=');
-        if (!group || !value || !/^\d+$/.test(value)) throw new Error(`--set takes group=limit, got "${pair}"`);
-        limits[group] = Number(value);
+    .action(async (options: { platform: string; set?: string[]; json?: boolean }) => {
+      const path = `/admin/v1/platforms/${encodeURIComponent(options.platform)}/rate-limits`;
+      let result;
+      if (options.set) {
+        const limits: Record<string, number> = {};
+        for (const pair of options.set) {
+          const [group, value] = pair.split('=');
+          if (!group || !value || !/^\d+$/.test(value)) throw new Error(`--set takes group=limit, got "${pair}"`);
+          limits[group] = Number(value);
+        }
+        result = await client.call('PUT', path, { limits });
+      } else {
+        result = await client.call('GET', path);
       }
-      const result = await client.call('PUT', `/admin/v1/platforms/${encodeURIComponent(options.platform)}/rate-limits`, { limits });
       if (options.json) return printJson(result);
       printTable(Object.entries(result.limits as Record<string, number>).map(([group, limit]) => ({ group, per_minute: limit })), ['group', 'per_minute']);
     });

@@ -26,10 +26,14 @@ export async function apiKeyRoutes(app: FastifyInstance, services: Services): Pr
     return { user, csrf, environment, active: 'keys' as const };
   };
 
+  /** The platform's keys in one environment, "last used" including this process's uses not written yet. */
+  const keysOf = async (user: DashboardUser, environment: Environment) =>
+    (await listApiKeys(services, keyActor(user), user.platformId, environment)).map((key) => services.keyUsage.withPending(key));
+
   const baseView = async (user: DashboardUser, environment: Environment): Promise<ApiKeysView> => ({
     environment,
     served,
-    keys: await listApiKeys(services, keyActor(user), user.platformId, environment),
+    keys: await keysOf(user, environment),
     creators: await userEmails(services, user.platformId),
     publicUrl: services.config.publicUrl,
     flushSeconds: services.config.keyUsageFlushSeconds,
@@ -38,7 +42,7 @@ export async function apiKeyRoutes(app: FastifyInstance, services: Services): Pr
 
   /** A key of the signed-in user's platform in this environment, or 404 (another platform's key does not exist here). */
   const findKey = async (user: DashboardUser, environment: Environment, keyId: string) => {
-    const key = (await listApiKeys(services, keyActor(user), user.platformId, environment)).find((k) => k.id === keyId);
+    const key = (await keysOf(user, environment)).find((k) => k.id === keyId);
     if (!key) throw new ApiError('API_KEY_NOT_FOUND');
     return key;
   };

@@ -6,7 +6,7 @@ import type { RequestLogRow } from '../../domain/request-log/request-log.ts';
 import type { AccountMoney } from '../../domain/dashboard/account-money.ts';
 import { netAmountOf } from '../../domain/ledger/wallets.ts';
 import { formatMinor } from '../../lib/money.ts';
-import { html, time, type Html } from '../html.ts';
+import { copyableId, html, time, type Html } from '../html.ts';
 import { environmentTabs, page, type PageContext } from './layout.ts';
 import { requestLogTable } from './request-log.ts';
 
@@ -58,7 +58,7 @@ export function accountsView(ctx: PageContext, view: AccountsListView): string {
           <thead><tr><th scope="col">Account</th><th scope="col">Reference id</th><th scope="col">Type</th><th scope="col">Verification</th><th scope="col">Capabilities</th><th scope="col">Created</th></tr></thead>
           <tbody>${view.accounts.map(
             (a) => html`<tr>
-              <th scope="row"><a href="/dashboard/accounts/${env}/${a.id}">${a.display_name ?? a.email ?? a.id}</a><br><span class="mono small muted">${a.id}</span></th>
+              <th scope="row"><a href="/dashboard/accounts/${env}/${a.id}">${a.display_name ?? a.email ?? a.id}</a><br><span class="small">${copyableId(a.id)}</span></th>
               <td class="mono">${a.reference_id ?? html`<span class="muted">—</span>`}</td>
               <td>${a.customer_type ?? ''}${a.country ? html` · ${a.country}` : ''}</td>
               <td>${verificationBadge(a.verification_status)}</td>
@@ -95,7 +95,7 @@ function moneySection(money: AccountMoney): Html {
       ? html`<p class="empty">No transactions yet.</p>`
       : html`<div class="table-wrap"><table class="table"><thead><tr><th scope="col">Time</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col" class="num">Amount</th><th scope="col" class="num">Fee</th><th scope="col" class="num">Net</th><th scope="col">Reference</th><th scope="col">Counterparty</th><th scope="col">Id</th></tr></thead>
         <tbody>${money.transactions.map(
-          (t) => html`<tr><td>${time(t.created_at)}</td><td>${t.type}</td><td>${t.status}</td><td class="num mono">${formatMinor(t.amount, t.currency)} ${t.currency}</td><td class="num mono">${formatMinor(t.fee, t.currency)}</td><td class="num mono">${formatMinor(netAmountOf(t), t.currency)}</td><td>${t.reference ?? ''}</td><td>${describeCounterparty(t.counterparty) ?? ''}</td><td class="mono small">${t.id}</td></tr>`,
+          (t) => html`<tr><td>${time(t.created_at)}</td><td>${t.type}</td><td>${t.status}</td><td class="num mono">${formatMinor(t.amount, t.currency)} ${t.currency}</td><td class="num mono">${formatMinor(t.fee, t.currency)}</td><td class="num mono">${formatMinor(netAmountOf(t), t.currency)}</td><td>${t.reference ?? ''}</td><td>${describeCounterparty(t.counterparty) ?? ''}</td><td class="small">${copyableId(t.id)}</td></tr>`,
         )}</tbody></table></div>`}
   </section>`;
 }

@@ -81,7 +81,7 @@ export function apiKeysView(ctx: PageContext, view: ApiKeysView): string {
         <section class="card" aria-labelledby="keys-title">
           <div class="card-header">
             <h2 id="keys-title">${envLabel[env]} keys <span class="env-pill env-${env}">${isProduction ? 'pik_live_' : 'pik_test_'}</span></h2>
-            <p class="muted small">“Last used” is updated every ${view.flushSeconds} s.</p>
+            <p class="muted small">“Last used” shows a use at once; with several server processes, one made through another within ${view.flushSeconds} s.</p>
           </div>
           ${active.length === 0
             ? html`<p class="empty">No active ${envLabel[env].toLowerCase()} keys. Generate one below.</p>`

@@ -4,7 +4,7 @@ import type { Environment } from '../../lib/environments.ts';
 import type { EventRow } from '../../db/schema.ts';
 import type { EventDelivery } from '../../domain/dashboard/webhooks-view.ts';
 import { eventTypes } from '../../domain/event-types.ts';
-import { html, time } from '../html.ts';
+import { copyableId, html, time } from '../html.ts';
 import { alert, environmentTabs, page, type PageContext } from './layout.ts';
 import { deliveryBlock, endpointsBase, envLabel, resendButton } from './webhooks.ts';
 
@@ -54,7 +54,7 @@ export function eventsListView(ctx: PageContext, view: EventsListView): string {
             (e) => html`<tr data-event-id="${e.id}">
               <th scope="row"><a class="mono" href="${base}/${e.id}">${e.id}</a></th>
               <td class="mono">${e.type}</td>
-              <td class="mono">${e.account_id === ctx.user.platformId ? html`<span title="${e.account_id}">your platform</span>` : e.account_id}</td>
+              <td class="mono">${e.account_id === ctx.user.platformId ? html`<span title="${e.account_id}">your platform</span>` : copyableId(e.account_id)}</td>
               <td>${time(e.created_at)}</td>
             </tr>`,
           )}</tbody>

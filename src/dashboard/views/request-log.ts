@@ -1,6 +1,6 @@
 // The request-log table, shared by the key and the account pages.
 import type { RequestLogRow } from '../../domain/request-log/request-log.ts';
-import { html, time, type Html } from '../html.ts';
+import { copyableId, html, time, type Html } from '../html.ts';
 
 export function requestLogTable(rows: readonly RequestLogRow[], caption: string, empty: string): Html {
   if (rows.length === 0) return html`<p class="empty">${empty}</p>`;
@@ -14,9 +14,9 @@ export function requestLogTable(rows: readonly RequestLogRow[], caption: string,
         <td class="mono">${r.method}</td>
         <td class="mono path">${r.path}</td>
         <td><span class="status status-${Math.floor(r.status / 100)}xx">${r.status}</span></td>
-        <td class="mono">${r.on_behalf_of ?? html`<span class="muted">—</span>`}</td>
-        <td class="mono">${r.error_code ?? html`<span class="muted">—</span>`}</td>
-        <td class="mono">${r.id}</td>
+        <td>${r.on_behalf_of ? copyableId(r.on_behalf_of) : html`<span class="muted">—</span>`}</td>
+        <td class="mono wrap-anywhere">${r.error_code ?? html`<span class="muted">—</span>`}</td>
+        <td>${copyableId(r.id)}</td>
       </tr>`,
       )}
     </tbody>

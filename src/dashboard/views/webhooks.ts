@@ -5,7 +5,7 @@ import type { WebhookAttemptRow, WebhookDeliveryStatus, WebhookEndpointRow } fro
 import type { LastResult } from '../../domain/dashboard/webhooks-view.ts';
 import { eventCatalogue, eventTypes } from '../../domain/event-types.ts';
 import type { DeliveryWithAttempts } from '../../domain/webhooks/event-log.ts';
-import { html, time, type Html } from '../html.ts';
+import { copyableId, html, time, type Html } from '../html.ts';
 import { alert, environmentTabs, page, type PageContext } from './layout.ts';
 
 export const envLabel: Record<Environment, string> = { production: 'Production', sandbox: 'Sandbox' };
@@ -174,7 +174,7 @@ export function endpointsView(ctx: PageContext, view: EndpointsView): string {
           <thead><tr><th scope="col">Endpoint</th><th scope="col">Events</th><th scope="col">Status</th><th scope="col">Last result</th></tr></thead>
           <tbody>${view.endpoints.map(
             (e) => html`<tr data-endpoint-id="${e.id}">
-              <th scope="row"><a class="mono path" href="${base}/${e.id}">${e.url}</a>${e.description ? html`<br><span class="muted small">${e.description}</span>` : ''}<br><span class="mono small muted">${e.id}</span></th>
+              <th scope="row"><a class="mono path" href="${base}/${e.id}">${e.url}</a>${e.description ? html`<br><span class="muted small">${e.description}</span>` : ''}<br><span class="small">${copyableId(e.id)}</span></th>
               <td>${eventsLabel(e.events)}</td>
               <td>${endpointStatusBadge(e)}</td>
               <td data-testid="last-result">${lastResultCell(view.lastResults.get(e.id))}</td>

@@ -146,6 +146,14 @@ export async function getVerification(deps: Deps, scope: Scope, accountId: strin
   return readVerification(deps, scope.environment, account.id);
 }
 
+/** The name the account was verified under (a business's legal name, a person's first and last names), or null. */
+export async function verifiedName(deps: Deps, environment: Environment, accountId: string): Promise<string | null> {
+  const row = await deps.db.env(environment).selectFrom('verifications').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+  if (!row) return null;
+  const { identity } = openVerification(deps, environment, row);
+  return 'legal_name' in identity ? identity.legal_name : `${identity.first_name} ${identity.last_name}`;
+}
+
 async function readVerification(deps: Deps, environment: Environment, accountId: string): Promise<VerificationView> {
   // Read fresh, not from the directory: the status shown must be the one the gate will apply.
   const env = deps.db.env(environment);

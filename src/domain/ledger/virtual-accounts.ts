@@ -7,6 +7,8 @@ import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { newId } from '../../lib/ids.ts';
 import { resolvePathAccount } from '../accounts/accounts.ts';
 import { requireCapability } from '../accounts/capability-gate.ts';
+import { verifiedName } from '../accounts/verification.ts';
+import { requirePlatform } from '../platforms/platforms.ts';
 import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
@@ -43,7 +45,9 @@ export async function getVirtualAccountDetails(
 
 export async function issueVirtualAccount(deps: Deps, work: UnitOfWork, scope: Scope, accountId: string, input: { accountName?: string | undefined }): Promise<VirtualAccountDetails> {
   const account = await resolvePathAccount(deps, scope, accountId);
-  const accountName = (input.accountName ?? account.display_name ?? `PIK ${account.id.slice(-10).toUpperCase()}`).trim();
+  // The name a payer's bank shows: the one given, else the account's display name, else the name it was verified under
+  // (issuing needs an approved account), else the platform's.
+  const accountName = (input.accountName ?? account.display_name ?? (await verifiedName(deps, scope.environment, account.id)) ?? (await requirePlatform(deps, scope.platformId)).name).trim();
   if (accountName.length === 0 || accountName.length > 140) throw invalidField('account_name', 'account_name must be 1 to 140 characters.');
   const now = deps.now();
   const bsb = virtualAccountBsb[scope.environment];

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { operator } from '../../lib/actor.ts';
 import { createApiKey, deleteApiKey, listApiKeys } from '../../domain/api-keys/api-keys.ts';
-import { createPlatform, listPlatforms } from '../../domain/platforms/platforms.ts';
-import { setPlatformRateLimits } from '../../domain/platforms/rate-limits.ts';
+import { createPlatform, listPlatforms, requirePlatform } from '../../domain/platforms/platforms.ts';
+import { getPlatformRateLimits, setPlatformRateLimits } from '../../domain/platforms/rate-limits.ts';
 import { rateLimitGroupCatalogue, rateLimitGroups } from '../../lib/rate-limit-groups.ts';
 import { listWithOr } from '../../lib/words.ts';
 import type { Services } from '../../services.ts';
@@ -81,6 +81,20 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
     },
   );
 
+  const RateLimitsSchema = Type.Object({
+    platform_id: Type.String(),
+    limits: Type.Object(Object.fromEntries(rateLimitGroups.map((g) => [g, Type.Integer({ description: `Default ${rateLimitGroupCatalogue[g].perMinute}: ${rateLimitGroupCatalogue[g].covers}.` })]))),
+  });
+
+  app.get(
+    '/platforms/:id/rate-limits',
+    { schema: { summary: "A platform's per-minute limits by group", tags, security: operatorSecurity, params: IdParams, response: { 200: RateLimitsSchema } } },
+    async (request) => {
+      const platform = await requirePlatform(services, request.params.id);
+      return { platform_id: platform.id, limits: await getPlatformRateLimits(services, platform.id) };
+    },
+  );
+
   app.put(
     '/platforms/:id/rate-limits',
     {
@@ -93,12 +107,7 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
           { limits: Type.Record(Type.String(), Type.Integer(), { description: `Requests per minute by group: ${listWithOr(rateLimitGroups)}.` }) },
           { additionalProperties: false },
         ),
-        response: {
-          200: Type.Object({
-            platform_id: Type.String(),
-            limits: Type.Object(Object.fromEntries(rateLimitGroups.map((g) => [g, Type.Integer({ description: `Default ${rateLimitGroupCatalogue[g].perMinute}: ${rateLimitGroupCatalogue[g].covers}.` })]))),
-          }),
-        },
+        response: { 200: RateLimitsSchema },
       },
     },
     async (request, reply) =>
@@ -145,7 +154,7 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
     },
     async (request) => {
       const keys = await listApiKeys(services, operatorKeyActor, request.params.id, request.query.environment);
-      return { data: keys.map(serializeApiKey) };
+      return { data: keys.map((key) => serializeApiKey(services.keyUsage.withPending(key))) };
     },
   );
 

@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+// The compiled build that `npm start` and `npm run pik` run, made by `npm install` (npm's `prepare`) or `npm run build`:
+//
+// - dist/app/: src/main.ts and src/cli/pik.ts bundled by esbuild with the packages they use, every migration beside
+//   them (dist/app/migrations/), and the dashboard's static files (dist/app/public/);
+// - dist/app/pglite-template/: an embedded database already initialised and migrated, which a first start copies
+//   instead of running initdb and every migration (src/db/pglite-template.ts);
+// - dist/main.js and dist/pik.js: two small launchers that first rebuild what is older than the sources (a `git pull`
+//   without `npm install` still runs the code pulled), then load the bundle.
+//
+// `node scripts/build.mjs` builds; buildIfStale() (the launchers) rebuilds only what changed, and costs a few
+// milliseconds when nothing did.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+const out = path.join(dist, 'app');
+// The newest source's mtime when the bundle was made; the template; the key of the sources it was made from.
+const [stampFile, templateDir, templateKeyFile] = ['.sources-mtime', 'pglite-template', 'pglite-template.key'].map((name) => path.join(out, name));
+
+/** The files the bundle is made of, besides src/: what changes it when they change. */
+const buildInputs = ['package.json', 'package-lock.json', 'scripts/build.mjs'];
+/** What decides the template's schema (as test/support/pglite-template.ts keys its own). */
+const templateInputs = ['src/db/pglite-template.ts', 'src/db/migrate.ts', 'src/db/catalogue-checks.ts', 'src/lib/currencies.ts', 'src/lib/environments.ts'];
+
+function newestSourceMtime() {
+  let newest = 0;
+  const visit = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(file);
+      else newest = Math.max(newest, fs.statSync(file).mtimeMs);
+    }
+  };
+  visit(path.join(root, 'src'));
+  for (const file of buildInputs) newest = Math.max(newest, fs.statSync(path.join(root, file)).mtimeMs);
+  return newest;
+}
+
+function templateKey() {
+  const hash = createHash('sha256');
+  const migrations = path.join(root, 'src/db/migrations');
+  for (const file of fs.readdirSync(migrations).sort()) hash.update(file).update(fs.readFileSync(path.join(migrations, file)));
+  for (const file of templateInputs) hash.update(fs.readFileSync(path.join(root, file)));
+  return hash.digest('hex');
+}
+
+/** An esbuild plugin: the bundled files of `pkg` see their __dirname in node_modules, found at run time. */
+function dirnameOfPackage(pkg) {
+  const packageDir = path.join(root, 'node_modules', pkg);
+  return {
+    name: `dirname-of-${pkg}`,
+    setup(build) {
+      build.onLoad({ filter: /\.js$/ }, (args) => {
+        if (!args.path.startsWith(packageDir + path.sep)) return undefined;
+        const inside = path.relative(packageDir, path.dirname(args.path)).split(path.sep).join('/');
+        const dirname = `require('node:path').join(require('node:path').dirname(require.resolve(${JSON.stringify(`${pkg}/package.json`)})), ${JSON.stringify(inside)})`;
+        return { contents: `var __dirname = ${dirname};\n${fs.readFileSync(args.path, 'utf8')}`, loader: 'js', resolveDir: path.dirname(args.path) };
+      });
+    },
+  };
+}
+
+/**
+ * An esbuild plugin: @fastify/cookie loads `cookie` with `await import('cookie')`. Split into a chunk of its own, that
+ * CommonJS module (cookie 1.1, see the overrides in package.json) would come back with only a default export, and
+ * every Set-Cookie would fail; a plain require() gives its functions, as node itself would.
+ */
+const cookieByRequire = {
+  name: 'fastify-cookie-require',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@fastify[\\/]cookie[\\/]index\.js$/ }, (args) => {
+      const source = fs.readFileSync(args.path, 'utf8');
+      if (!source.includes("await import('cookie')")) throw new Error(`${args.path} no longer loads cookie with import(): check scripts/build.mjs`);
+      return { contents: source.replace("await import('cookie')", "require('cookie')"), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
+async function bundle() {
+  const { build } = await import('esbuild');
+  const sourcesMtime = newestSourceMtime();
+  const migrations = fs.readdirSync(path.join(root, 'src/db/migrations')).filter((name) => /^\d{4}_[a-z0-9_]+\.ts$/.test(name));
+  // Everything but the template goes: chunks are named by their hash, and old ones would pile up.
+  if (fs.existsSync(out)) {
+    for (const entry of fs.readdirSync(out)) if (entry !== 'pglite-template' && entry !== 'pglite-template.key') fs.rmSync(path.join(out, entry), { recursive: true, force: true });
+  }
+  await build({
+    absWorkingDir: root,
+    entryPoints: [
+      { in: 'src/main.ts', out: 'main' },
+      { in: 'src/cli/pik.ts', out: 'pik' },
+      { in: 'src/db/pglite-template.ts', out: 'pglite-template' },
+      ...migrations.map((name) => ({ in: `src/db/migrations/${name}`, out: `migrations/${name.slice(0, -'.ts'.length)}` })),
+    ],
+    outdir: out,
+    bundle: true,
+    splitting: true,
+    // Chunks sit next to main.js: modules that find files relative to themselves (migrations/, public/,
+    // pglite-template/) then find them wherever esbuild puts them.
+    chunkNames: '[name]-[hash]',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // The packages are bundled too: node then parses a few files instead of resolving and loading some 900 modules
+    // (kysely, fastify, typebox, ajv, swagger-ui…), most of a start's time otherwise. These stay outside: PGlite reads
+    // files of its own package next to its code, argon2 is a native addon, pg-native an optional addon pg never needs.
+    external: ['@electric-sql/pglite', '@electric-sql/pglite/*', '@node-rs/argon2', 'pg-native'],
+    // swagger-ui serves its static files from its own package directory.
+    plugins: [dirnameOfPackage('@fastify/swagger-ui'), cookieByRequire],
+    // CommonJS packages in an ES module bundle still call require() for node's built-ins.
+    banner: { js: "import { createRequire as __pikCreateRequire } from 'node:module'; const require = __pikCreateRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  fs.cpSync(path.join(root, 'src/dashboard/public'), path.join(out, 'public'), { recursive: true });
+  for (const entry of ['main', 'pik']) {
+    fs.writeFileSync(
+      path.join(dist, `${entry}.js`),
+      `// Made by scripts/build.mjs: rebuilds what is older than the sources, then runs the bundle.\n` +
+        `import { buildIfStale } from '../scripts/build.mjs';\nawait buildIfStale();\nawait import('./app/${entry}.js');\n`,
+    );
+  }
+  fs.writeFileSync(stampFile, String(sourcesMtime));
+}
+
+async function template() {
+  const key = templateKey();
+  const { buildPgliteTemplate } = await import(pathToFileURL(path.join(out, 'pglite-template.js')).href);
+  await buildPgliteTemplate(templateDir);
+  fs.writeFileSync(templateKeyFile, key);
+}
+
+const templateIsCurrent = () => fs.existsSync(templateKeyFile) && fs.readFileSync(templateKeyFile, 'utf8') === templateKey();
+
+/** Builds the bundle, and the template when the migrations changed since it was made. */
+export async function buildAll() {
+  const started = Date.now();
+  await bundle();
+  if (!templateIsCurrent()) await template();
+  return (Date.now() - started) / 1000;
+}
+
+/** What the launchers run: nothing when the build is current; without the sources (or esbuild), nothing either. */
+export async function buildIfStale() {
+  if (!fs.existsSync(path.join(root, 'src'))) return;
+  const built = fs.existsSync(stampFile) ? Number(fs.readFileSync(stampFile, 'utf8')) : 0;
+  if (newestSourceMtime() <= built) return;
+  process.stderr.write('pik: the sources changed since the last build; compiling them (npm run build)…\n');
+  try {
+    const seconds = await buildAll();
+    process.stderr.write(`pik: compiled in ${seconds.toFixed(1)} s\n`);
+  } catch (error) {
+    process.stderr.write(`pik: could not compile (${error instanceof Error ? error.message : String(error)}); running the previous build\n`);
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const seconds = await buildAll();
+  process.stdout.write(`pik: compiled to dist/ in ${seconds.toFixed(1)} s\n`);
+}
