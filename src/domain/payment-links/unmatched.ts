@@ -22,11 +22,6 @@ export async function listUnmatchedFunds(
   return query.orderBy('id', 'asc').limit(filter.limit).execute();
 }
 
-/** A platform's own view (the dashboard): what is held for its accounts, oldest first. */
-export async function listUnmatchedFundsOfPlatform(deps: Deps, platformId: string, environment: Environment, limit = 100): Promise<UnmatchedFundsRow[]> {
-  return deps.db.env(environment).selectFrom('unmatched_funds').selectAll().where('platform_id', '=', platformId).orderBy('id', 'desc').limit(limit).execute();
-}
-
 function parseNote(value: string | undefined): string | null {
   if (value === undefined) return null;
   const note = value.trim();
