@@ -14,8 +14,8 @@ export default tseslint.config(
     },
   },
   {
-    // The dashboard's one browser script.
-    files: ['src/dashboard/public/**/*.js'],
+    // The browser scripts: the dashboard's and the hosted payment page's.
+    files: ['src/dashboard/public/**/*.js', 'src/dashboard/pay/public/**/*.js'],
     languageOptions: { globals: { ...globals.browser }, sourceType: 'script' },
   },
   {

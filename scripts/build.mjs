@@ -2,7 +2,7 @@
 // The compiled build that `npm start` and `npm run pik` run, made by `npm install` (npm's `prepare`) or `npm run build`:
 //
 // - dist/app/: src/main.ts and src/cli/pik.ts bundled by esbuild with the packages they use, every migration beside
-//   them (dist/app/migrations/), and the dashboard's static files (dist/app/public/);
+//   them (dist/app/migrations/), and the static files of the dashboard and the payment page (dist/app/public/);
 // - dist/app/pglite-template/: an embedded database already initialised and migrated, which a first start copies
 //   instead of running initdb and every migration (src/db/pglite-template.ts);
 // - dist/main.js and dist/pik.js: two small launchers that first rebuild what is older than the sources (a `git pull`
@@ -116,6 +116,8 @@ async function bundle() {
     logLevel: 'warning',
   });
   fs.cpSync(path.join(root, 'src/dashboard/public'), path.join(out, 'public'), { recursive: true });
+  // The hosted payment page's files (pay.css, pay.js) sit beside the dashboard's: its module finds them in ./public too.
+  fs.cpSync(path.join(root, 'src/dashboard/pay/public'), path.join(out, 'public'), { recursive: true });
   for (const entry of ['main', 'pik']) {
     fs.writeFileSync(
       path.join(dist, `${entry}.js`),

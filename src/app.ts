@@ -5,6 +5,7 @@ import { ApiError } from './lib/errors.ts';
 import { newId } from './lib/ids.ts';
 import type { Services } from './services.ts';
 import { dashboard } from './dashboard/index.ts';
+import { hostedPaymentPages } from './dashboard/pay/routes.ts';
 import { operatorIdempotencyOwner, registerOperatorAuth } from './http/admin/operator-auth.ts';
 import { adminOnboardingRoutes } from './http/admin/onboarding-routes.ts';
 import { adminMoneyRoutes } from './http/admin/money-routes.ts';
@@ -32,6 +33,7 @@ import { walletRoutes } from './http/routes/wallets.ts';
 import { webhookRoutes } from './http/routes/webhooks.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { secretScanningRoutes } from './http/secret-scanning.ts';
+import { paymentLinkRoutes } from './http/routes/payment-links.ts';
 import { registerOpenApiDocuments, serveOperatorDocument } from './http/openapi.ts';
 import { ErrorResponse } from './http/schemas.ts';
 import { compileDeferredSchemas, deferredSerializers, registerValidation, type DeferredSchemas } from './http/validation.ts';
@@ -155,6 +157,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       await sandboxMoneyRoutes(api, services);
       await webhookRoutes(api, services);
       await eventRoutes(api, services);
+      await paymentLinkRoutes(api, services);
     },
     { prefix: '/api/v1' },
   );
@@ -176,6 +179,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scanning) => secretScanningRoutes(scanning, services), { prefix: '/secret-scanning/v1' });
 
   await app.register(async (ui) => dashboard(ui, services), { prefix: '/dashboard' });
+  await app.register(async (pay) => hostedPaymentPages(pay, services), { prefix: '/pay' });
 
   return app;
 }

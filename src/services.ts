@@ -12,6 +12,7 @@ import { RequestLogRecorder } from './domain/request-log/request-log-recorder.ts
 import { IdempotencySweeper } from './domain/idempotency/sweeper.ts';
 import { DepositSettler } from './domain/ledger/deposits.ts';
 import { KeyExpiryNotifier } from './domain/api-keys/expiry.ts';
+import { PaymentLinkExpirer } from './domain/payment-links/expirer.ts';
 import type { DataKeyring } from './lib/sealed.ts';
 import type { Environment } from './lib/environments.ts';
 import { WebhookDispatcher, type DeliveryTransport } from './domain/webhooks/dispatcher.ts';
@@ -70,6 +71,8 @@ export async function createServices(
   settler.start();
   const keyExpiry = new KeyExpiryNotifier(deps, (error) => logger.error({ err: error }, 'key expiry pass failed; will retry'));
   keyExpiry.start();
+  const expirer = new PaymentLinkExpirer(deps, (error) => logger.error({ err: error }, 'payment link expiry pass failed; will retry'));
+  expirer.start();
   const sweeper = new IdempotencySweeper(deps, (error) => logger.warn({ err: error }, 'could not delete expired idempotency keys'));
   sweeper.start();
   const transports = new Map<Environment, DeliveryTransport>();
@@ -105,6 +108,7 @@ export async function createServices(
       for (const transport of transports.values()) await transport.close();
       sweeper.stop();
       await settler.stop();
+      await expirer.stop();
       await keyUsage.stop();
       await requestLog.stop();
       await invalidation.close();

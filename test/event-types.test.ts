@@ -45,6 +45,16 @@ describe('event types', () => {
     expectCreated(await ctx.admin('POST', `/admin/v1/keys/${rolled.body.id}/roll`, { expires_in_seconds: 0 }));
     await ctx.services.keyExpiry.runOnce();
     assert.equal((await ctx.call('GET', `/api/v1/account?api_key=${rolled.body.secret}`, { key })).status, 400);
+    // Payment links: underpaid, then settled; overpaid; expired and cancelled.
+    const link = (body: Record<string, unknown>) => ctx.call('POST', '/api/v1/payment-links', { key, onBehalfOf: account, body: { amount_type: 'fixed', currency: 'USDC', amount: '2.000000', ...body } });
+    const simulate = async (paymentId: string, status: string) => assert.equal((await ctx.call('POST', `/api/v1/sandbox/payments/${paymentId}/simulate`, { key, onBehalfOf: account, body: { status } })).status, 200);
+    const [first, second, third] = [await link({ reference: 'EV-1' }), await link({ reference: 'EV-2' }), await link({ reference: 'EV-3', webhook_url: 'https://hooks.example.com/ev' })];
+    for (const created of [first, second, third]) expectCreated(created);
+    await simulate(first.body.open_payment_id, 'underpaid');
+    await simulate(first.body.open_payment_id, 'settled');
+    await simulate(second.body.open_payment_id, 'overpaid');
+    await simulate(third.body.open_payment_id, 'expired');
+    assert.equal((await ctx.call('DELETE', `/api/v1/payment-links/${first.body.id}`, { key, onBehalfOf: account })).status, 200);
 
     // The worker disables the dead endpoint after its first failed attempt.
     for (let i = 0; i < 500 && (await ctx.call('GET', '/api/v1/events?type=webhook_endpoint.disabled', { key })).body.data.length === 0; i++) {

@@ -27,6 +27,8 @@ after(() => ctx.close());
 
 interface MoneyRequest {
   environment: Environment;
+  /** POST unless said. */
+  method?: 'POST' | 'DELETE';
   url: string;
   body: unknown;
   /** An API key (with x-on-behalf-of when given), or the operator token. */
@@ -36,8 +38,12 @@ interface MoneyRequest {
 interface MoneyWriter {
   /** A fresh request (it may first create what it acts on, such as a pending payout). */
   request(unique: string): Promise<MoneyRequest>;
-  /** What stops the same request sent again without a key: a reference in its body, or the payout's decided status. */
-  withoutKey: 'reference' | 'decided';
+  /**
+   * What stops the same request sent again without a key: a reference in its body, or the decided status of what it
+   * acts on (a payout, a payment, a link, unmatched funds) — or nothing, for the sandbox payer: each call is another
+   * payer's money ('another payer'), and only the Idempotency-Key makes a retry one payment.
+   */
+  withoutKey: 'reference' | 'decided' | 'another payer';
 }
 
 let counter = 0;
@@ -50,6 +56,28 @@ async function pendingPayout(): Promise<string> {
   });
   assert.equal(created.status, 201, created.raw);
   return created.body.id as string;
+}
+
+/** A USDC payment link of `account` (no virtual account needed), with its open payment. */
+async function paymentLink(options: { underpaid?: boolean } = {}): Promise<{ id: string; paymentId: string; reference: string }> {
+  const reference = `RP${++counter}${Date.now().toString(36)}`.toUpperCase().slice(0, 18);
+  const created = await ctx.call('POST', '/api/v1/payment-links', { key: platform.keys.sandbox, onBehalfOf: account, body: { amount_type: 'fixed', currency: 'USDC', amount: '2.000000', reference } });
+  assert.equal(created.status, 201, created.raw);
+  const link = { id: created.body.id as string, paymentId: created.body.open_payment_id as string, reference };
+  if (options.underpaid) {
+    const simulated = await ctx.call('POST', `/api/v1/sandbox/payments/${link.paymentId}/simulate`, { key: platform.keys.sandbox, onBehalfOf: account, body: { status: 'underpaid' } });
+    assert.equal(simulated.status, 200, simulated.raw);
+  }
+  return link;
+}
+
+/** Funds held as unmatched: paid to a cancelled link. */
+async function unmatchedFunds(): Promise<string> {
+  const link = await paymentLink();
+  assert.equal((await ctx.call('DELETE', `/api/v1/payment-links/${link.id}`, { key: platform.keys.sandbox, onBehalfOf: account })).status, 200);
+  const paid = await ctx.call('POST', `/api/v1/sandbox/payment-links/${link.id}/pay`, { key: platform.keys.sandbox, onBehalfOf: account });
+  assert.equal(paid.status, 201, paid.raw);
+  return paid.body.unmatched_funds_id as string;
 }
 
 /** Keyed as Fastify registers the route. A route declared with config.movesMoney needs its line here. */
@@ -112,6 +140,31 @@ const moneyWriters: Record<string, MoneyWriter> = {
     withoutKey: 'decided',
     request: async () => ({ environment: 'sandbox', url: `/admin/v1/payouts/${await pendingPayout()}/fail`, body: { environment: 'sandbox', reason: 'Account closed' }, as: 'operator' }),
   },
+  'DELETE /api/v1/payment-links/:id': {
+    withoutKey: 'decided',
+    // an underpaid payment's funds leave the wallet's pending for unmatched funds when its link is cancelled
+    request: async () => ({ environment: 'sandbox', method: 'DELETE', url: `/api/v1/payment-links/${(await paymentLink({ underpaid: true })).id}`, body: undefined, as: { key: platform.keys.sandbox, onBehalfOf: account } }),
+  },
+  'POST /api/v1/payments/:id/accept-partial': {
+    withoutKey: 'decided',
+    request: async () => ({ environment: 'sandbox', url: `/api/v1/payments/${(await paymentLink({ underpaid: true })).paymentId}/accept-partial`, body: undefined, as: { key: platform.keys.sandbox, onBehalfOf: account } }),
+  },
+  'POST /api/v1/sandbox/payments/:id/simulate': {
+    withoutKey: 'decided',
+    request: async () => ({ environment: 'sandbox', url: `/api/v1/sandbox/payments/${(await paymentLink()).paymentId}/simulate`, body: { status: 'settled' }, as: { key: platform.keys.sandbox, onBehalfOf: account } }),
+  },
+  'POST /api/v1/sandbox/payment-links/:id/pay': {
+    withoutKey: 'another payer',
+    request: async () => ({ environment: 'sandbox', url: `/api/v1/sandbox/payment-links/${(await paymentLink()).id}/pay`, body: { amount: '1.000000' }, as: { key: platform.keys.sandbox, onBehalfOf: account } }),
+  },
+  'POST /admin/v1/unmatched-funds/:id/assign': {
+    withoutKey: 'decided',
+    request: async () => ({ environment: 'sandbox', url: `/admin/v1/unmatched-funds/${await unmatchedFunds()}/assign`, body: { environment: 'sandbox' }, as: 'operator' }),
+  },
+  'POST /admin/v1/unmatched-funds/:id/return': {
+    withoutKey: 'decided',
+    request: async () => ({ environment: 'sandbox', url: `/admin/v1/unmatched-funds/${await unmatchedFunds()}/return`, body: { environment: 'sandbox' }, as: 'operator' }),
+  },
 };
 
 /**
@@ -133,6 +186,7 @@ const movesNoMoney: Record<string, string> = {
   'POST /api/v1/webhooks/:id/rotate-secret': "a webhook endpoint's signing secret",
   'POST /api/v1/webhooks/:id/test': 'a test event',
   'POST /api/v1/events/:id/redeliver': 'queues a delivery of an event',
+  'POST /api/v1/payment-links': 'creates a link (and its payment awaiting funds) that money can later be paid to; moves none itself',
   'POST /api/v1/fx/quotes': 'locks a rate and amounts; only a conversion that uses it moves money, and a quote converts once',
   'POST /admin/v1/platforms':
     'mints the sandbox starting balance, once per platform: a retry is 409 EMAIL_TAKEN (a unique index on the owner email), and the answer holds a one-time set-password link that must not be stored for replay',
@@ -185,8 +239,9 @@ describe('which routes move money', () => {
 
 async function send(request: MoneyRequest, idempotencyKey?: string): Promise<CallResult> {
   const headers: Record<string, string> = idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey };
-  if (request.as === 'operator') return ctx.call('POST', request.url, { body: request.body, headers: { ...headers, authorization: `Bearer ${ctx.operatorToken}` } });
-  return ctx.call('POST', request.url, { key: request.as.key, onBehalfOf: request.as.onBehalfOf, body: request.body, headers });
+  const method = request.method ?? 'POST';
+  if (request.as === 'operator') return ctx.call(method, request.url, { body: request.body, headers: { ...headers, authorization: `Bearer ${ctx.operatorToken}` } });
+  return ctx.call(method, request.url, { key: request.as.key, onBehalfOf: request.as.onBehalfOf, body: request.body, headers });
 }
 
 /** Everything money: every balance row and the number of ledger entries of the environment. */
@@ -199,7 +254,8 @@ async function moneyState(environment: Environment): Promise<unknown> {
 
 describe('every money writer, replayed', () => {
   for (const [name, writer] of Object.entries(moneyWriters)) {
-    it(`${name}: the same key → the original answer, nothing moves again; no key → ${writer.withoutKey === 'reference' ? '409 DUPLICATE_REFERENCE' : 'the decided payout again'}`, async () => {
+    const retryLabel = { reference: '409 DUPLICATE_REFERENCE', decided: 'the decided answer again', 'another payer': "another payer's funds" }[writer.withoutKey];
+    it(`${name}: the same key → the original answer, nothing moves again; no key → ${retryLabel}`, async () => {
       const unique = `replay-${++counter}-${Date.now()}`;
       const request = await writer.request(unique);
       const before = await moneyState(request.environment);
@@ -217,11 +273,14 @@ describe('every money writer, replayed', () => {
       for (const again of [withoutKey, withNewKey]) {
         if (writer.withoutKey === 'reference') {
           assert.deepEqual([again.status, again.body.error?.code], [409, 'DUPLICATE_REFERENCE'], again.raw);
+        } else if (writer.withoutKey === 'decided') {
+          assert.deepEqual([again.status, again.raw], [first.status, first.raw], 'the same decision again returns what was decided');
         } else {
-          assert.deepEqual([again.status, again.raw], [first.status, first.raw], 'the same answer to a decided payout returns it');
+          assert.equal(again.status, first.status, again.raw);
+          assert.notEqual(again.body.id, first.body.id, "another payer's funds are another deposit");
         }
       }
-      assert.deepEqual(await moneyState(request.environment), moved, 'a retry without the key moved nothing');
+      if (writer.withoutKey !== 'another payer') assert.deepEqual(await moneyState(request.environment), moved, 'a retry without the key moved nothing');
       await checkLedgerInvariants(ctx.services.db, request.environment);
     });
   }

@@ -38,8 +38,9 @@ before(async () => {
 });
 after(() => ctx.close());
 
-type Area = 'api' | 'admin' | 'dashboard' | 'other';
-const areaOf = (url: string): Area => (url.startsWith('/api/v1/') ? 'api' : url.startsWith('/admin/v1/') ? 'admin' : url.startsWith('/dashboard') ? 'dashboard' : 'other');
+type Area = 'api' | 'admin' | 'dashboard' | 'pay' | 'other';
+const areaOf = (url: string): Area =>
+  url.startsWith('/api/v1/') ? 'api' : url.startsWith('/admin/v1/') ? 'admin' : url.startsWith('/dashboard') ? 'dashboard' : url.startsWith('/pay/') ? 'pay' : 'other';
 
 /** A valid value for each path parameter, so that only the one under test is odd. */
 function validParam(url: string, name: string): string {
@@ -80,6 +81,24 @@ function baseBody(method: string, url: string): Record<string, unknown> | undefi
     'POST /api/v1/webhooks/:id/rotate-secret': { expires_in_seconds: 60 },
     'POST /api/v1/webhooks/:id/test': undefined,
     'POST /api/v1/events/:id/redeliver': { endpoint_id: 'we_01m8g5hycd5qba505sf93e83c5' },
+    'POST /api/v1/payment-links': {
+      amount_type: 'fixed',
+      currency: 'AUD',
+      amount: '1.00',
+      reference: 'PROTO',
+      expiry: '1h',
+      merchant_name: 'M',
+      merchant_logo_url: 'https://cdn.example.com/l.png',
+      redirect_url: 'https://example.com/done',
+      webhook_url: 'https://hooks.example.com/l',
+      metadata: { k: 'v' },
+    },
+    'DELETE /api/v1/payment-links/:id': undefined,
+    'POST /api/v1/payments/:id/accept-partial': undefined,
+    'POST /api/v1/sandbox/payments/:id/simulate': { status: 'underpaid', amount_received: '0.50' },
+    'POST /api/v1/sandbox/payment-links/:id/pay': { amount: '1.00', currency: 'AUD', sender_name: 'S' },
+    'POST /admin/v1/unmatched-funds/:id/assign': { environment: 'sandbox', note: 'n' },
+    'POST /admin/v1/unmatched-funds/:id/return': { environment: 'sandbox', note: 'n' },
     'POST /admin/v1/platforms': { name: 'P', owner_email: 'o@example.test', owner_password: 'a long enough password' },
     'PUT /admin/v1/platforms/:id/rate-limits': { limits: { general: 500 } },
     'POST /admin/v1/platforms/:id/keys': { environment: 'sandbox', name: 'k' },
@@ -111,6 +130,8 @@ function baseBody(method: string, url: string): Record<string, unknown> | undefi
     'POST /dashboard/settings/webhooks/:environment/:id/rotate': { form_id: 'f', expires_in_seconds: '0' },
     'POST /dashboard/settings/webhooks/:environment/:id/delete': {},
     'POST /dashboard/developers/events/:environment/:eventId/resend': { endpoint_id: 'we_01m8g5hycd5qba505sf93e83c5' },
+    'POST /dashboard/payments/links/:environment': { account_id: account, currency: 'USDC', amount_type: 'fixed', amount: '1.000000', reference: 'PROTO', expiry: '1d', merchant_name: 'M', redirect_url: 'https://example.com/', single_use: 'on' },
+    'POST /dashboard/payments/links/:environment/:id/cancel': {},
   };
   const name = `${method} ${url}`;
   assert.ok(name in bodies, `${name} takes a body: give it a line in baseBody()`);
@@ -134,13 +155,15 @@ async function send(method: string, url: string, options: { body?: unknown; head
     const page = method === 'GET' ? await sender.get(url) : await sender.post(url, form, { headers: options.headers ?? {} });
     return { status: page.status, headers: page.headers, body: undefined, raw: page.body };
   }
+  // The hosted payment page is public: a payer has no credentials.
+  if (area === 'pay') return ctx.call(method, url, { headers: options.headers });
   const auth = area === 'admin' ? `Bearer ${ctx.operatorToken}` : `Bearer ${platform.keys.sandbox}`;
   return ctx.call(method, url, { body: options.body, headers: { authorization: auth, ...options.headers } });
 }
 
 function assertAnswered(label: string, method: string, url: string, result: CallResult): void {
   assert.ok(result.status < 500, `${label}: ${method} ${url} → ${result.status} ${result.raw.slice(0, 300)}`);
-  if (areaOf(url) !== 'dashboard' && result.status >= 400) {
+  if (areaOf(url) !== 'dashboard' && areaOf(url) !== 'pay' && result.status >= 400) {
     assert.equal(typeof result.body?.error?.code, 'string', `${label}: ${method} ${url} → not our error shape: ${result.raw.slice(0, 300)}`);
     assert.equal(result.body.error.request_id, result.headers['x-request-id'], `${label}: ${method} ${url}`);
   }
@@ -162,6 +185,7 @@ function withValue(body: unknown, path: (string | number)[], replacement: string
 }
 
 const routes = () => ctx.app.declaredRoutes.filter((r) => areaOf(r.url) !== 'other' || r.url.startsWith('/docs'));
+// (the hosted payment page's routes are 'pay': answered as pages, never in the API's error shape)
 const paramsOf = (url: string): string[] => [...url.matchAll(/:(\w+)|(\*)$/g)].map((m) => m[1] ?? '*');
 const fill = (url: string, values: Record<string, string>): string =>
   url.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(values[name] as string)).replace(/\*$/, encodeURIComponent(values['*'] ?? ''));
@@ -195,7 +219,7 @@ describe('prototype names in request-keyed lookups', () => {
         documented.set(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, names);
       }
     }
-    const dashboardNames = ['q', 'cursor', 'next', 'token', 'deleted', 'removed', 'signed_out', 'password_set', 'type', 'done', 'resent'];
+    const dashboardNames = ['q', 'cursor', 'next', 'token', 'deleted', 'removed', 'signed_out', 'password_set', 'type', 'done', 'resent', 'status', 'created', 'cancelled', 'since'];
     for (const route of routes().filter((r) => r.method === 'GET')) {
       const path = fill(route.url, Object.fromEntries(paramsOf(route.url).map((p) => [p, validParam(route.url, p)])));
       const names = areaOf(route.url) === 'dashboard' ? dashboardNames : (documented.get(`${route.method} ${route.url}`) ?? []);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { capabilities, capabilitiesOfRoute, capabilityCatalogue } from '../src/lib/capabilities.ts';
 import { startTestApp, type TestContext } from './support/context.ts';
-import { bankDestination } from './support/ledger.ts';
+import { createTestConnectedAccount } from './support/context.ts';
+import { approveAccount, bankDestination } from './support/ledger.ts';
 import { validKyb, validKyc } from './support/onboarding.ts';
 import { assertBodyBounds, createSecurityFixture, describeRouteSecurity, type RouteSpec, type SecurityFixture } from './support/route-security.ts';
 
@@ -19,6 +20,8 @@ after(() => ctx.close());
 const payout = 'po_01m8g5hycd5qba505sf93e83c5';
 const endpoint = 'we_01m8g5hycd5qba505sf93e83c5';
 const event = 'evt_01m8g5hycd5qba505sf93e83c5';
+const paymentLink = 'pl_01m8g5hycd5qba505sf93e83c5';
+const payment = 'pay_01m8g5hycd5qba505sf93e83c5';
 const fxQuote = 'qt_01m8g5hycd5qba505sf93e83c5';
 const conversion = 'conv_01m8g5hycd5qba505sf93e83c5';
 const fx = { scope: 'any', capability: 'fx_conversion' } as const;
@@ -145,6 +148,38 @@ const routes: Record<string, RouteSpec> = {
   'GET /api/v1/events': { method: 'GET', path: () => '/api/v1/events', permission: 'events:read', scope: 'any' },
   'GET /api/v1/events/:id': { method: 'GET', path: () => `/api/v1/events/${event}`, permission: 'events:read', scope: 'any' },
   'POST /api/v1/events/:id/redeliver': { method: 'POST', path: () => `/api/v1/events/${event}/redeliver`, permission: 'events:write', scope: 'platform', body: () => ({}) },
+  'POST /api/v1/payment-links': {
+    method: 'POST',
+    path: () => '/api/v1/payment-links',
+    permission: 'payment_links:write',
+    scope: 'any',
+    body: () => ({ amount_type: 'fixed', currency: 'USDC', amount: '1.000000', reference: 'SEC-1' }),
+    needsCapability: true,
+  },
+  'GET /api/v1/payment-links': { method: 'GET', path: () => '/api/v1/payment-links', permission: 'payment_links:read', scope: 'any' },
+  'GET /api/v1/payment-links/:id': { method: 'GET', path: () => `/api/v1/payment-links/${paymentLink}`, permission: 'payment_links:read', scope: 'any' },
+  'DELETE /api/v1/payment-links/:id': { method: 'DELETE', path: () => `/api/v1/payment-links/${paymentLink}`, permission: 'payment_links:write', scope: 'any' },
+  'GET /api/v1/payments': { method: 'GET', path: () => '/api/v1/payments', permission: 'payment_links:read', scope: 'any' },
+  'GET /api/v1/payments/:id': { method: 'GET', path: () => `/api/v1/payments/${payment}`, permission: 'payment_links:read', scope: 'any' },
+  'POST /api/v1/payments/:id/accept-partial': { method: 'POST', path: () => `/api/v1/payments/${payment}/accept-partial`, permission: 'payment_links:write', scope: 'any' },
+  'POST /api/v1/sandbox/payments/:id/simulate': {
+    method: 'POST',
+    path: () => `/api/v1/sandbox/payments/${payment}/simulate`,
+    permission: 'sandbox:write',
+    scope: 'any',
+    body: () => ({ status: 'settled' }),
+    sandboxOnly: true,
+    needsCapability: true,
+  },
+  'POST /api/v1/sandbox/payment-links/:id/pay': {
+    method: 'POST',
+    path: () => `/api/v1/sandbox/payment-links/${paymentLink}/pay`,
+    permission: 'sandbox:write',
+    scope: 'any',
+    body: () => ({}),
+    sandboxOnly: true,
+    needsCapability: true,
+  },
 };
 
 describe('every /api/v1 route is in the route-security table, as it is declared', () => {
@@ -175,6 +210,51 @@ describe('every /api/v1 route is in the route-security table, as it is declared'
 });
 
 for (const [name, spec] of Object.entries(routes)) describeRouteSecurity(name, () => f, spec);
+
+describe('payment links and payments are isolated across platforms, environments and accounts', () => {
+  it("every link and payment route answers 404 for a real link or payment of another platform, environment or account, and changes nothing", async () => {
+    const account = await createTestConnectedAccount(ctx, f.platform, 'sandbox');
+    await approveAccount(ctx, 'sandbox', account);
+    const key = f.platform.keys.sandbox;
+    const created = await ctx.call('POST', '/api/v1/payment-links', { key, onBehalfOf: account, body: { amount_type: 'fixed', currency: 'USDC', amount: '2.000000', reference: 'ISO-1' } });
+    assert.equal(created.status, 201, created.raw);
+    const { id, open_payment_id: paymentId } = created.body;
+    const sibling = await createTestConnectedAccount(ctx, f.platform, 'sandbox');
+    await approveAccount(ctx, 'sandbox', sibling);
+    const otherAccount = await createTestConnectedAccount(ctx, f.other, 'sandbox');
+    await approveAccount(ctx, 'sandbox', otherAccount);
+    const callers = [
+      { key: f.other.keys.sandbox },
+      { key: f.other.keys.sandbox, onBehalfOf: otherAccount },
+      { key: f.platform.keys.production },
+      { key },
+      { key, onBehalfOf: sibling },
+    ];
+    const attempts: [string, string, unknown, string][] = [
+      ['GET', `/api/v1/payment-links/${id}`, undefined, 'PAYMENT_LINK_NOT_FOUND'],
+      ['DELETE', `/api/v1/payment-links/${id}`, undefined, 'PAYMENT_LINK_NOT_FOUND'],
+      ['GET', `/api/v1/payments/${paymentId}`, undefined, 'PAYMENT_NOT_FOUND'],
+      ['POST', `/api/v1/payments/${paymentId}/accept-partial`, undefined, 'PAYMENT_NOT_FOUND'],
+      ['POST', `/api/v1/sandbox/payments/${paymentId}/simulate`, { status: 'settled' }, 'PAYMENT_NOT_FOUND'],
+      ['POST', `/api/v1/sandbox/payment-links/${id}/pay`, {}, 'PAYMENT_LINK_NOT_FOUND'],
+    ];
+    for (const caller of callers) {
+      for (const [method, url, body, code] of attempts) {
+        const result = await ctx.call(method, url, { ...caller, body });
+        const expected = caller.key === f.platform.keys.production && url.includes('/sandbox/') ? ['403', 'SANDBOX_ONLY'] : ['404', code];
+        assert.deepEqual([String(result.status), result.body?.error?.code], expected, `${method} ${url} as ${JSON.stringify(caller)}: ${result.raw}`);
+      }
+      for (const list of ['/api/v1/payment-links?limit=100', `/api/v1/payments?limit=100&payment_link_id=${id}`]) {
+        const result = await ctx.call('GET', list, caller);
+        assert.equal(result.status, 200, result.raw);
+        assert.ok(!result.raw.includes(id), `${list} as ${JSON.stringify(caller)} shows nothing of another's`);
+      }
+    }
+    const after = await ctx.call('GET', `/api/v1/payments/${paymentId}`, { key, onBehalfOf: account });
+    assert.deepEqual([after.body.status, after.body.amount_received], ['awaiting_funds', '0.000000']);
+    assert.equal((await ctx.call('GET', `/api/v1/payment-links/${id}`, { key, onBehalfOf: account })).body.status, 'active');
+  });
+});
 
 describe('every /admin/v1 route that takes a body', () => {
   it('400 INVALID_JSON for a body nested too deep, 413 BODY_TOO_LARGE for one over the limit, as the operator', async () => {

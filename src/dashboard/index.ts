@@ -11,6 +11,7 @@ import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditLogRoutes } from './routes/audit-log.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
+import { paymentLinkRoutes } from './routes/payment-links.ts';
 import { teamRoutes } from './routes/team.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { applySecurityHeaders, cookieNames, cookieOptions, isCrossSite, isCsrfTokenValid } from './security.ts';
@@ -119,6 +120,7 @@ export async function dashboard(app: FastifyInstance, services: Services): Promi
   await webhookRoutes(app, services);
   await eventRoutes(app, services);
   await accountRoutes(app, services);
+  await paymentLinkRoutes(app, services);
   await teamRoutes(app, services);
   await auditLogRoutes(app, services);
 }

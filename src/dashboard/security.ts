@@ -56,20 +56,23 @@ export function isCrossSite(request: FastifyRequest, publicUrl: string): boolean
   return !allowed.has(origin);
 }
 
-const contentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+/** `imageOrigins`: other origins a page may show images from (a payment link's merchant logo), each exactly. */
+function contentSecurityPolicy(imageOrigins: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    ["img-src 'self' data:", ...imageOrigins].join(' '),
+    "connect-src 'self'",
+    "font-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
 
-export function applySecurityHeaders(reply: FastifyReply, isSecure: boolean): void {
-  reply.header('content-security-policy', contentSecurityPolicy);
+export function applySecurityHeaders(reply: FastifyReply, isSecure: boolean, options: { imageOrigins?: readonly string[] } = {}): void {
+  reply.header('content-security-policy', contentSecurityPolicy(options.imageOrigins));
   reply.header('x-content-type-options', 'nosniff');
   reply.header('x-frame-options', 'DENY');
   // The set-password page carries its token in the URL: never send a referrer to another site. ('no-referrer' would

@@ -183,6 +183,8 @@ export interface WebhookEndpointTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: NullableTimestamp;
+  /** Set on the hidden endpoint of a payment link's webhook_url: it receives that link's events only. */
+  payment_link_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface WebhookDeliveryTable {
@@ -337,9 +339,81 @@ export interface DepositTable {
   source: 'sandbox' | 'operator';
   status: 'pending' | 'settled';
   settle_at: NullableTimestamp;
-  transaction_id: string;
+  /** The account's payment_in; null for funds held as unmatched (they never reached the wallet). */
+  transaction_id: string | null;
   created_at: Timestamp;
   settled_at: NullableTimestamp;
+  /** The payment-link payment the deposit was matched to. */
+  payment_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Funds no active link could take, held for the operator. */
+  unmatched_funds_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export const paymentLinkStatuses = ['active', 'paid', 'expired', 'cancelled'] as const;
+export type PaymentLinkStatus = (typeof paymentLinkStatuses)[number];
+export const paymentStatuses = ['awaiting_funds', 'underpaid', 'settled', 'overpaid', 'expired'] as const;
+export type PaymentStatus = (typeof paymentStatuses)[number];
+export const unmatchedReasons = ['link_paid', 'link_expired', 'link_cancelled', 'currency_mismatch', 'payment_expired'] as const;
+export type UnmatchedReason = (typeof unmatchedReasons)[number];
+export const unmatchedStatuses = ['held', 'assigned', 'returned'] as const;
+export type UnmatchedStatus = (typeof unmatchedStatuses)[number];
+
+export interface PaymentLinkTable {
+  id: string;
+  platform_id: string;
+  account_id: string;
+  amount_type: 'fixed' | 'open';
+  currency: Currency;
+  amount: ColumnType<bigint | null, bigint | null, bigint | null>;
+  reference: string;
+  reference_key: string;
+  status: PaymentLinkStatus;
+  single_use: boolean;
+  merchant_name: string | null;
+  merchant_logo_url: string | null;
+  redirect_url: string | null;
+  webhook_url: string | null;
+  webhook_endpoint_id: string | null;
+  metadata: ColumnType<Record<string, string> | null, string | null, string | null>;
+  expires_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  ended_at: NullableTimestamp;
+}
+
+export interface PaymentTable {
+  id: string;
+  platform_id: string;
+  account_id: string;
+  payment_link_id: string;
+  currency: Currency;
+  reference: string;
+  amount_expected: ColumnType<bigint | null, bigint | null, bigint | null>;
+  amount_received: Money;
+  status: PaymentStatus;
+  partial: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  settled_at: NullableTimestamp;
+  expired_at: NullableTimestamp;
+}
+
+export interface UnmatchedFundsTable {
+  id: string;
+  platform_id: string;
+  account_id: string;
+  currency: Currency;
+  amount: Money;
+  reference: string | null;
+  deposit_id: string | null;
+  payment_id: string | null;
+  payment_link_id: string | null;
+  reason: UnmatchedReason;
+  status: UnmatchedStatus;
+  transaction_id: string | null;
+  note: string | null;
+  created_at: Timestamp;
+  resolved_at: NullableTimestamp;
 }
 
 export const payoutStatuses = ['pending', 'completed', 'failed'] as const;
@@ -454,6 +528,9 @@ export interface EnvTables {
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;
+  payment_links: PaymentLinkTable;
+  payments: PaymentTable;
+  unmatched_funds: UnmatchedFundsTable;
 }
 
 export type TransactionRow = Selectable<TransactionTable>;
@@ -461,6 +538,9 @@ export type PayoutRow = Selectable<PayoutTable>;
 export type DepositRow = Selectable<DepositTable>;
 export type TransferRow = Selectable<TransferTable>;
 export type VirtualAccountRow = Selectable<VirtualAccountTable>;
+export type PaymentLinkRow = Selectable<PaymentLinkTable>;
+export type PaymentRow = Selectable<PaymentTable>;
+export type UnmatchedFundsRow = Selectable<UnmatchedFundsTable>;
 export type FxRateRow = Selectable<FxRateTable>;
 export type FxQuoteRow = Selectable<FxQuoteTable>;
 export type FxConversionRow = Selectable<FxConversionTable>;

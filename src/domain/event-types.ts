@@ -2,7 +2,7 @@
 // as a TypeBox schema (the outbox is typed by it now; webhooks will publish the same schemas). Event data carries
 // decimal strings for amounts, ISO times, and never identity data: it leaves PIK.
 import Type from 'typebox';
-import { payoutStatuses, verificationDeciders, verificationKinds, verificationStatuses } from '../db/schema.ts';
+import { paymentLinkStatuses, paymentStatuses, payoutStatuses, verificationDeciders, verificationKinds, verificationStatuses } from '../db/schema.ts';
 import { capabilities } from '../lib/capabilities.ts';
 import { currencies } from '../lib/currencies.ts';
 import { environments } from '../lib/environments.ts';
@@ -22,6 +22,23 @@ const PayoutData = Type.Object({
   reference: nullable(Type.String()),
   status: Type.Enum(payoutStatuses),
   failure_reason: nullable(Type.String()),
+});
+
+/** A payment against a payment link (docs/payment-links.md), as its payment.* events carry it. */
+const PaymentFields = {
+  payment_id: Id,
+  payment_link_id: Id,
+  status: Type.Enum(paymentStatuses),
+  amount_expected: nullable(Amount),
+  amount_received: Amount,
+  partial: Type.Boolean(),
+};
+const PaymentData = Type.Object({
+  ...PaymentFields,
+  account_id: Id,
+  currency: Type.Enum(currencies),
+  reference: Type.String(),
+  unmatched_funds_id: nullable(Id),
 });
 
 const WebhookEndpointData = {
@@ -123,7 +140,8 @@ export const eventCatalogue = {
     }),
   },
   'payment.settled': {
-    description: 'An inbound payment settled: the money is available in the wallet.',
+    description:
+      'An inbound payment settled: the money is available in the wallet. For a payment-link payment the payment fields are set, amount is what was credited (all received) and deposit_id the deposit that completed it.',
     data: Type.Object({
       deposit_id: Id,
       transaction_id: Id,
@@ -131,6 +149,38 @@ export const eventCatalogue = {
       currency: Type.Enum(currencies),
       amount: Amount,
       reference: nullable(Type.String()),
+      payment_id: Type.Optional(PaymentFields.payment_id),
+      payment_link_id: Type.Optional(PaymentFields.payment_link_id),
+      status: Type.Optional(PaymentFields.status),
+      amount_expected: Type.Optional(PaymentFields.amount_expected),
+      amount_received: Type.Optional(PaymentFields.amount_received),
+      partial: Type.Optional(PaymentFields.partial),
+    }),
+  },
+  'payment.underpaid': {
+    description: 'A payment-link payment received less than the link asks; the funds wait in the wallet\'s pending until it is paid in full, accepted (accept-partial) or expires.',
+    data: PaymentData,
+  },
+  'payment.overpaid': {
+    description: 'A payment-link payment received more than the link asks; everything received is available in the wallet (refund the excess by payout).',
+    data: PaymentData,
+  },
+  'payment.expired': {
+    description:
+      'A payment-link payment ended without settling (its link expired or was cancelled); funds it had received are held as unmatched funds (unmatched_funds_id), outside the wallet, until PIK assigns them to the account or returns them to the payer.',
+    data: PaymentData,
+  },
+  'payment_link.cancelled': {
+    description: 'A payment link was cancelled (DELETE /payment-links/{id}); its page stops taking payments.',
+    data: Type.Object({
+      id: Id,
+      account_id: Id,
+      amount_type: Type.Enum(['fixed', 'open']),
+      currency: Type.Enum(currencies),
+      amount: nullable(Amount),
+      reference: Type.String(),
+      status: Type.Enum(paymentLinkStatuses),
+      single_use: Type.Boolean(),
     }),
   },
   'payout.completed': {

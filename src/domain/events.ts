@@ -13,8 +13,9 @@ export type NewEvent = {
 
 /**
  * Records the event with the unit of work's other writes (a queued write: it commits with the change or not at all) and
- * has the webhook worker woken once it commits. `endpointId` is for webhook.test only: the event goes to that one
- * endpoint. The event's time is taken here, as the change is made.
+ * has the webhook worker woken once it commits. The event's time is taken here, as the change is made. `endpointId`
+ * addresses it to one endpoint as well: a webhook.test goes to that endpoint only (no endpoint subscribes to it); a
+ * payment link's events go to the link's hidden endpoint besides the platform's subscribed ones (receivesEvent).
  */
 export async function recordEvent(work: UnitOfWork, environment: Environment, event: NewEvent, endpointId: string | null = null): Promise<EventRow> {
   const row: EventRow = {

@@ -1,5 +1,10 @@
-// A background pass every server process runs on a timer (the deposit settler, the key-expiry notices): one pass at a
-// time, the next scheduled when the last ends, failures reported and retried at the next tick, and a stop that waits.
+// The shape of PIK's background workers in every server process (the deposit settler, the key-expiry notices, the
+// payment-link expirer): one pass at a time, the next an interval after the last ends, failures reported and retried
+// at the next tick, until stopped; each pass a unit of work per environment.
+import { runUnitOfWork, type UnitOfWork } from '../db/unit-of-work.ts';
+import type { Environment } from '../lib/environments.ts';
+import type { Deps } from './deps.ts';
+
 export class PeriodicPass {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -29,4 +34,15 @@ export class PeriodicPass {
     if (this.timer) clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
   }
+}
+
+/** Runs `pass` for each environment in its own unit of work (a worker is an edge, like a route); the total it counts. */
+export async function passEachEnvironment(
+  deps: Pick<Deps, 'db' | 'now'>,
+  environments: readonly Environment[],
+  pass: (work: UnitOfWork, environment: Environment, now: Date) => Promise<number>,
+): Promise<number> {
+  let total = 0;
+  for (const environment of environments) total += await runUnitOfWork(deps.db, (work) => pass(work, environment, deps.now()));
+  return total;
 }

@@ -14,13 +14,16 @@ interface CapabilityEntry {
 export const capabilityCatalogue = {
   inbound_payments: {
     label: 'Inbound payments',
-    description: 'Receive money from third parties: receiving details, an AUD virtual account number, deposits.',
+    description: 'Receive money from third parties: receiving details, an AUD virtual account number, deposits, payment links.',
     routes: [
       'GET /api/v1/accounts/{id}/receiving-details',
       'POST /api/v1/accounts/{id}/virtual-account',
       'GET /api/v1/accounts/{id}/virtual-account',
       'DELETE /api/v1/accounts/{id}/virtual-account',
       'POST /api/v1/sandbox/deposits',
+      'POST /api/v1/payment-links',
+      'POST /api/v1/sandbox/payments/{id}/simulate',
+      'POST /api/v1/sandbox/payment-links/{id}/pay',
     ],
   },
   fx_conversion: {

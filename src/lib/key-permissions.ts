@@ -11,6 +11,7 @@ export const keyResourceCatalogue = {
   payouts: { label: 'Payouts', covers: 'payouts: create, list, read' },
   fx: { label: 'FX', covers: 'FX quotes and conversions' },
   virtual_accounts: { label: 'Virtual accounts', covers: 'virtual account numbers and receiving details' },
+  payment_links: { label: 'Payment links', covers: 'payment links and the payments made against them' },
   webhooks: { label: 'Webhooks', covers: 'webhook endpoints, their secrets and deliveries' },
   events: { label: 'Events', covers: 'the event log and redelivery' },
   sandbox: { label: 'Sandbox helpers', covers: 'simulated deposits, payout outcomes and verification decisions (sandbox only)' },

@@ -7,21 +7,24 @@ export interface PageContext {
   user: DashboardUser;
   csrf: string;
   /** Which navigation entry is current. */
-  active: 'keys' | 'webhooks' | 'accounts' | 'events' | 'team' | 'password' | 'audit';
+  active: 'keys' | 'webhooks' | 'accounts' | 'payment-links' | 'events' | 'team' | 'password' | 'audit';
   environment?: Environment | undefined;
 }
 
-function head(title: string): Html {
+/** A page's <head>: its title, one stylesheet and one deferred script of our own (the CSP allows nothing else). */
+export function documentHead(title: string, assets: { stylesheet: string; script: string }, extra: Html = html``): Html {
   return html`<head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<link rel="icon" href="data:,">
-<title>${title} · PIK Dashboard</title>
-<link rel="stylesheet" href="/dashboard/assets/app.css">
-<script src="/dashboard/assets/app.js" defer></script>
+${extra}<link rel="icon" href="data:,">
+<title>${title}</title>
+<link rel="stylesheet" href="${assets.stylesheet}">
+<script src="${assets.script}" defer></script>
 </head>`;
 }
+
+const head = (title: string): Html => documentHead(`${title} · PIK Dashboard`, { stylesheet: '/dashboard/assets/app.css', script: '/dashboard/assets/app.js' });
 
 function navLink(href: string, label: string, isCurrent: boolean): Html {
   return html`<li><a href="${href}"${isCurrent ? html` aria-current="page"` : ''}>${label}</a></li>`;
@@ -63,6 +66,10 @@ ${head(title)}
     <p class="nav-heading">Platform</p>
     <ul>
       ${navLink(`/dashboard/accounts${env}`, 'Accounts', ctx.active === 'accounts')}
+    </ul>
+    <p class="nav-heading">Payments</p>
+    <ul>
+      ${navLink(`/dashboard/payments/links${env}`, 'Payment Links', ctx.active === 'payment-links')}
     </ul>
     <p class="nav-heading">Settings</p>
     <ul>

@@ -43,7 +43,7 @@ async function findAudBankDetails(deps: Deps, environment: Environment, accountI
 }
 
 /** Generated on first use and stored, so an address, once shown to a payer, never changes. */
-async function ensureReceivingAddresses(env: EnvDb, environment: Environment, accountId: string): Promise<ReceivingAddressRow[]> {
+export async function ensureReceivingAddresses(env: EnvDb, environment: Environment, accountId: string): Promise<ReceivingAddressRow[]> {
   const existing = await env.selectFrom('receiving_addresses').selectAll().where('account_id', '=', accountId).execute();
   if (existing.length < receivingCurrencies.length) {
     // Two first requests at once insert the same deterministic rows; the loser's insert simply does nothing. No

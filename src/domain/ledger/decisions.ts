@@ -11,6 +11,13 @@ export const clearing = {
   /** Sandbox only: where simulated money (the starting balance of a sandbox platform) comes from. */
   sandboxFunding: 'clearing:sandbox_funding',
   /**
+   * Inbound funds no active payment link could take (late, for a paid or cancelled link, the wrong currency, or what an
+   * expired payment had received): held here, outside every wallet, until the operator assigns or returns them.
+   */
+  unmatched: 'clearing:unmatched',
+  /** Unmatched funds the operator sent back to the payer: gone for good. */
+  returned: 'clearing:returned',
+  /**
    * PIK's FX position, one per currency (the entry's currency): what conversions sold to PIK (+) and bought from it
    * (−). Like every clearing account it has entries only — no balance row, so no lock shared by all conversions.
    */
@@ -151,5 +158,14 @@ export function decideConversion(request: { accountId: string; sellCurrency: Cur
     { ledgerAccount: clearing.fx, currency: sellCurrency, bucket: 'available', amount: sellAmount },
     { ledgerAccount: clearing.fx, currency: buyCurrency, bucket: 'available', amount: -buyAmount },
     { ledgerAccount: accountId, currency: buyCurrency, bucket: 'available', amount: buyAmount },
+  ];
+}
+
+/** A payment-link payment ends without settling: what it had received leaves the wallet's pending for unmatched funds. */
+export function decideUnmatchPending(request: { accountId: string; currency: Currency; amount: bigint }): Posting[] {
+  const { currency, amount } = request;
+  return [
+    { ledgerAccount: request.accountId, currency, bucket: 'pending', amount: -amount },
+    { ledgerAccount: clearing.unmatched, currency, bucket: 'available', amount },
   ];
 }

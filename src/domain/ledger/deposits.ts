@@ -2,7 +2,8 @@
 // moves pending deposits to available.
 import type { Environment } from '../../lib/environments.ts';
 import type { DepositRow } from '../../db/schema.ts';
-import { runUnitOfWork, type UnitOfWork } from '../../db/unit-of-work.ts';
+import type { UnitOfWork } from '../../db/unit-of-work.ts';
+import { PeriodicPass, passEachEnvironment } from '../periodic-pass.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Currency } from '../../lib/currencies.ts';
 import { formatMinor, parseAmount, parseCurrency } from '../../lib/money.ts';
@@ -12,10 +13,11 @@ import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
-import { PeriodicPass } from '../periodic-pass.ts';
-import { decideInbound, decideSettle } from './decisions.ts';
-import { insertTransactions, postMovement } from './ledger.ts';
+import { decideSettle } from './decisions.ts';
+import { postMovement } from './ledger.ts';
 import { claimDepositReference, parseReference } from './references.ts';
+import { creditInbound, insertDepositRow, type MoneyIn } from './deposit-rows.ts';
+import { lockLinkForReference, receiveLinkDeposit } from '../payment-links/settlement.ts';
 
 export interface DepositInput {
   accountId?: string | undefined;
@@ -33,13 +35,7 @@ function parseSenderName(value: string | undefined): string | null {
   return trimmed;
 }
 
-interface NewDeposit {
-  platformId: string;
-  accountId: string;
-  currency: Currency;
-  amount: bigint;
-  reference: string | null;
-  senderName: string | null;
+interface NewDeposit extends MoneyIn {
   source: DepositRow['source'];
   settleAt: Date | null;
 }
@@ -47,48 +43,25 @@ interface NewDeposit {
 async function insertDeposit(work: UnitOfWork, environment: Environment, d: NewDeposit, now: Date): Promise<DepositRow> {
   const tx = await work.transaction();
   const id = newId('deposit');
+  // A payment link's reference is its matching key, not one bank line's: many payers (and a payer topping up) pay
+  // one link with it, so it is not claimed. The link's row lock, taken first, orders the deposits of one link.
+  const link = d.reference === null ? undefined : await lockLinkForReference(tx, environment, d.accountId, d.reference);
+  if (link && d.reference !== null) {
+    return receiveLinkDeposit(work, environment, link, { ...d, id, reference: d.reference }, now);
+  }
   const settled = d.settleAt === null;
   // First, before any money moves: a reference already recorded for this account refuses the whole deposit.
   await claimDepositReference(tx, environment, d.accountId, d.reference, id, now);
-  postMovement(work, environment, id, decideInbound({ accountId: d.accountId, currency: d.currency, amount: d.amount, settled }), now);
-  const [transactionId] = insertTransactions(
-    work,
-    environment,
-    [
-      {
-        platformId: d.platformId,
-        accountId: d.accountId,
-        movementId: id,
-        type: 'payment_in',
-        currency: d.currency,
-        amount: d.amount,
-        status: settled ? 'settled' : 'pending',
-        reference: d.reference,
-        counterparty: { type: 'external', name: d.senderName },
-      },
-    ],
-    now,
-  );
-  const row = await tx
-    .env(environment)
-    .insertInto('deposits')
-    .values({
-      id,
-      platform_id: d.platformId,
-      account_id: d.accountId,
-      currency: d.currency,
-      amount: d.amount,
-      reference: d.reference,
-      sender_name: d.senderName,
-      source: d.source,
-      status: settled ? 'settled' : 'pending',
-      settle_at: d.settleAt,
-      transaction_id: transactionId as string,
-      created_at: now,
-      settled_at: settled ? now : null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const transactionId = creditInbound(work, environment, id, d, settled, now);
+  const row = await insertDepositRow(tx, environment, {
+    ...d,
+    id,
+    status: settled ? 'settled' : 'pending',
+    settleAt: d.settleAt,
+    transactionId,
+    createdAt: now,
+    settledAt: settled ? now : null,
+  });
   if (settled) await recordSettledEvent(work, environment, row);
   return row;
 }
@@ -100,7 +73,7 @@ async function recordSettledEvent(work: UnitOfWork, environment: Environment, ro
     type: 'payment.settled',
     data: {
       deposit_id: row.id,
-      transaction_id: row.transaction_id,
+      transaction_id: row.transaction_id as string,
       account_id: row.account_id,
       currency: row.currency,
       amount: formatMinor(row.amount, row.currency as Currency),
@@ -123,6 +96,20 @@ export async function createSandboxDeposit(deps: Deps, work: UnitOfWork, scope: 
   // FOR SHARE: inbound_payments cannot be switched off between this check and the commit.
   await requireCapability(tx.env(scope.environment), { accountId: account.id }, 'inbound_payments', { lockRow: true });
   return insertDeposit(work, scope.environment, { platformId: scope.platformId, accountId: account.id, currency, amount, reference, senderName, source: 'sandbox', settleAt }, now);
+}
+
+/**
+ * Sandbox: funds a payer sends to a payment link (the simulator and the sandbox payer helper), in the caller's unit
+ * of work, which has checked the account's inbound_payments. The reference is the link's, so it goes to the link.
+ */
+export async function recordSandboxLinkDeposit(
+  work: UnitOfWork,
+  environment: Environment,
+  d: { platformId: string; accountId: string; currency: Currency; amount: bigint; reference: string; senderName: string | null },
+  now: Date,
+): Promise<DepositRow> {
+  if (environment !== 'sandbox') throw new ApiError('SANDBOX_ONLY');
+  return insertDeposit(work, environment, { ...d, source: 'sandbox', settleAt: null }, now);
 }
 
 /**
@@ -166,7 +153,7 @@ async function settleDeposit(work: UnitOfWork, environment: Environment, deposit
   if (!row) return false;
   const currency = row.currency as Currency;
   postMovement(work, environment, row.id, decideSettle({ accountId: row.account_id, currency, amount: row.amount }), now);
-  await db.updateTable('transactions').set({ status: 'settled', updated_at: now }).where('id', '=', row.transaction_id).execute();
+  await db.updateTable('transactions').set({ status: 'settled', updated_at: now }).where('id', '=', row.transaction_id as string).execute();
   await recordSettledEvent(work, environment, row);
   return true;
 }
@@ -192,30 +179,26 @@ export async function settleDueDeposits(work: UnitOfWork, environment: Environme
 
 /** The background settler in every server process: polls for due sandbox deposits. */
 export class DepositSettler {
-  private readonly periodic: PeriodicPass;
+  private readonly worker: PeriodicPass;
 
   constructor(
     private readonly deps: Deps,
     onError: (error: unknown) => void,
   ) {
-    this.periodic = new PeriodicPass(() => this.runOnce(), Math.min(1000, Math.max(20, Math.floor(deps.config.sandboxSettleDelayMs / 2))), onError);
+    const intervalMs = Math.min(1000, Math.max(20, Math.floor(deps.config.sandboxSettleDelayMs / 2)));
+    this.worker = new PeriodicPass(() => this.runOnce(), intervalMs, onError);
   }
 
   start(): void {
-    this.periodic.start();
+    this.worker.start();
   }
 
+  /** Production deposits are recorded settled by the operator: only sandbox has deposits to settle. */
   async runOnce(): Promise<number> {
-    let total = 0;
-    for (const environment of this.deps.config.environments) {
-      if (environment !== 'sandbox') continue; // production deposits are recorded settled by the operator
-      // The settler is an edge like a route: each pass is its own unit of work.
-      total += await runUnitOfWork(this.deps.db, (work) => settleDueDeposits(work, environment, this.deps.now()));
-    }
-    return total;
+    return passEachEnvironment(this.deps, this.deps.config.environments.filter((e) => e === 'sandbox'), settleDueDeposits);
   }
 
-  stop(): Promise<void> {
-    return this.periodic.stop();
+  async stop(): Promise<void> {
+    await this.worker.stop();
   }
 }

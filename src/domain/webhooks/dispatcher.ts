@@ -13,7 +13,7 @@ import { newId } from '../../lib/ids.ts';
 import { signDelivery } from '../../lib/webhook-signature.ts';
 import type { Deps } from '../deps.ts';
 import { recordEvent } from '../events.ts';
-import { openSecrets, subscribesTo } from './endpoints.ts';
+import { openSecrets, receivesEvent } from './endpoints.ts';
 
 import type { AttemptResult, WebhookRequest } from './transport.ts';
 
@@ -226,7 +226,7 @@ export class WebhookDispatcher {
       const platforms = [...new Set(events.map((e) => e.platform_id))];
       const endpoints = await db
         .selectFrom('webhook_endpoints')
-        .select(['id', 'platform_id', 'url', 'events', 'secret', 'previous_secret', 'previous_secret_expires_at'])
+        .select(['id', 'platform_id', 'url', 'events', 'secret', 'previous_secret', 'previous_secret_expires_at', 'payment_link_id'])
         .where('platform_id', 'in', platforms)
         .where('status', '=', 'enabled')
         .where('deleted_at', 'is', null)
@@ -238,7 +238,7 @@ export class WebhookDispatcher {
         const body = deliveryBody(environment, event);
         for (const endpoint of endpoints) {
           if (endpoint.platform_id !== event.platform_id) continue;
-          if (event.endpoint_id !== null ? endpoint.id !== event.endpoint_id : !subscribesTo(endpoint.events, event.type)) continue;
+          if (!receivesEvent(endpoint, event)) continue;
           const id = newId('webhookDelivery');
           const claim = room > 0 && this.endpointLoad(endpoint.id) + started.filter((s) => s.endpointId === endpoint.id).length < this.perEndpoint;
           rows.push({ id, event_id: event.id, endpoint_id: endpoint.id, platform_id: event.platform_id, status: 'pending', next_attempt_at: claim ? lease : now, created_at: now });

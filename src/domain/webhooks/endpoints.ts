@@ -51,15 +51,24 @@ export function subscribesTo(subscribed: readonly string[], type: string): boole
   return type !== 'webhook.test' && (subscribed.includes('*') || subscribed.includes(type));
 }
 
-function parseUrl(deps: Deps, environment: Environment, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalidField('url', 'url must be the https URL that receives the events.');
+/** Whether an endpoint receives an event: the endpoint it is addressed to, or (a platform endpoint) by subscription. */
+export function receivesEvent(endpoint: { id: string; events: readonly string[]; payment_link_id: string | null }, event: { type: string; endpoint_id: string | null }): boolean {
+  // A payment link's hidden endpoint takes only the events addressed to it, whatever it lists.
+  return endpoint.id === event.endpoint_id || (endpoint.payment_link_id === null && subscribesTo(endpoint.events, event.type));
+}
+
+/** A webhook URL by the rules of src/lib/webhook-urls.ts (also a payment link's webhook_url). */
+export function parseWebhookUrl(deps: Pick<Deps, 'config'>, environment: Environment, value: unknown, field = 'url'): string {
+  if (typeof value !== 'string' || value.trim() === '') throw invalidField(field, `${field} must be the https URL that receives the events.`);
   const url = value.trim();
   const problem = webhookUrlProblem(url, { environment, allowSandboxLoopback: deps.config.webhooks.allowSandboxLoopback });
   if (problem) {
-    throw new ApiError('INVALID_WEBHOOK_URL', `This URL cannot receive webhooks: ${problem.reason}.`, { field: 'url', reason: problem.reason });
+    throw new ApiError('INVALID_WEBHOOK_URL', `This URL cannot receive webhooks: ${problem.reason}.`, { field, reason: problem.reason });
   }
   return url;
 }
+
+const parseUrl = (deps: Deps, environment: Environment, value: unknown): string => parseWebhookUrl(deps, environment, value);
 
 /** ["*"], or event type names of the catalogue; an unknown one is named, with the list of valid ones. */
 export function parseEventTypes(value: unknown, field = 'events'): string[] {
@@ -107,8 +116,26 @@ export async function createEndpoint(deps: Deps, work: UnitOfWork, owner: Webhoo
   const db = tx.env(owner.environment);
   // The platform's own account row serialises the creates of one platform, so two at once cannot both be the 16th.
   await db.selectFrom('accounts').select('id').where('platform_id', '=', owner.platformId).where('type', '=', 'platform').forUpdate().execute();
-  const count = await db.selectFrom('webhook_endpoints').select((eb) => eb.fn.countAll<string>().as('n')).where('platform_id', '=', owner.platformId).where('deleted_at', 'is', null).executeTakeFirstOrThrow();
+  const count = await db
+    .selectFrom('webhook_endpoints')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('platform_id', '=', owner.platformId)
+    .where('deleted_at', 'is', null)
+    .where('payment_link_id', 'is', null)
+    .executeTakeFirstOrThrow();
   if (Number(count.n) >= maxEndpointsPerEnvironment) throw new ApiError('WEBHOOK_ENDPOINT_LIMIT', undefined, { limit: maxEndpointsPerEnvironment });
+  const created = await insertEndpoint(deps, db, owner, { url, description, events, paymentLinkId: null });
+  const { endpoint } = created;
+  auditEndpoint(work, owner, 'webhook_endpoint.created', endpoint, { url: endpoint.url, events: endpoint.events, description: endpoint.description });
+  return created;
+}
+
+async function insertEndpoint(
+  deps: Deps,
+  db: ReturnType<Tx['env']>,
+  owner: WebhookOwner,
+  fields: { url: string; description: string | null; events: string[]; paymentLinkId: string | null },
+): Promise<EndpointWithSecret> {
   const id = newId('webhookEndpoint');
   const secret = generateWebhookSecret();
   const now = deps.now();
@@ -117,9 +144,9 @@ export async function createEndpoint(deps: Deps, work: UnitOfWork, owner: Webhoo
     .values({
       id,
       platform_id: owner.platformId,
-      url,
-      description,
-      events,
+      url: fields.url,
+      description: fields.description,
+      events: fields.events,
       status: 'enabled',
       disabled_reason: null,
       secret: sealSecret(deps, owner.environment, id, 'secret', secret),
@@ -127,10 +154,10 @@ export async function createEndpoint(deps: Deps, work: UnitOfWork, owner: Webhoo
       previous_secret_expires_at: null,
       created_at: now,
       updated_at: now,
+      payment_link_id: fields.paymentLinkId,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  auditEndpoint(work, owner, 'webhook_endpoint.created', endpoint, { url: endpoint.url, events: endpoint.events, description: endpoint.description });
   return { endpoint, secret };
 }
 
@@ -139,10 +166,19 @@ function auditEndpoint(work: UnitOfWork, owner: WebhookOwner, action: AuditActio
   work.audit({ action, platformId: owner.platformId, environment: owner.environment, targetType: 'webhook_endpoint', targetId: endpoint.id, details });
 }
 
+/**
+ * The hidden endpoint of a payment link's webhook_url (docs/payment-links.md): it receives the events addressed to it
+ * (the link's payment.* and payment_link.cancelled), is not among the platform's endpoints nor counts against their
+ * limit, and signs with its own secret, shown once when the link is created. `url` was checked by parseWebhookUrl.
+ */
+export async function createPaymentLinkEndpoint(deps: Deps, tx: Tx, owner: WebhookOwner, paymentLinkId: string, url: string, events: string[]): Promise<EndpointWithSecret> {
+  return insertEndpoint(deps, tx.env(owner.environment), owner, { url, description: `Payment link ${paymentLinkId}`, events, paymentLinkId });
+}
+
 /** The platform's endpoints in this environment, oldest first (the order they were added). */
 export async function listEndpoints(deps: Deps, owner: WebhookOwner, page: PageRequest): Promise<Page<WebhookEndpointRow>> {
   const after = decodeCursor(page.cursor, 'webhookEndpoint');
-  let query = deps.db.env(owner.environment).selectFrom('webhook_endpoints').selectAll().where('platform_id', '=', owner.platformId).where('deleted_at', 'is', null);
+  let query = deps.db.env(owner.environment).selectFrom('webhook_endpoints').selectAll().where('platform_id', '=', owner.platformId).where('deleted_at', 'is', null).where('payment_link_id', 'is', null);
   if (after) query = query.where('id', '>', after);
   return toPage(await query.orderBy('id').limit(page.limit + 1).execute(), page.limit);
 }
@@ -152,7 +188,13 @@ export async function getEndpoint(deps: Deps, owner: WebhookOwner, endpointId: s
 }
 
 async function findEndpoint(db: ReturnType<Tx['env']>, owner: WebhookOwner, endpointId: string, lock = false): Promise<WebhookEndpointRow> {
-  let query = db.selectFrom('webhook_endpoints').selectAll().where('id', '=', endpointId).where('platform_id', '=', owner.platformId).where('deleted_at', 'is', null);
+  let query = db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('id', '=', endpointId)
+    .where('platform_id', '=', owner.platformId)
+    .where('deleted_at', 'is', null)
+    .where('payment_link_id', 'is', null);
   if (lock) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   if (!row) throw new ApiError('WEBHOOK_ENDPOINT_NOT_FOUND', undefined, { endpoint_id: endpointId });

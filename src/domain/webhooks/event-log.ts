@@ -5,7 +5,7 @@ import { ApiError, invalidField } from '../../lib/errors.ts';
 import { isId, newId } from '../../lib/ids.ts';
 import type { Deps } from '../deps.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
-import { getEndpoint, parseEventTypes, subscribesTo, type WebhookOwner } from './endpoints.ts';
+import { getEndpoint, parseEventTypes, receivesEvent, type WebhookOwner } from './endpoints.ts';
 
 /** A reader of events: the platform, or (x-on-behalf-of) one of its connected accounts, which sees only its own. */
 export interface EventReader extends WebhookOwner {
@@ -82,13 +82,19 @@ export async function redeliverEvent(deps: Deps, work: UnitOfWork, owner: Webhoo
   if (!event) throw new ApiError('EVENT_NOT_FOUND', undefined, { event_id: eventId });
   let endpointIds: string[];
   if (endpointId !== undefined) {
-    const endpoint = await db.selectFrom('webhook_endpoints').select(['id', 'status']).where('id', '=', endpointId).where('platform_id', '=', owner.platformId).where('deleted_at', 'is', null).executeTakeFirst();
+    const endpoint = await db.selectFrom('webhook_endpoints').select(['id', 'status']).where('id', '=', endpointId).where('platform_id', '=', owner.platformId).where('deleted_at', 'is', null).where('payment_link_id', 'is', null).executeTakeFirst();
     if (!endpoint) throw new ApiError('WEBHOOK_ENDPOINT_NOT_FOUND', undefined, { field: 'endpoint_id', endpoint_id: endpointId });
     if (endpoint.status !== 'enabled') throw new ApiError('WEBHOOK_ENDPOINT_DISABLED', undefined, { endpoint_id: endpointId });
     endpointIds = [endpoint.id];
   } else {
-    const endpoints = await db.selectFrom('webhook_endpoints').select(['id', 'events']).where('platform_id', '=', owner.platformId).where('status', '=', 'enabled').where('deleted_at', 'is', null).execute();
-    endpointIds = endpoints.filter((e) => (event.endpoint_id !== null ? e.id === event.endpoint_id : subscribesTo(e.events, event.type))).map((e) => e.id);
+    const endpoints = await db
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'events', 'payment_link_id'])
+      .where('platform_id', '=', owner.platformId)
+      .where('status', '=', 'enabled')
+      .where('deleted_at', 'is', null)
+      .execute();
+    endpointIds = endpoints.filter((e) => receivesEvent(e, event)).map((e) => e.id);
   }
   if (endpointIds.length === 0) return [];
   const now = deps.now();

@@ -5,9 +5,12 @@ import Type from 'typebox';
 import { operator } from '../../lib/actor.ts';
 import { recordOperatorDeposit } from '../../domain/ledger/deposits.ts';
 import { decidePayout, listPayoutsForOperator } from '../../domain/ledger/payouts.ts';
+import { listUnmatchedFunds, resolveUnmatchedFunds } from '../../domain/payment-links/unmatched.ts';
+import { unmatchedStatuses } from '../../db/schema.ts';
+import { serializeUnmatchedFunds, UnmatchedFundsSchema } from '../serializers/payment-links.ts';
 import type { Services } from '../../services.ts';
 import { currencies } from '../../lib/currencies.ts';
-import { domainChecked, EnvironmentSchema, operatorSecurity } from '../schemas.ts';
+import { domainChecked, EnvironmentSchema, operatorSecurity, stringEnum } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { operatorEnvironmentOf } from './operator-auth.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
@@ -156,4 +159,54 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
         return { status: 200, body: serializePayout(payout) };
       }),
   );
+
+  app.get(
+    '/unmatched-funds',
+    {
+      schema: {
+        summary: 'List unmatched funds, oldest first (default: held in production): payment-link money no active link could take',
+        tags,
+        security: operatorSecurity,
+        querystring: Type.Object(
+          {
+            environment: Type.Optional(EnvironmentSchema),
+            status: Type.Optional(stringEnum(unmatchedStatuses)),
+            platform_id: Type.Optional(Type.String({ maxLength: 100 })),
+            limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ data: Type.Array(UnmatchedFundsSchema) }) },
+      },
+    },
+    async (request) => {
+      const { environment, status, platform_id, limit } = request.query;
+      const rows = await listUnmatchedFunds(services, operator, environment ?? 'production', { status: status ?? 'held', platformId: platform_id, limit });
+      return { data: rows.map(serializeUnmatchedFunds) };
+    },
+  );
+
+  const ResolveBody = Type.Object(
+    { environment: Type.Optional(EnvironmentSchema), note: Type.Optional(Type.String({ maxLength: 500 })) },
+    { additionalProperties: false },
+  );
+  for (const [path, to, summary] of [
+    ['/unmatched-funds/:id/assign', 'assigned', 'Credit held funds to the account they were paid to (a settled payment_in; repeating it returns them)'],
+    ['/unmatched-funds/:id/return', 'returned', 'Record held funds as sent back to the payer (repeating it returns them)'],
+  ] as const) {
+    app.post(
+      path,
+      {
+        config: moneyWrite,
+        schema: { summary, tags, security: operatorSecurity, params: IdParams, body: Type.Optional(ResolveBody), response: { 200: UnmatchedFundsSchema } },
+      },
+      async (request, reply) =>
+        replyFromWork(services, request, reply, async (work) => ({
+          status: 200,
+          body: serializeUnmatchedFunds(
+            await resolveUnmatchedFunds(services, work, operator, operatorEnvironmentOf(request.body), request.params.id, { to, note: request.body?.note }),
+          ),
+        })),
+    );
+  }
 }

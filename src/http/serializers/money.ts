@@ -130,7 +130,9 @@ export const DepositSchema = Type.Object({
   reference: nullable(Type.String()),
   sender_name: nullable(Type.String()),
   status: Type.String(),
-  transaction_id: Type.String(),
+  transaction_id: nullable(Type.String({ description: 'The payment_in of the account; null for funds held as unmatched (they never reached the wallet).' })),
+  payment_id: nullable(Type.String({ description: 'The payment-link payment the deposit was matched to (by its reference).' })),
+  unmatched_funds_id: nullable(Type.String({ description: 'Set when no active payment link could take the funds: held outside the wallet until PIK assigns or returns them.' })),
   created_at: Type.String({ format: 'date-time' }),
   settled_at: nullable(Type.String({ format: 'date-time' })),
 });
@@ -146,6 +148,8 @@ export function serializeDeposit(row: DepositRow) {
     sender_name: row.sender_name,
     status: row.status,
     transaction_id: row.transaction_id,
+    payment_id: row.payment_id,
+    unmatched_funds_id: row.unmatched_funds_id,
     created_at: row.created_at.toISOString(),
     settled_at: row.settled_at ? row.settled_at.toISOString() : null,
   };
