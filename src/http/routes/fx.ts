@@ -61,7 +61,9 @@ const pairErrors: ErrorCode[] = ['UNSUPPORTED_CURRENCY_PAIR', 'INVALID_AMOUNT'];
 export async function fxRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['FX'];
-  const config = { scope: 'any', rateLimitGroup: 'fx' } as const;
+  // Reads need fx:read, quotes and conversions fx:write (a restricted key: docs/authentication.md).
+  const config = { scope: 'any', rateLimitGroup: 'fx', permission: 'fx:read' } as const;
+  const writing = { ...config, permission: 'fx:write' } as const;
 
   app.get(
     '/fx/rates',
@@ -87,7 +89,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
   app.post(
     '/fx/quotes',
     {
-      config: { ...config, idempotent: true },
+      config: { ...writing, idempotent: true },
       schema: {
         summary: 'Lock a rate and both amounts for a short time (single use)',
         description: 'Valid for PIK_FX_QUOTE_TTL_SECONDS (default 30), for the account in scope only.',
@@ -134,7 +136,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
   app.post(
     '/fx/conversions',
     {
-      config: { ...config, idempotent: true, movesMoney: true },
+      config: { ...writing, idempotent: true, movesMoney: true },
       schema: {
         summary: 'Convert between two currencies of the wallet in scope, at the current rate or a quote',
         description: 'One atomic movement: the sell amount leaves the wallet, the buy amount arrives. Amounts are rounded in PIK\u2019s favour (docs/fx.md).',
