@@ -68,7 +68,9 @@ describeOrSkip(browserSkip, 'the hosted payment page in a browser', () => {
       await page.screenshot({ path: path.join(docs, `payment-page-aud-${width}.png`), fullPage: true });
     }
     // Copy puts the value on the clipboard (or says to select it where the clipboard is not allowed).
+    // (The clipboard answers asynchronously: wait for the button to say how it went.)
     await page.getByRole('button', { name: 'Copy bsb' }).click();
+    await page.getByRole('button', { name: 'Copy bsb' }).filter({ hasText: /Copied|Select it/ }).waitFor({ timeout: 10_000 });
     assert.match(await page.getByRole('button', { name: 'Copy bsb' }).innerText(), /Copied|Select it/);
 
     // Part paid, then paid: the page follows by itself (it polls /pay/{id}/status), then returns the payer.
