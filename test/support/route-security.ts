@@ -18,8 +18,10 @@ export interface SecurityFixture {
   /** A sandbox connected account of `other`. */
   foreignAccount: string;
   revokedKey: string;
-  /** A key of `platform` restricted to fx (which no route of this table needs): refused by every route. */
+  /** A key of `platform` restricted to events:read only: refused by every route but the events reads. */
   restrictedKey: string;
+  /** A key of `platform` restricted to fx: refused by the events reads (restrictedFor picks the one that refuses). */
+  restrictedToFxKey: string;
   /** The same restriction, deleted: its 401 comes before any 403. */
   revokedRestrictedKey: string;
 }
@@ -30,7 +32,9 @@ export async function createSecurityFixture(ctx: TestContext): Promise<SecurityF
   const revoked = await createTestKey(ctx, platform.id, 'sandbox');
   const deleted = await ctx.admin('DELETE', `/admin/v1/keys/${revoked.id}`);
   assert.equal(deleted.status, 200);
-  const restricted = await ctx.admin('POST', `/admin/v1/platforms/${platform.id}/keys`, { environment: 'sandbox', permissions: { fx: 'write' } });
+  const restricted = await ctx.admin('POST', `/admin/v1/platforms/${platform.id}/keys`, { environment: 'sandbox', permissions: { events: 'read' } });
+  const restrictedToFx = await ctx.admin('POST', `/admin/v1/platforms/${platform.id}/keys`, { environment: 'sandbox', permissions: { fx: 'write' } });
+  assert.equal(restrictedToFx.status, 201);
   const revokedRestricted = await ctx.admin('POST', `/admin/v1/platforms/${platform.id}/keys`, { environment: 'sandbox', permissions: { fx: 'write' } });
   assert.equal(restricted.status, 201);
   assert.equal((await ctx.admin('DELETE', `/admin/v1/keys/${revokedRestricted.body.id}`)).status, 200);
@@ -43,6 +47,7 @@ export async function createSecurityFixture(ctx: TestContext): Promise<SecurityF
     foreignAccount: await createTestConnectedAccount(ctx, other, 'sandbox'),
     revokedKey: revoked.secret,
     restrictedKey: restricted.body.secret,
+    restrictedToFxKey: restrictedToFx.body.secret,
     revokedRestrictedKey: revokedRestricted.body.secret,
   };
 }
@@ -152,7 +157,8 @@ export function describeRouteSecurity(name: string, fixture: () => SecurityFixtu
     it(`403 KEY_PERMISSION_DENIED for a restricted key without ${route.permission}: after every 401, before any lookup or capability check`, async () => {
       expectError(await send({ key: f.revokedRestrictedKey }), 401, 'API_KEY_REVOKED');
       for (const options of [{}, { accountId: f.foreignAccount }, { onBehalfOf: f.account }, { onBehalfOf: f.foreignAccount, accountId: f.foreignAccount }]) {
-        const result = await send({ key: f.restrictedKey, ...options });
+        // Every resource has routes now: the key used is one restricted to another resource than the route's.
+        const result = await send({ key: route.permission.startsWith('events:') ? f.restrictedToFxKey : f.restrictedKey, ...options });
         expectError(result, 403, 'KEY_PERMISSION_DENIED');
         assert.deepEqual(result.body.error.detail, { required: route.permission });
       }
