@@ -268,11 +268,15 @@ async function attemptUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Prom
 
 const groupCommits = new WeakMap<Database, GroupCommit>();
 
-/** One group commit per database: PGlite runs one statement at a time, PostgreSQL a few of the pool's connections. */
+/**
+ * One group commit per database, with four lanes. On PGlite (one statement at a time) the lanes only wait for its
+ * connection, but a unit stalled before it reaches the database (a slow node, a test's fault) must not stop the others:
+ * with one lane it would hold every later unit behind it.
+ */
 function groupCommitOf(db: Database): GroupCommit {
   let group = groupCommits.get(db);
   if (!group) {
-    group = new GroupCommit(db, db.kind === 'pglite' ? 1 : 4, sendWrites);
+    group = new GroupCommit(db, 4, sendWrites);
     groupCommits.set(db, group);
   }
   return group;
