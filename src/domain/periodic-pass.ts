@@ -5,21 +5,23 @@ import { runUnitOfWork, type UnitOfWork } from '../db/unit-of-work.ts';
 import type { Environment } from '../lib/environments.ts';
 import type { Deps } from './deps.ts';
 
-export class PeriodicPass {
+/** A worker extends this and says what one pass does (`runOnce`, which tests also call directly). */
+export abstract class PeriodicPass {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
 
   constructor(
-    private readonly pass: () => Promise<unknown>,
     private readonly intervalMs: number,
     private readonly onError: (error: unknown) => void,
   ) {}
 
+  abstract runOnce(): Promise<unknown>;
+
   start(): void {
     const tick = (): void => {
       if (this.stopped) return;
-      this.running = this.pass()
+      this.running = this.runOnce()
         .then(() => undefined, this.onError)
         .finally(() => {
           if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs).unref();

@@ -77,19 +77,13 @@ export async function notifyExpiringKeys(deps: Deps, work: UnitOfWork, now: Date
 }
 
 /** The background pass in every server process. */
-export class KeyExpiryNotifier {
-  private readonly periodic: PeriodicPass;
-
+export class KeyExpiryNotifier extends PeriodicPass {
   constructor(
     private readonly deps: Deps,
     onError: (error: unknown) => void,
     intervalMs = 10_000,
   ) {
-    this.periodic = new PeriodicPass(() => this.runOnce(), intervalMs, onError);
-  }
-
-  start(): void {
-    this.periodic.start();
+    super(intervalMs, onError);
   }
 
   /** Passes until no notice is due (a pass takes up to 100 keys). */
@@ -100,9 +94,5 @@ export class KeyExpiryNotifier {
       total += told;
       if (told === 0) return total;
     }
-  }
-
-  stop(): Promise<void> {
-    return this.periodic.stop();
   }
 }

@@ -178,27 +178,16 @@ export async function settleDueDeposits(work: UnitOfWork, environment: Environme
 }
 
 /** The background settler in every server process: polls for due sandbox deposits. */
-export class DepositSettler {
-  private readonly worker: PeriodicPass;
-
+export class DepositSettler extends PeriodicPass {
   constructor(
     private readonly deps: Deps,
     onError: (error: unknown) => void,
   ) {
-    const intervalMs = Math.min(1000, Math.max(20, Math.floor(deps.config.sandboxSettleDelayMs / 2)));
-    this.worker = new PeriodicPass(() => this.runOnce(), intervalMs, onError);
-  }
-
-  start(): void {
-    this.worker.start();
+    super(Math.min(1000, Math.max(20, Math.floor(deps.config.sandboxSettleDelayMs / 2))), onError);
   }
 
   /** Production deposits are recorded settled by the operator: only sandbox has deposits to settle. */
   async runOnce(): Promise<number> {
     return passEachEnvironment(this.deps, this.deps.config.environments.filter((e) => e === 'sandbox'), settleDueDeposits);
-  }
-
-  async stop(): Promise<void> {
-    await this.worker.stop();
   }
 }

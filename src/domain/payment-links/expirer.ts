@@ -30,19 +30,13 @@ export async function expireDueLinks(work: UnitOfWork, environment: Environment,
   return expired;
 }
 
-export class PaymentLinkExpirer {
-  private readonly worker: PeriodicPass;
-
+export class PaymentLinkExpirer extends PeriodicPass {
   constructor(
     private readonly deps: Deps,
     onError: (error: unknown) => void,
     intervalMs = 1000,
   ) {
-    this.worker = new PeriodicPass(() => this.runOnce(), intervalMs, onError);
-  }
-
-  start(): void {
-    this.worker.start();
+    super(intervalMs, onError);
   }
 
   async runOnce(): Promise<number> {
@@ -55,9 +49,5 @@ export class PaymentLinkExpirer {
       if (any) due.push(environment);
     }
     return due.length === 0 ? 0 : passEachEnvironment(this.deps, due, expireDueLinks);
-  }
-
-  async stop(): Promise<void> {
-    await this.worker.stop();
   }
 }
