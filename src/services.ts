@@ -6,6 +6,7 @@ import { KeyUsageRecorder } from './auth/key-usage.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { InvalidationBus } from './db/invalidation.ts';
+import { CachedTableRateSource } from './domain/fx/rate-source.ts';
 import { AccountDirectory } from './db/account-directory.ts';
 import type { Deps } from './domain/deps.ts';
 import { RequestLogRecorder } from './domain/request-log/request-log-recorder.ts';
@@ -57,7 +58,7 @@ export async function createServices(
   const now = options.now ?? (() => new Date());
   // Expiry is decided by the services' clock (tests move it); without a movable clock, Date.now costs no Date per request.
   const keyCache = new ApiKeyCache(db, invalidation, Date.now, options.now ? () => now().getTime() : Date.now);
-  const deps: Deps = { db, invalidation, directory, config, now, dataKeys };
+  const deps: Deps = { db, invalidation, directory, config, now, dataKeys, fxRates: new CachedTableRateSource(invalidation) };
   const authFailures = config.rateLimitEnabled ? new AuthFailureLimiter(config.authFailuresPerMinute, () => now().getTime()) : undefined;
   const keyUsage = new KeyUsageRecorder(db, config.keyUsageFlushSeconds * 1000, (error) =>
     logger.warn({ err: error }, 'could not record API key usage; will retry'),
