@@ -62,7 +62,15 @@ const apiKeyOwner: IdempotencyOwnerOf = (request) => scopeOf(request);
  * `ownerOf` names whose keys a request's key is one of (default: the API key's platform).
  */
 export function registerIdempotency(app: FastifyInstance, services: Services, ownerOf: IdempotencyOwnerOf = apiKeyOwner): void {
+  // The claim each request took, kept apart from request.idempotencyClaim (which is cleared once the answer is stored).
+  const claims = new WeakMap<FastifyRequest, Claim>();
+  const endLease = async (request: FastifyRequest): Promise<void> => {
+    const claim = claims.get(request);
+    if (claim) services.idempotencyLeases.release(claim);
+  };
+
   const recordErrorAnswer = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+    void endLease(request);
     const claim = request.idempotencyClaim;
     if (!claim) return payload;
     request.idempotencyClaim = undefined;
@@ -97,10 +105,15 @@ export function registerIdempotency(app: FastifyInstance, services: Services, ow
         return;
       }
       request.idempotencyClaim = outcome.claim;
+      services.idempotencyLeases.hold(outcome.claim);
+      claims.set(request, outcome.claim);
     };
     const hooks = <T>(existing: T | T[] | undefined): T[] => (existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]);
     route.preHandler = [...hooks(route.preHandler), claimKey] as typeof route.preHandler;
     // Only idempotent routes pay for this hook; every other response skips it entirely.
     route.onSend = [...hooks(route.onSend), recordErrorAnswer] as typeof route.onSend;
+    // The handler has answered (onSend, below) or the response ended: the claim's lease is no longer renewed. A client
+    // that went away does not end it: the handler still runs, and may still commit with its answer.
+    route.onResponse = [...hooks(route.onResponse), endLease] as typeof route.onResponse;
   });
 }
