@@ -8,14 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { testOperatorToken } from './support/context.ts';
 import { serverNodeArgs } from './support/node-args.ts';
 import { seedPikDataDir } from './support/pglite-template.ts';
 import { runServerToExit } from './support/server-process.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const isRoot = process.getuid?.() === 0;
-const env = { PIK_OPERATOR_TOKEN: testOperatorToken, LOG_LEVEL: 'warn' };
+// DATABASE_URL emptied: the subject is PGlite, whatever the runner's half sets.
+const env = { PIK_OPERATOR_TOKEN: `pikop_test_${'s'.repeat(30)}`, LOG_LEVEL: 'warn', DATABASE_URL: '' };
 
 /** Root reads everything: the refusal is only real for another user, so as root the server runs as `postgres`. */
 function unprivilegedUser(): { uid: number; gid: number; name: string } | undefined {
