@@ -189,9 +189,9 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
   return wrap('postgres', pool, listen, async () => undefined, () => [...subscriptions].every((s) => s.connected));
 }
 
-/** Backoff between attempts to reach the database: 250 ms doubling to 5 s, with jitter so processes do not march in step. */
-export function backoffMs(attempt: number): number {
-  const base = Math.min(5000, 250 * 2 ** Math.min(attempt, 5));
+/** Backoff between attempts to reach the database: 250 ms doubling to `maxMs`, with jitter so processes do not march in step. */
+export function backoffMs(attempt: number, maxMs = 5000): number {
+  const base = Math.min(maxMs, 250 * 2 ** Math.min(attempt, 5));
   return Math.round(base * (0.75 + Math.random() * 0.5));
 }
 
@@ -246,7 +246,7 @@ function describe(error: unknown): string {
 
 /**
  * A dedicated connection for LISTEN. If it drops, notifications sent meanwhile are lost, so onGap lets caches throw
- * away what they hold; it reconnects by itself with backoff (250 ms doubling to 5 s) for as long as it takes, and
+ * away what they hold; it reconnects by itself with backoff (250 ms doubling to 2 s) for as long as it takes, and
  * onGap runs again once it is back (what was published between the two is unknown too). A first connection that
  * fails does not fail the caller: it is retried the same way, and `subscription.connected` says where it stands.
  */
@@ -279,7 +279,7 @@ async function listenWithReconnect(
       next.removeAllListeners('error');
       next.on('error', () => undefined);
       void next.end().catch(() => undefined);
-      retryTimer = setTimeout(() => void connect().catch(() => undefined), backoffMs(failures++));
+      retryTimer = setTimeout(() => void connect().catch(() => undefined), backoffMs(failures++, 2000));
     };
     next.on('error', lost);
     next.on('end', lost);
