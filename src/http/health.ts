@@ -2,6 +2,7 @@
 // it can serve now (readiness) — a database round trip, the LISTEN connection that keeps caches honest, and free disk
 // for the embedded database — and names what fails. Outside /api/v1: no key, no rate limit.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { isDatabaseUnavailable, isDiskFull } from '../db/errors.ts';
 import { ApiError } from '../lib/errors.ts';
@@ -42,7 +43,10 @@ function checkListen(services: Services): CheckResult {
 async function checkDisk(services: Services): Promise<CheckResult | undefined> {
   if (services.db.kind !== 'pglite') return undefined;
   try {
-    const stats = await fs.promises.statfs(services.config.dataDir);
+    // The data directory, or the nearest folder above it that exists (a database in memory, in tests, has none).
+    let dir = services.config.dataDir;
+    while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    const stats = await fs.promises.statfs(dir);
     const free = stats.bavail * stats.bsize;
     const min = services.config.minFreeDiskBytes;
     return free >= min ? 'ok' : `${Math.floor(free / 1048576)} MB free in ${services.config.dataDir}, below PIK_MIN_FREE_DISK_MB (${Math.floor(min / 1048576)} MB)`;
