@@ -16,6 +16,7 @@ import {
   storeIdempotentErrorResponse,
   type Claim,
 } from '../domain/idempotency/idempotency.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { ApiError } from '../lib/errors.ts';
 import type { Services } from '../services.ts';
 import { scopeOf } from './api-auth.ts';
@@ -83,7 +84,9 @@ export function registerIdempotency(app: FastifyInstance, services: Services, ow
       if (reply.statusCode >= 500 || reply.errorCode === 'IDEMPOTENCY_KEY_IN_USE') await releaseIdempotencyKey(services, claim);
       else await storeIdempotentErrorResponse(services, claim, reply.statusCode, typeof payload === 'string' ? payload : String(payload));
     } catch (error) {
-      request.log.error({ err: error }, 'could not record the idempotent response');
+      // The database is away (the usual reason this answer was a 503): the claim lapses with its lease instead.
+      if (isDatabaseUnavailable(error)) request.log.warn({ idempotency_key_lapses_in_ms: services.config.idempotencyLeaseMs }, 'could not free the Idempotency-Key: the database is unavailable');
+      else request.log.error({ err: error }, 'could not record the idempotent response');
     }
     return payload;
   };
