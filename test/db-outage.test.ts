@@ -59,6 +59,10 @@ describeOrSkip(needsPostgres, 'a checked-out connection whose backend is termina
     const db: Database = ctx.services.db;
     const admin = new pg.Client({ connectionString: ctx.database.url });
     await admin.connect();
+    // node:test reports an uncaught exception without failing the test that caused it: watch for one here.
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => void uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
     try {
       const outcome = runUnitOfWork(db, async (work) => {
         const tx = await work.transaction();
@@ -78,7 +82,9 @@ describeOrSkip(needsPostgres, 'a checked-out connection whose backend is termina
       // The broken connection left the pool: the next unit of work runs on a fresh one.
       const after = await runUnitOfWork(db, async (work) => (await (await work.transaction()).core.selectNoFrom((eb) => eb.val(7).as('n')).executeTakeFirstOrThrow()).n);
       assert.equal(Number(after), 7);
+      assert.deepEqual(uncaught.map(String), [], 'no unhandled error event');
     } finally {
+      process.off('uncaughtException', onUncaught);
       await admin.end();
     }
   });
