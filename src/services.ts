@@ -11,6 +11,7 @@ import { AccountDirectory } from './db/account-directory.ts';
 import type { Deps } from './domain/deps.ts';
 import { RequestLogRecorder } from './domain/request-log/request-log-recorder.ts';
 import { IdempotencySweeper } from './domain/idempotency/sweeper.ts';
+import { ClaimLeases } from './domain/idempotency/leases.ts';
 import { DepositSettler } from './domain/ledger/deposits.ts';
 import { KeyExpiryNotifier } from './domain/api-keys/expiry.ts';
 import { PaymentLinkExpirer } from './domain/payment-links/expirer.ts';
@@ -27,6 +28,8 @@ export interface Services extends Deps {
   authFailures: AuthFailureLimiter | undefined;
   keyUsage: KeyUsageRecorder;
   requestLog: RequestLogRecorder;
+  /** Renews the Idempotency-Key claims of this process's requests in flight (src/domain/idempotency/leases.ts). */
+  idempotencyLeases: ClaimLeases;
   operatorToken: string;
   /** The webhook delivery worker of this process. */
   webhooks: WebhookDispatcher;
@@ -76,6 +79,8 @@ export async function createServices(
   expirer.start();
   const sweeper = new IdempotencySweeper(deps, (error) => logger.warn({ err: error }, 'could not delete expired idempotency keys'));
   sweeper.start();
+  const idempotencyLeases = new ClaimLeases(deps, (error) => logger.warn({ err: error }, 'could not renew Idempotency-Key claims; they lapse if this lasts'));
+  idempotencyLeases.start();
   const transports = new Map<Environment, DeliveryTransport>();
   const makeTransport = options.webhookTransport ?? ((_environment, allowLoopback) => new WebhookTransport({ timeoutMs: config.webhooks.timeoutMs, allowLoopback }));
   const webhooks = new WebhookDispatcher(deps, {
@@ -100,6 +105,7 @@ export async function createServices(
     authFailures,
     keyUsage,
     requestLog,
+    idempotencyLeases,
     operatorToken,
     webhooks,
     keyExpiry,
@@ -108,6 +114,7 @@ export async function createServices(
       await webhooks.stop();
       for (const transport of transports.values()) await transport.close();
       sweeper.stop();
+      idempotencyLeases.stop();
       await settler.stop();
       await expirer.stop();
       await keyUsage.stop();

@@ -122,7 +122,7 @@ const catalogue = {
   },
   SIGN_IN_THROTTLED: { status: 429, message: 'Too many failed sign-in attempts. Wait 15 minutes, then try again.' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side. Retry later; quote the request_id if it persists.' },
-  SERVICE_UNAVAILABLE: { status: 503, message: 'The service is starting or stopping; retry shortly.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The service is starting or stopping, or its database is unavailable; retry shortly.' },
   RATES_UNAVAILABLE: { status: 503, message: 'No current rate for this currency pair; retry after the number of seconds in Retry-After.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
