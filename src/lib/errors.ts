@@ -56,6 +56,7 @@ const catalogue = {
   USER_NOT_FOUND: { status: 404, message: 'No such user.' },
   PAGE_NOT_FOUND: { status: 404, message: 'No such page.' },
   PAYOUT_NOT_FOUND: { status: 404, message: 'No such payout.' },
+  TRANSFER_NOT_FOUND: { status: 404, message: 'No such transfer.' },
   WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, message: 'No such webhook endpoint.' },
   EVENT_NOT_FOUND: { status: 404, message: 'No such event.' },
   PAYMENT_LINK_NOT_FOUND: { status: 404, message: 'No such payment link.' },
