@@ -129,6 +129,9 @@ const catalogue = {
 
 export type ErrorCode = keyof typeof catalogue;
 
+/** Every code with its status and default message, read-only: for generated artefacts (the SDK's code union). */
+export const errorCatalogue: Readonly<Record<ErrorCode, { readonly status: number; readonly message: string }>> = catalogue;
+
 export function statusOf(code: ErrorCode): number {
   return catalogue[code].status;
 }
