@@ -148,7 +148,7 @@ describe('@pik/sdk idempotency', () => {
   it('the same key again is a replay: the same transfer, idempotent-replayed, money moved once; another body is 422', async () => {
     const balance = async () => (await server.pik.wallets.balances(account)).data.find((x) => x.currency === 'AUD')?.available;
     const before = await balance();
-    const body = { destination_account_id: account, currency: 'AUD', amount: '2.00' };
+    const body = { destination_account_id: account, currency: 'AUD' as const, amount: '2.00' };
     const first = await server.pik.transfers.create(body, { idempotencyKey: `replay-${account}` });
     const again = await server.pik.transfers.create(body, { idempotencyKey: `replay-${account}` });
     assert.equal(again.id, first.id);
