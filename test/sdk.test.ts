@@ -127,8 +127,13 @@ describe('@pik/sdk: every resource method against a live server', () => {
     const rotated = await pik.webhooks.rotateSecret(endpoint.id, { expires_in_seconds: 0 });
     assert.notEqual(rotated.secret, endpoint.secret);
     await pik.webhooks.test(endpoint.id);
-    const deliveries = await pik.webhooks.deliveries(endpoint.id).toArray();
-    assert.ok(deliveries.length >= 1);
+    // The worker fans the test event out to its delivery in the background: wait for it.
+    let deliveries = await pik.webhooks.deliveries(endpoint.id).toArray();
+    for (let i = 0; i < 200 && deliveries.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      deliveries = await pik.webhooks.deliveries(endpoint.id).toArray();
+    }
+    assert.equal(deliveries[0]?.object, 'webhook_delivery');
 
     const events = await pik.events.list({ type: 'account.updated' }).toArray();
     assert.ok(events.some((e) => e.account_id === accountId));
