@@ -92,6 +92,14 @@ describe('PATCH /api/v1/accounts/{id}', () => {
     assert.equal((await patch(id, { reference_id: 'prod-only' })).status, 200);
   });
 
+  it('two accounts claiming one reference_id at once: exactly one wins, the other is 409', async () => {
+    const [one, two] = [await createTestConnectedAccount(ctx, platform), await createTestConnectedAccount(ctx, platform)];
+    const results = await Promise.all([patch(one, { reference_id: 'race' }), patch(two, { reference_id: 'race' })]);
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 409], results.map((r) => r.raw).join('\n'));
+    const listed = await ctx.call('GET', '/api/v1/accounts?reference_id=race', { key: platform.keys.sandbox });
+    assert.equal(listed.body.data.length, 1);
+  });
+
   it('403 PLATFORM_SCOPE_REQUIRED with x-on-behalf-of; 403 for the platform account itself', async () => {
     const id = await createTestConnectedAccount(ctx, platform);
     expectError(await patch(id, { display_name: 'X' }, { onBehalfOf: id }), 403, 'PLATFORM_SCOPE_REQUIRED');
