@@ -56,6 +56,7 @@ const catalogue = {
   USER_NOT_FOUND: { status: 404, message: 'No such user.' },
   PAGE_NOT_FOUND: { status: 404, message: 'No such page.' },
   PAYOUT_NOT_FOUND: { status: 404, message: 'No such payout.' },
+  TRANSFER_NOT_FOUND: { status: 404, message: 'No such transfer.' },
   WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, message: 'No such webhook endpoint.' },
   EVENT_NOT_FOUND: { status: 404, message: 'No such event.' },
   PAYMENT_LINK_NOT_FOUND: { status: 404, message: 'No such payment link.' },
@@ -127,6 +128,9 @@ const catalogue = {
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof catalogue;
+
+/** Every code with its status and default message, read-only: for generated artefacts (the SDK's code union). */
+export const errorCatalogue: Readonly<Record<ErrorCode, { readonly status: number; readonly message: string }>> = catalogue;
 
 export function statusOf(code: ErrorCode): number {
   return catalogue[code].status;
