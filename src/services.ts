@@ -6,6 +6,7 @@ import { KeyUsageRecorder } from './auth/key-usage.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { InvalidationBus } from './db/invalidation.ts';
+import { openSharedCounters, type SharedCounters } from './db/shared-counters.ts';
 import { AccountDirectory } from './db/account-directory.ts';
 import type { Deps } from './domain/deps.ts';
 import { RequestLogRecorder } from './domain/request-log/request-log-recorder.ts';
@@ -24,6 +25,11 @@ export interface Services extends Deps {
   keyCache: ApiKeyCache;
   /** Failed authentications per client address (API keys and the operator token); undefined when PIK_RATE_LIMIT=off. */
   authFailures: AuthFailureLimiter | undefined;
+  /**
+   * Where the rate limits and failed authentications are counted for every server process: Redis (PIK_REDIS_URL) or
+   * PostgreSQL; undefined on the embedded database without Redis (one process), or when PIK_RATE_LIMIT=off.
+   */
+  sharedCounters: SharedCounters | undefined;
   keyUsage: KeyUsageRecorder;
   requestLog: RequestLogRecorder;
   operatorToken: string;
@@ -58,7 +64,10 @@ export async function createServices(
   // Expiry is decided by the services' clock (tests move it); without a movable clock, Date.now costs no Date per request.
   const keyCache = new ApiKeyCache(db, invalidation, Date.now, options.now ? () => now().getTime() : Date.now);
   const deps: Deps = { db, invalidation, directory, config, now, dataKeys };
-  const authFailures = config.rateLimitEnabled ? new AuthFailureLimiter(config.authFailuresPerMinute, () => now().getTime()) : undefined;
+  const sharedCounters = config.rateLimitEnabled ? await openSharedCounters(db, config.redisUrl, redisErrorLog(logger)) : undefined;
+  const authFailures = config.rateLimitEnabled
+    ? new AuthFailureLimiter(config.authFailuresPerMinute, () => now().getTime(), sharedCounters?.counter('auth-failures', 120), storeErrorLog(logger, sharedCounters?.kind))
+    : undefined;
   const keyUsage = new KeyUsageRecorder(db, config.keyUsageFlushSeconds * 1000, (error) =>
     logger.warn({ err: error }, 'could not record API key usage; will retry'),
   );
@@ -97,6 +106,7 @@ export async function createServices(
     logger,
     keyCache,
     authFailures,
+    sharedCounters,
     keyUsage,
     requestLog,
     operatorToken,
@@ -111,7 +121,31 @@ export async function createServices(
       await expirer.stop();
       await keyUsage.stop();
       await requestLog.stop();
+      await authFailures?.flush();
+      await sharedCounters?.close();
       await invalidation.close();
     },
+  };
+}
+
+const storeErrorLogEveryMs = 60_000;
+
+/** Redis connection errors, at most one line a minute while they last (the client reconnects by itself). */
+function redisErrorLog(logger: Logger): (error: Error) => void {
+  let lastAt = -Infinity;
+  return (error) => {
+    if (Date.now() - lastAt < storeErrorLogEveryMs) return;
+    lastAt = Date.now();
+    logger.warn({ err: { message: error.message, code: (error as NodeJS.ErrnoException).code } }, 'Redis (PIK_REDIS_URL) is unreachable: limits are counted in each process until it answers');
+  };
+}
+
+/** A failed add of failed authentications to the shared store: each process counts its own until it answers. */
+function storeErrorLog(logger: Logger, store: string | undefined): (error: unknown) => void {
+  let lastAt = -Infinity;
+  return (error) => {
+    if (Date.now() - lastAt < storeErrorLogEveryMs) return;
+    lastAt = Date.now();
+    logger.warn({ err: error, store }, 'could not share failed authentications: counting in this process only until the store answers');
   };
 }
