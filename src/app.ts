@@ -12,6 +12,7 @@ import { adminMoneyRoutes } from './http/admin/money-routes.ts';
 import { adminFxRoutes } from './http/admin/fx-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
 import { adminAuditRoutes } from './http/admin/audit-routes.ts';
+import { adminBackupRoutes } from './http/admin/backup-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
 import { notFoundHandler, registerErrorHandling, sendError } from './http/errors.ts';
 import { answerClientError, frameworkErrorOptions, registerFrameworkErrors } from './http/framework-errors.ts';
@@ -172,6 +173,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       await adminMoneyRoutes(admin, services);
       await adminFxRoutes(admin, services);
       await adminAuditRoutes(admin, services);
+      await adminBackupRoutes(admin, services);
     },
     { prefix: '/admin/v1' },
   );

@@ -22,7 +22,8 @@ const mayImport: Record<string, readonly string[]> = {
   services: ['lib', 'db', 'config', 'auth', 'domain', 'logger'],
   http: ['lib', 'db', 'config', 'auth', 'domain', 'services'],
   dashboard: ['lib', 'db', 'config', 'auth', 'domain', 'services'],
-  cli: ['lib', 'auth'],
+  // db: `pik restore` opens the embedded database itself, with the server stopped (and its data directory's lock held).
+  cli: ['lib', 'auth', 'db'],
   app: ['lib', 'services', 'http', 'dashboard'],
   // main also takes the port (http/port.ts) before it loads the app, so a port in use is told at once.
   main: ['lib', 'config', 'logger', 'db', 'auth', 'services', 'app', 'http'],

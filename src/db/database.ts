@@ -48,8 +48,8 @@ export interface Database {
   /** Rung after a commit that recorded events (runUnitOfWork does it): wakes the webhook worker of every process. */
   readonly outbox: OutboxSignal;
   close(): Promise<void>;
-  /** PGlite only: a tarball of the data directory, to clone a migrated database cheaply (tests). */
-  dumpDataDir?: () => Promise<Blob>;
+  /** PGlite only: a tarball of the data directory (tests clone a migrated database; `pik backup` gzips it). */
+  dumpDataDir?: (compression?: 'none' | 'gzip') => Promise<Blob>;
 }
 
 function envHandle(base: Kysely<CoreTables>, environment: Environment): EnvDb {
@@ -147,7 +147,7 @@ export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob
   const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
   const listen: Database['listen'] = async (channel, onMessage) => pglite.listen(channel, onMessage);
   const database = wrap('pglite', pool, listen, () => pglite.close());
-  return { ...database, dumpDataDir: async () => (await pglite.dumpDataDir('none')) as Blob };
+  return { ...database, dumpDataDir: async (compression = 'none') => (await pglite.dumpDataDir(compression)) as Blob };
 }
 
 export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
