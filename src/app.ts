@@ -36,6 +36,7 @@ import { eventRoutes } from './http/routes/events.ts';
 import { secretScanningRoutes } from './http/secret-scanning.ts';
 import { paymentLinkRoutes } from './http/routes/payment-links.ts';
 import { registerOpenApiDocuments, serveOperatorDocument } from './http/openapi.ts';
+import { metricsRoute, registerRequestMetrics, startMetricsListener } from './http/metrics.ts';
 import { ErrorResponse } from './http/schemas.ts';
 import { compileDeferredSchemas, deferredSerializers, registerValidation, type DeferredSchemas } from './http/validation.ts';
 
@@ -122,6 +123,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerJsonBody(app);
   registerValidation(app, deferredSchemas);
   app.decorate('compileDeferredSchemas', () => compileDeferredSchemas(deferredSchemas));
+  app.decorate('metricsPort', undefined);
+  registerRequestMetrics(app, services);
   registerInputHygiene(app);
   registerErrorHandling(app, allowedMethods);
   registerRequestContext(app, services);
@@ -179,6 +182,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   );
 
   await app.register(async (scanning) => secretScanningRoutes(scanning, services), { prefix: '/secret-scanning/v1' });
+  await app.register(async (scrape) => metricsRoute(scrape, services));
+  if (services.config.metricsPort !== undefined) await startMetricsListener(app, services, services.config.metricsPort);
 
   await app.register(async (ui) => dashboard(ui, services), { prefix: '/dashboard' });
   await app.register(async (pay) => hostedPaymentPages(pay, services), { prefix: '/pay' });

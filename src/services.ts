@@ -18,6 +18,7 @@ import type { DataKeyring } from './lib/sealed.ts';
 import type { Environment } from './lib/environments.ts';
 import { WebhookDispatcher, type DeliveryTransport } from './domain/webhooks/dispatcher.ts';
 import { WebhookTransport } from './domain/webhooks/transport.ts';
+import { Metrics } from './metrics.ts';
 
 export interface Services extends Deps {
   config: Config;
@@ -35,6 +36,8 @@ export interface Services extends Deps {
   operatorToken: string;
   /** The webhook delivery worker of this process. */
   webhooks: WebhookDispatcher;
+  /** This process's Prometheus metrics (GET /metrics). */
+  metrics: Metrics;
   /** Tells platforms of keys about to expire and records their expiry (api_key.expiring, api_key.expired). */
   keyExpiry: KeyExpiryNotifier;
   close(): Promise<void>;
@@ -84,6 +87,7 @@ export async function createServices(
   expirer.start();
   const sweeper = new IdempotencySweeper(deps, (error) => logger.warn({ err: error }, 'could not delete expired idempotency keys'));
   sweeper.start();
+  const metrics = new Metrics({ db, workerDb: options.workerDb, environments: config.environments });
   const transports = new Map<Environment, DeliveryTransport>();
   const makeTransport = options.webhookTransport ?? ((_environment, allowLoopback) => new WebhookTransport({ timeoutMs: config.webhooks.timeoutMs, allowLoopback }));
   const webhooks = new WebhookDispatcher(deps, {
@@ -97,6 +101,7 @@ export async function createServices(
       return transport;
     },
     onError: (error) => logger.error({ err: error }, 'webhook delivery worker failed; will retry'),
+    onDelivered: (environment, seconds) => metrics.recordWebhookDelivered(environment, seconds),
     db: options.workerDb,
   });
   await webhooks.start();
@@ -111,6 +116,7 @@ export async function createServices(
     requestLog,
     operatorToken,
     webhooks,
+    metrics,
     keyExpiry,
     close: async () => {
       await keyExpiry.stop();
@@ -124,6 +130,7 @@ export async function createServices(
       await authFailures?.flush();
       await sharedCounters?.close();
       await invalidation.close();
+      metrics.registry.clear();
     },
   };
 }

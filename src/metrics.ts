@@ -1,0 +1,122 @@
+// The Prometheus metrics of one server process (prom-client), served at GET /metrics: what the HTTP edge counts per
+// request, what the domain reports (webhook deliveries) or leaves countable (committed ledger movements), and gauges
+// read when scraped (pool connections, the webhook queue). The domain never imports prom-client.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
+import type { Database } from './db/database.ts';
+import { committedMovements } from './db/unit-of-work.ts';
+import { countPendingDeliveries } from './domain/webhooks/dispatcher.ts';
+import type { Environment } from './lib/environments.ts';
+
+/** One request's labels, resolved once per route and status: prom-client's label lookup hashes an object per call. */
+interface RequestSeries {
+  count: { inc(): void };
+  latency: { observe(seconds: number): void };
+}
+
+export interface MetricsSources {
+  db: Database;
+  /** The webhook worker's own pool (PostgreSQL), when it has one. */
+  workerDb?: Database | undefined;
+  environments: readonly Environment[];
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly latency: Histogram<'method' | 'route'>;
+  private readonly authFailures: Counter<'code'>;
+  private readonly rateLimited: Counter<'group'>;
+  private readonly webhookLatency: Histogram<'environment'>;
+  private readonly series = new Map<string, RequestSeries>();
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    // Event-loop lag (nodejs_eventloop_lag_*), heap, GC and the process's CPU and memory, prefixed nodejs_/process_.
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({ name: 'pik_http_requests_total', help: 'HTTP requests answered, by method, route pattern (never the raw URL) and status.', labelNames: ['method', 'route', 'status'], registers });
+    this.latency = new Histogram({
+      name: 'pik_http_request_duration_seconds',
+      help: 'Time from a request arriving to its answer being sent, by method and route pattern.',
+      labelNames: ['method', 'route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: 'pik_authentication_failures_total',
+      help: 'Refused credentials (API keys, the operator token, dashboard sign-ins) and throttled addresses, by error code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.rateLimited = new Counter({ name: 'pik_rate_limit_rejections_total', help: '429 RATE_LIMITED answers, by rate-limit group.', labelNames: ['group'], registers });
+    new Counter({
+      name: 'pik_ledger_movements_total',
+      help: 'Ledger movements committed by this process, by what moved the money (transfer, payout, deposit, conversion, …).',
+      labelNames: ['type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [type, count] of committedMovements(sources.db)) this.inc({ type }, count);
+      },
+    });
+    new Gauge({
+      name: 'pik_webhook_queue_depth',
+      help: 'Webhook deliveries waiting for an attempt (first or retry), by environment; every process reads the same queue.',
+      labelNames: ['environment'],
+      registers,
+      async collect() {
+        for (const environment of sources.environments) this.set({ environment }, await countPendingDeliveries(sources, environment));
+      },
+    });
+    this.webhookLatency = new Histogram({
+      name: 'pik_webhook_delivery_seconds',
+      help: 'From an event being recorded to its delivery being acknowledged (2xx), retries included, by environment.',
+      labelNames: ['environment'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 7200, 86_400],
+      registers,
+    });
+    const pools = [{ name: 'requests', db: sources.db }, ...(sources.workerDb ? [{ name: 'webhooks', db: sources.workerDb }] : [])];
+    new Gauge({
+      name: 'pik_db_pool_connections',
+      help: 'Database pool connections by state: in_use (checked out), idle, and waiting (callers queued for a connection).',
+      labelNames: ['pool', 'state'],
+      registers,
+      collect() {
+        for (const { name, db } of pools) {
+          this.set({ pool: name, state: 'in_use' }, db.pool.totalCount - db.pool.idleCount);
+          this.set({ pool: name, state: 'idle' }, db.pool.idleCount);
+          this.set({ pool: name, state: 'waiting' }, db.pool.waitingCount);
+        }
+      },
+    });
+  }
+
+  /** One answered request. `route` is the route's pattern ("/api/v1/accounts/:id"), or "unmatched". */
+  recordRequest(method: string, route: string, status: number, seconds: number): void {
+    const id = `${method} ${route} ${status}`;
+    let series = this.series.get(id);
+    if (series === undefined) {
+      // Bounded: routes × methods × statuses actually answered (an unknown URL is "unmatched", never itself).
+      series = { count: this.requests.labels(method, route, String(status)), latency: this.latency.labels(method, route) };
+      this.series.set(id, series);
+    }
+    series.count.inc();
+    series.latency.observe(seconds);
+  }
+
+  recordAuthenticationFailure(code: string): void {
+    this.authFailures.inc({ code } as LabelValues<'code'>);
+  }
+
+  recordRateLimited(group: string): void {
+    this.rateLimited.inc({ group });
+  }
+
+  recordWebhookDelivered(environment: Environment, seconds: number): void {
+    this.webhookLatency.observe({ environment }, seconds);
+  }
+
+  /** The Prometheus text exposition format. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
