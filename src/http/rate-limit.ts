@@ -79,9 +79,11 @@ export class RateLimiter {
   private lastStoreErrorLoggedAt = -Infinity;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: Pick<Services, 'invalidation' | 'logger' | 'sharedCounters'> & Parameters<typeof getPlatformRateLimits>[0],
     private readonly store: SharedCounter | undefined = services.sharedCounters?.counter('rate', 2 * windowMs / 1000),
     private readonly now: () => number = Date.now,
+    /** A platform's limits (cached here until the operator changes them); the bench gives its own. */
+    private readonly loadLimits: (platformId: string) => Promise<RateLimits> = (platformId) => getPlatformRateLimits(services, platformId),
   ) {
     services.invalidation.subscribe((message) => {
       if (message === null) this.limitsByPlatform.clear();
@@ -95,7 +97,7 @@ export class RateLimiter {
     this.turnWindow(now);
     const limits = this.limitsByPlatform.get(platformId);
     if (limits === undefined) {
-      return getPlatformRateLimits(this.services, platformId).then((loaded) => {
+      return this.loadLimits(platformId).then((loaded) => {
         this.limitsByPlatform.set(platformId, loaded);
         return this.take(platformId, keyId, group);
       });
