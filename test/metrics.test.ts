@@ -3,7 +3,10 @@
 // rejections, ledger movements by type, the webhook queue, the database pool and the event loop.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../src/config.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
+import { startReceiver } from './support/webhook-receiver.ts';
 import { histogramCount, parseMetrics, sampleOf, type MetricFamily } from './support/prometheus.ts';
 
 let ctx: TestContext;
@@ -94,5 +97,26 @@ describe('GET /metrics', () => {
     const families = parseMetrics(await response.text());
     assert.ok(families.some((f) => f.name === 'pik_http_requests_total'));
     assert.equal((await fetch(`http://127.0.0.1:${port}/api/v1/account`)).status, 404);
+  });
+
+  it('observes a webhook delivery: from the event to the receiver\'s 2xx, in the delivery latency histogram', async () => {
+    const receiver = await startReceiver();
+    const local = await startTestApp({ webhooks: { ...loadConfig({}).webhooks, allowSandboxLoopback: true, pollMs: 50 } });
+    try {
+      const p = await createTestPlatform(local);
+      const created = await local.call('POST', '/api/v1/webhooks', { key: p.keys.sandbox, body: { url: receiver.url, events: ['account.created'] } });
+      assert.equal(created.status, 201, created.raw);
+      await createTestConnectedAccount(local, p);
+      let count: number | undefined;
+      for (let i = 0; i < 200 && !count; i++) {
+        await sleep(50);
+        const text = (await local.call('GET', '/metrics', { headers: { authorization: `Bearer ${local.operatorToken}` } })).raw;
+        count = histogramCount(text, 'pik_webhook_delivery_seconds', { environment: 'sandbox' });
+      }
+      assert.equal(count, 1);
+    } finally {
+      await local.close();
+      await receiver.close();
+    }
   });
 });
