@@ -38,6 +38,9 @@ export class Metrics {
   private readonly rateLimited: Counter<'group'>;
   private readonly webhookLatency: Histogram<'environment'>;
   private readonly series = new Map<string, RequestSeries>();
+  private readonly pools: { name: string; db: Database }[];
+  /** The pools as they were when the scrape began, before its own queries (the webhook queue's) took a connection. */
+  private poolSnapshot: { inUse: number; idle: number; waiting: number }[] = [];
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -85,17 +88,20 @@ export class Metrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 7200, 86_400],
       registers,
     });
-    const pools = [{ name: 'requests', db: sources.db }, ...(sources.workerDb ? [{ name: 'webhooks', db: sources.workerDb }] : [])];
+    this.pools = [{ name: 'requests', db: sources.db }, ...(sources.workerDb ? [{ name: 'webhooks', db: sources.workerDb }] : [])];
+    const pools = this.pools;
+    const snapshot = () => this.poolSnapshot;
     new Gauge({
       name: 'pik_db_pool_connections',
       help: 'Database pool connections by state: in_use (checked out), idle, and waiting (callers queued for a connection).',
       labelNames: ['pool', 'state'],
       registers,
       collect() {
-        for (const { name, db } of pools) {
-          this.set({ pool: name, state: 'in_use' }, db.pool.totalCount - db.pool.idleCount);
-          this.set({ pool: name, state: 'idle' }, db.pool.idleCount);
-          this.set({ pool: name, state: 'waiting' }, db.pool.waitingCount);
+        for (const [i, { name }] of pools.entries()) {
+          const counts = snapshot()[i] ?? { inUse: 0, idle: 0, waiting: 0 };
+          this.set({ pool: name, state: 'in_use' }, counts.inUse);
+          this.set({ pool: name, state: 'idle' }, counts.idle);
+          this.set({ pool: name, state: 'waiting' }, counts.waiting);
         }
       },
     });
@@ -131,6 +137,7 @@ export class Metrics {
 
   /** The Prometheus text exposition format. */
   async render(): Promise<{ contentType: string; body: string }> {
+    this.poolSnapshot = this.pools.map(({ db }) => ({ inUse: db.pool.totalCount - db.pool.idleCount, idle: db.pool.idleCount, waiting: db.pool.waitingCount }));
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
