@@ -5,6 +5,16 @@ import type { SharedCounter } from '../db/shared-counters.ts';
 const windowMs = 60_000;
 /** How long new failures wait to be sent to the shared store together (one add per address in the batch). */
 export const failureSyncDelayMs = 25;
+/** A batch the store has not answered by then counts as failed: the next one is not held up behind it. */
+const storeTimeoutMs = 1000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the shared store did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 /** Addresses tracked at once; beyond it the address counted first in the window is forgotten (see the docs). */
 export const maxTrackedAddresses = 100_000;
 
@@ -127,7 +137,7 @@ export class AuthFailureLimiter {
     const store = this.store as SharedCounter;
     const answers = await Promise.allSettled(
       [...batch].map(async ([group, count]) => {
-        const total = await store.add(`${group}:${windowStart}`, count);
+        const total = await withTimeout(store.add(`${group}:${windowStart}`, count), storeTimeoutMs);
         if (this.windowStart === windowStart) this.shared.set(group, Math.max(this.shared.get(group) ?? 0, total));
       }),
     );
