@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules', '.pik', 'test/.cache', 'test-results', 'dist'] },
+  { ignores: ['node_modules', '.pik', 'test/.cache', 'test-results', 'dist', 'packages/*/dist'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

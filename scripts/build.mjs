@@ -5,6 +5,7 @@
 //   them (dist/app/migrations/), and the static files of the dashboard and the payment page (dist/app/public/);
 // - dist/app/pglite-template/: an embedded database already initialised and migrated, which a first start copies
 //   instead of running initdb and every migration (src/db/pglite-template.ts);
+// - packages/sdk/dist/index.js: the SDK (scripts/build-sdk.mjs);
 // - dist/main.js and dist/pik.js: two small launchers that first rebuild what is older than the sources (a `git pull`
 //   without `npm install` still runs the code pulled), then load the bundle.
 //
@@ -162,4 +163,7 @@ export async function buildIfStale() {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const seconds = await buildAll();
   process.stdout.write(`pik: compiled to dist/ in ${seconds.toFixed(1)} s\n`);
+  // The SDK workspace package (packages/sdk), so that `import { Pik } from '@pik/sdk'` works after `npm install`.
+  const { buildSdk } = await import('./build-sdk.mjs');
+  await buildSdk();
 }

@@ -16,6 +16,7 @@ import { adminBackupRoutes } from './http/admin/backup-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
 import { notFoundHandler, registerErrorHandling, sendError } from './http/errors.ts';
 import { answerClientError, frameworkErrorOptions, registerFrameworkErrors } from './http/framework-errors.ts';
+import { registerHealth } from './http/health.ts';
 import { registerInputHygiene } from './http/input-hygiene.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { registerIdempotency } from './http/idempotency.ts';
@@ -80,6 +81,15 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     // What Node and Fastify would answer in their own shape (a bad request line, a header too large, a timeout, no
     // Host, shutting down) is answered in ours, with a request id: src/http/framework-errors.ts.
     ...frameworkErrorOptions,
+    // Every request's headers and body must arrive within PIK_REQUEST_TIMEOUT_MS; Node checks its connections every
+    // tenth of that (its default, every 30 s, would let a slow body run far past it) and reports a late one to
+    // clientErrorHandler, which answers 408 REQUEST_TIMEOUT in our shape and closes the connection.
+    requestTimeout: services.config.requestTimeoutMs,
+    http: {
+      ...frameworkErrorOptions.http,
+      headersTimeout: Math.min(60_000, services.config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(services.config.requestTimeoutMs / 10))),
+    },
     clientErrorHandler: (error, socket) => answerClientError(services.logger as FastifyBaseLogger, error, socket),
     // Errors Fastify raises before routing (broken percent-encoding, a path parameter over 100 characters) leave in
     // our shape too.
@@ -138,7 +148,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
 
   // Outside /api/v1, without a key: for load balancers, and for scripts that wait for the start (documented in the
   // API reference's introduction and the README).
-  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  registerHealth(app, services);
   // The first URL `npm start` prints. A browser lands on the dashboard (its sign-in); anything else gets the map.
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
     if (request.headers.accept?.includes('text/html')) return reply.redirect('/dashboard', 303);

@@ -32,8 +32,24 @@ export interface Config {
   bodyLimitBytes: number;
   /** Sandbox deposits settle (pending → available) this long after they arrive. */
   sandboxSettleDelayMs: number;
-  /** An Idempotency-Key claim not applied within this time belongs to a dead request; a retry may take it over. */
+  /**
+   * PIK_IDEMPOTENCY_LOCK_SECONDS: the longest a live request keeps its Idempotency-Key claim (renewed while it runs);
+   * past it, a retry may take the key over.
+   */
   idempotencyClaimTtlMs: number;
+  /**
+   * PIK_IDEMPOTENCY_LEASE_SECONDS: a claim is leased for this long and renewed while its request runs, so the claim of
+   * a request whose process died (or whose answer could not be recorded) blocks retries for at most this long.
+   */
+  idempotencyLeaseMs: number;
+  /** PIK_DB_WAIT_SECONDS: at start, how long to wait for PostgreSQL to accept connections before giving up. */
+  dbWaitMs: number;
+  /** PIK_REQUEST_TIMEOUT_MS: a request's headers and body must arrive within this time, or it is answered 408. */
+  requestTimeoutMs: number;
+  /** PIK_SHUTDOWN_GRACE_MS: on SIGTERM/SIGINT, how long requests in flight may take before their connections are closed. */
+  shutdownGraceMs: number;
+  /** PIK_MIN_FREE_DISK_MB: below this much free space in PGlite's data directory, /health/ready answers 503. */
+  minFreeDiskBytes: number;
   /** Fastify's trustProxy: false, a hop count, or the proxies' addresses/CIDRs. Decides request.ip (rate limits, throttling, "last used" IP). */
   trustProxy: boolean | number | string;
   webhooks: WebhookConfig;
@@ -144,6 +160,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const bodyLimitBytes = integer('PIK_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 50 * 1024 * 1024);
   const sandboxSettleDelayMs = integer('PIK_SANDBOX_SETTLE_MS', 5000, 0, 3_600_000);
   const idempotencyClaimTtlMs = integer('PIK_IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600) * 1000;
+  const idempotencyLeaseMs = integer('PIK_IDEMPOTENCY_LEASE_SECONDS', 5, 1, 3600) * 1000;
+  const dbWaitMs = integer('PIK_DB_WAIT_SECONDS', 60, 0, 86_400) * 1000;
+  const requestTimeoutMs = integer('PIK_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  const shutdownGraceMs = integer('PIK_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000);
+  const minFreeDiskBytes = integer('PIK_MIN_FREE_DISK_MB', 100, 0, 1_000_000) * 1024 * 1024;
 
   const trustProxyRaw = (env.PIK_TRUST_PROXY || 'off').trim();
   let trustProxy: boolean | number | string = false;
@@ -203,6 +224,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes,
     sandboxSettleDelayMs,
     idempotencyClaimTtlMs,
+    idempotencyLeaseMs,
+    dbWaitMs,
+    requestTimeoutMs,
+    shutdownGraceMs,
+    minFreeDiskBytes,
     trustProxy,
     webhooks: {
       timeoutMs: webhookTimeoutMs,

@@ -1,12 +1,14 @@
-// Start: config → port → data key → database (opened while the HTTP code loads) → migrations → sealing data at rest →
-// services → server; stop cleanly on SIGINT/SIGTERM. `npm start` runs the compiled build of this file (dist/main.js).
+// Start: config → port → data key → database (waited for, opened while the HTTP code loads) → migrations → sealing
+// data at rest → services → server; stop gracefully on SIGINT/SIGTERM (requests in flight finish within
+// PIK_SHUTDOWN_GRACE_MS, buffers are flushed). `npm start` runs the compiled build of this file (dist/main.js).
 import path from 'node:path';
 import { loadOrCreateOperatorToken } from './auth/operator-token.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
 import { loadDataKeyring } from './db/data-keys.ts';
 import { sealDataAtRest } from './db/sealed-columns.ts';
-import { openPglite, openPostgres, type Database } from './db/database.ts';
+import { openPglite, openPostgres, waitForPostgres, type Database } from './db/database.ts';
+import { explainPgliteStartError } from './db/pglite-errors.ts';
 import { migrate } from './db/migrate.ts';
 import { seedFromTemplate } from './db/pglite-template.ts';
 import { explainListenError, reservePort } from './http/port.ts';
@@ -25,19 +27,36 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { secrets: [operator.token, ...dataKeys.secrets] });
 
   let releaseLock = (): void => undefined;
+  // A signal during the start (waiting for the database, migrating) ends it at once: nothing is served yet, nothing
+  // buffered. Replaced by the graceful stop below once the server listens.
+  let onSignal = (signal: string): void => {
+    logger.info({ signal }, 'stopping before the start finished');
+    releaseLock();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
   let db: Database;
   // On PostgreSQL the webhook worker has two connections of its own: behind the requests' pool it would wait whenever
   // the API is busy, and deliveries would fall behind the commits they report.
   let workerDb: Database | undefined;
   if (config.databaseUrl) {
+    // A server started before its database (a reboot, a compose file) waits for it rather than failing.
+    await waitForPostgres(config.databaseUrl, config.dbWaitMs, (message) => logger.warn(message));
     db = await openPostgres(config.databaseUrl);
     workerDb = await openPostgres(config.databaseUrl, 2);
   } else {
     releaseLock = lockDataDir(config.dataDir);
     const pgdata = path.join(config.dataDir, 'pgdata');
     // A new data directory starts as a copy of the migrated template the build made (dist/pglite-template), not initdb.
-    seedFromTemplate(pgdata);
-    db = await openPglite({ dataDir: pgdata });
+    try {
+      seedFromTemplate(pgdata);
+      db = await openPglite({ dataDir: pgdata });
+    } catch (error) {
+      // PGlite says "Aborted()" for a full disk, a refused permission and a damaged directory alike: name the cause.
+      throw explainPgliteStartError(error, pgdata);
+    }
   }
   await migrate(db);
   // Before serving: plaintext left from before migration 0009 is sealed, rows of an old key move to the current one,
@@ -83,23 +102,53 @@ async function main(): Promise<void> {
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    const graceMs = config.shutdownGraceMs;
+    logger.info({ signal, grace_ms: graceMs }, 'shutting down: no new connections; requests in flight may finish');
+    // Whatever hangs (a database that went away while flushing) cannot keep the process alive for ever.
+    const deadline = setTimeout(() => {
+      logger.error('shutdown did not finish within the grace period and 10 s more; exiting');
+      releaseLock();
+      process.exit(1);
+    }, graceMs + 10_000);
+    deadline.unref();
+    // Stops accepting; closes idle keep-alive connections at once, and each busy one as soon as its answer is sent
+    // (polled: Node closes only those idle when close() is called); requests arriving meanwhile on an open connection
+    // get 503 SERVICE_UNAVAILABLE in our shape (framework-errors.ts). After the grace period every connection left —
+    // a request still running, a body arriving slowly, a client that never sends — is closed.
+    const idleSweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    const forced = setTimeout(() => {
+      logger.warn({ grace_ms: graceMs }, 'grace period over: closing the connections still open');
+      app.server.closeAllConnections();
+    }, graceMs);
+    let isClean = true;
     try {
       await app.close();
+    } catch (error) {
+      isClean = false;
+      logger.error({ err: error }, 'could not close the HTTP server');
+    } finally {
+      clearInterval(idleSweep);
+      clearTimeout(forced);
+    }
+    try {
+      // Flushes what is buffered — API keys' last-used times, the request log — then stops the workers.
       await services.close();
       await workerDb?.close();
       await db.close();
+    } catch (error) {
+      isClean = false;
+      logger.error({ err: error }, 'could not stop cleanly');
     } finally {
       releaseLock();
-      process.exit(0);
+      logger.info('stopped');
+      process.exit(isClean ? 0 : 1);
     }
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  onSignal = (signal) => void stop(signal);
 }
 
 main().catch((error: unknown) => {
-  const plain = ['DataDirLockedError', 'DataKeyFileError', 'UnknownDataKeyError', 'PortUnavailableError'];
+  const plain = ['DataDirLockedError', 'DataKeyFileError', 'UnknownDataKeyError', 'PortUnavailableError', 'PgliteStartError'];
   if (error instanceof ConfigError || (error instanceof Error && plain.includes(error.name))) {
     process.stderr.write(`${error.message}\n`);
   } else {

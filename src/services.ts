@@ -7,10 +7,12 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { InvalidationBus } from './db/invalidation.ts';
 import { openSharedCounters, type SharedCounters } from './db/shared-counters.ts';
+import { CachedTableRateSource } from './domain/fx/rate-source.ts';
 import { AccountDirectory } from './db/account-directory.ts';
 import type { Deps } from './domain/deps.ts';
 import { RequestLogRecorder } from './domain/request-log/request-log-recorder.ts';
 import { IdempotencySweeper } from './domain/idempotency/sweeper.ts';
+import { ClaimLeases } from './domain/idempotency/leases.ts';
 import { DepositSettler } from './domain/ledger/deposits.ts';
 import { KeyExpiryNotifier } from './domain/api-keys/expiry.ts';
 import { PaymentLinkExpirer } from './domain/payment-links/expirer.ts';
@@ -33,6 +35,8 @@ export interface Services extends Deps {
   sharedCounters: SharedCounters | undefined;
   keyUsage: KeyUsageRecorder;
   requestLog: RequestLogRecorder;
+  /** Renews the Idempotency-Key claims of this process's requests in flight (src/domain/idempotency/leases.ts). */
+  idempotencyLeases: ClaimLeases;
   operatorToken: string;
   /** The webhook delivery worker of this process. */
   webhooks: WebhookDispatcher;
@@ -66,7 +70,7 @@ export async function createServices(
   const now = options.now ?? (() => new Date());
   // Expiry is decided by the services' clock (tests move it); without a movable clock, Date.now costs no Date per request.
   const keyCache = new ApiKeyCache(db, invalidation, Date.now, options.now ? () => now().getTime() : Date.now);
-  const deps: Deps = { db, invalidation, directory, config, now, dataKeys };
+  const deps: Deps = { db, invalidation, directory, config, now, dataKeys, fxRates: new CachedTableRateSource(invalidation) };
   const sharedCounters = config.rateLimitEnabled ? await openSharedCounters(db, config.redisUrl, redisErrorLog(logger)) : undefined;
   const authFailures = config.rateLimitEnabled
     ? new AuthFailureLimiter(config.authFailuresPerMinute, () => now().getTime(), sharedCounters?.counter('auth-failures', 120), storeErrorLog(logger, sharedCounters?.kind))
@@ -87,6 +91,8 @@ export async function createServices(
   expirer.start();
   const sweeper = new IdempotencySweeper(deps, (error) => logger.warn({ err: error }, 'could not delete expired idempotency keys'));
   sweeper.start();
+  const idempotencyLeases = new ClaimLeases(deps, (error) => logger.warn({ err: error }, 'could not renew Idempotency-Key claims; they lapse if this lasts'));
+  idempotencyLeases.start();
   const metrics = new Metrics({ db, workerDb: options.workerDb, environments: config.environments });
   const transports = new Map<Environment, DeliveryTransport>();
   const makeTransport = options.webhookTransport ?? ((_environment, allowLoopback) => new WebhookTransport({ timeoutMs: config.webhooks.timeoutMs, allowLoopback }));
@@ -114,6 +120,7 @@ export async function createServices(
     sharedCounters,
     keyUsage,
     requestLog,
+    idempotencyLeases,
     operatorToken,
     webhooks,
     metrics,
@@ -123,6 +130,7 @@ export async function createServices(
       await webhooks.stop();
       for (const transport of transports.values()) await transport.close();
       sweeper.stop();
+      idempotencyLeases.stop();
       await settler.stop();
       await expirer.stop();
       await keyUsage.stop();

@@ -22,6 +22,8 @@ describe('event types', () => {
     const dead = await ctx.call('POST', '/api/v1/webhooks', { key, body: { url: 'http://127.0.0.1:1/closed', events: ['account.created'] } });
     assert.equal(dead.status, 201, dead.raw);
     const account = await createTestConnectedAccount(ctx, platform);
+    const renamed = await ctx.call('PATCH', `/api/v1/accounts/${account}`, { key, body: { display_name: 'Renamed', metadata: { tier: 'gold' } } });
+    assert.equal(renamed.status, 200, renamed.raw);
     const tested = await ctx.call('POST', '/api/v1/webhooks', { key, body: { url: 'http://127.0.0.1:1/other', events: ['payout.failed'] } });
     assert.equal((await ctx.call('POST', `/api/v1/webhooks/${tested.body.id}/test`, { key })).status, 202);
     await approveTestAccount(ctx, platform, account);

@@ -94,7 +94,7 @@ describe('the operator\u2019s rate table (production) and stale rates', () => {
     assert.equal(result.headers['retry-after'], '60');
     assert.deepEqual(result.body.error.detail, { sell_currency: 'AUD', buy_currency: 'USD', reason: 'missing', as_of: null });
     const listed = await ctx.admin('GET', '/admin/v1/fx/rates?environment=production');
-    assert.deepEqual(listed.body, { environment: 'production', data: [] });
+    assert.deepEqual(listed.body, { environment: 'production', object: 'list', data: [], has_more: false, next_cursor: null });
   });
 
   it('a rate set by the operator prices at once, in both directions; a cross needs both legs; it goes stale after PIK_FX_MAX_RATE_AGE', async () => {

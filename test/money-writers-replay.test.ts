@@ -182,6 +182,7 @@ const movesNoMoney: Record<string, string> = {
   'DELETE /api/v1/accounts/:id/virtual-account': 'releases a number',
   'POST /api/v1/webhooks': 'registers a webhook endpoint',
   'PATCH /api/v1/webhooks/:id': 'a webhook endpoint',
+  'PATCH /api/v1/accounts/:id': "a connected account's details and metadata",
   'DELETE /api/v1/webhooks/:id': 'a webhook endpoint',
   'POST /api/v1/webhooks/:id/rotate-secret': "a webhook endpoint's signing secret",
   'POST /api/v1/webhooks/:id/test': 'a test event',

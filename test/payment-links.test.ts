@@ -85,7 +85,7 @@ describe('POST /api/v1/payment-links', () => {
     expectError(await create({ merchant_name: ' ' }), 400, 'INVALID_REQUEST', 'merchant_name');
     expectError(await create({ merchant_logo_url: 'http://cdn.example.com/a.png' }), 400, 'INVALID_REQUEST', 'merchant_logo_url');
     for (const redirect_url of ['javascript:alert(1)', '/relative', 'https://user:pw@example.com/']) expectError(await create({ redirect_url }), 400, 'INVALID_REQUEST', 'redirect_url');
-    expectError(await create({ metadata: { a: 1 } }), 400, 'INVALID_REQUEST', 'metadata');
+    expectError(await create({ metadata: { a: 1 } }), 400, 'INVALID_REQUEST', 'metadata.a');
     expectError(await create({ metadata: ['a'] }), 400, 'INVALID_REQUEST', 'metadata');
     expectError(await create({ unknown_field: 1 }), 400, 'INVALID_REQUEST');
   });

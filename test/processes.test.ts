@@ -48,6 +48,30 @@ describeOrSkip(needsPostgres, 'two server processes on one PostgreSQL database',
     assert.ok(refusedAfterMs >= 0, 'node B still accepted the key one second after it was deleted');
   });
 
+  it('an FX rate set through one node prices on the other within one second (each caches the rate table)', async () => {
+    const [a, b] = nodes as [ServerProcess, ServerProcess];
+    const platform = await call(`${a.url}/admin/v1/platforms`, testOperatorToken, 'POST', { name: 'Rates', owner_email: 'rates-multi@example.test' });
+    const key = await call(`${a.url}/admin/v1/platforms/${platform.body.id}/keys`, testOperatorToken, 'POST', { environment: 'production' });
+    assert.equal((await call(`${a.url}/admin/v1/platforms/${platform.body.id}/capabilities/fx_conversion`, testOperatorToken, 'POST', { environment: 'production' })).status, 200);
+    const query = '/api/v1/fx/rates?sell_currency=AUD&buy_currency=USD';
+    // Warm node B's cache with the empty production table, so the test proves invalidation rather than a cold read.
+    assert.equal((await call(`${b.url}${query}`, key.body.secret)).status, 503);
+    const set = await call(`${a.url}/admin/v1/fx/rates`, testOperatorToken, 'PUT', { environment: 'production', pair: 'AUD/USD', mid: '0.6512', spread_bps: 30 });
+    assert.equal(set.status, 200);
+    const setAt = Date.now();
+    let pricedAfterMs = -1;
+    while (Date.now() - setAt < 1000) {
+      const result = await call(`${b.url}${query}`, key.body.secret);
+      if (result.status === 200) {
+        assert.equal(result.body.rate, '0.6492464');
+        pricedAfterMs = Date.now() - setAt;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(pricedAfterMs >= 0, 'node B still had no AUD/USD rate one second after it was set');
+  });
+
   it('the sign-in throttle is one count for both nodes: 25 wrong passwords at once, split over them, check exactly 5', async () => {
     const [a, b] = nodes as [ServerProcess, ServerProcess];
     const email = 'throttle-multi@example.test';

@@ -61,6 +61,7 @@ function validParam(url: string, name: string): string {
 function baseBody(method: string, url: string): Record<string, unknown> | undefined {
   const bodies: Record<string, Record<string, unknown> | undefined> = {
     'POST /api/v1/accounts': { customer_type: 'individual', email: 'proto@example.test', country: 'AU', reference_id: 'ref' },
+    'PATCH /api/v1/accounts/:id': { display_name: 'Proto', email: 'proto2@example.test', reference_id: 'ref-2', metadata: { k: 'v' } },
     'POST /api/v1/accounts/:id/kyc': validKyc(),
     'POST /api/v1/accounts/:id/kyb': validKyb(),
     'POST /api/v1/sandbox/accounts/:id/verification': { status: 'action_required', reason: 'Blurry' },

@@ -18,6 +18,7 @@ before(async () => {
 after(() => ctx.close());
 
 const payout = 'po_01m8g5hycd5qba505sf93e83c5';
+const transfer = 'tr_01m8g5hycd5qba505sf93e83c5';
 const endpoint = 'we_01m8g5hycd5qba505sf93e83c5';
 const event = 'evt_01m8g5hycd5qba505sf93e83c5';
 const paymentLink = 'pl_01m8g5hycd5qba505sf93e83c5';
@@ -37,6 +38,7 @@ const routes: Record<string, RouteSpec> = {
     body: () => ({ customer_type: 'business', email: 'b@example.test', country: 'AU' }),
   },
   'GET /api/v1/accounts/:id': { method: 'GET', path: (id) => `/api/v1/accounts/${id}`, permission: 'accounts:read', scope: 'any', hasAccountInPath: true },
+  'PATCH /api/v1/accounts/:id': { method: 'PATCH', path: (id) => `/api/v1/accounts/${id}`, body: () => ({ display_name: 'Renamed' }), permission: 'accounts:write', scope: 'platform', hasAccountInPath: true },
   'POST /api/v1/accounts/:id/kyc': { method: 'POST', path: (id) => `/api/v1/accounts/${id}/kyc`, body: () => validKyc(), permission: 'onboarding:write', scope: 'platform', hasAccountInPath: true },
   'POST /api/v1/accounts/:id/kyb': { method: 'POST', path: (id) => `/api/v1/accounts/${id}/kyb`, body: () => validKyb(), permission: 'onboarding:write', scope: 'platform', hasAccountInPath: true },
   'GET /api/v1/accounts/:id/verification': { method: 'GET', path: (id) => `/api/v1/accounts/${id}/verification`, permission: 'onboarding:read', scope: 'any', hasAccountInPath: true },
@@ -95,6 +97,8 @@ const routes: Record<string, RouteSpec> = {
   },
   'GET /api/v1/fx/conversions': { ...fx, method: 'GET', path: () => '/api/v1/fx/conversions', permission: 'fx:read' },
   'GET /api/v1/fx/conversions/:id': { ...fx, method: 'GET', path: () => `/api/v1/fx/conversions/${conversion}`, permission: 'fx:read' },
+  'GET /api/v1/transfers': { method: 'GET', path: () => '/api/v1/transfers', permission: 'transfers:read', scope: 'any' },
+  'GET /api/v1/transfers/:id': { method: 'GET', path: () => `/api/v1/transfers/${transfer}`, permission: 'transfers:read', scope: 'any' },
   'GET /api/v1/payouts': { method: 'GET', path: () => '/api/v1/payouts', permission: 'payouts:read', scope: 'any' },
   'GET /api/v1/payouts/:id': { method: 'GET', path: () => `/api/v1/payouts/${payout}`, permission: 'payouts:read', scope: 'any' },
   'POST /api/v1/sandbox/payouts/:id/simulate': {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import cookie from '@fastify/cookie';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError } from '../lib/errors.ts';
+import { databaseUnavailable } from '../db/errors.ts';
 import { resolveSession } from '../domain/users/sessions.ts';
 import type { Services } from '../services.ts';
 import { safeNext, sendPage, sessionCsrfSecret } from './context.ts';
@@ -87,6 +88,12 @@ export async function dashboard(app: FastifyInstance, services: Services): Promi
     if (error instanceof ApiError && error.status < 500) {
       const titles: Record<number, string> = { 400: 'Not valid', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict', 422: 'Not possible', 429: 'Slow down' };
       return sendPage(reply, errorView(error.status, titles[error.status] ?? 'Not possible', error.message), error.status);
+    }
+    const unavailable = databaseUnavailable(error);
+    if (unavailable) {
+      request.log.warn({ code: unavailable.code }, 'database unavailable');
+      reply.header('retry-after', String(unavailable.retryAfterSeconds));
+      return sendPage(reply, errorView(503, 'Unavailable', 'PIK cannot reach its database just now. Try again in a few seconds.'), 503);
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) {

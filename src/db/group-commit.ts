@@ -15,6 +15,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { sql, type RawBuilder } from 'kysely';
 import type { Environment } from '../lib/environments.ts';
 import type { Database } from './database.ts';
+import { isDatabaseUnavailable } from './errors.ts';
 import type { Write } from './unit-of-work.ts';
 
 interface Pending {
@@ -67,10 +68,18 @@ export class GroupCommit {
       const combined = combine(batch.map((p) => p.writes));
       const together = await first.inContext(() => this.db.commitAlone(combined, { prepared: false })).then(
         () => true,
-        () => false,
+        (error: unknown) => error,
       );
-      if (together) {
+      if (together === true) {
         for (const p of batch) p.resolve();
+        return;
+      }
+      // The database is gone (its connection dropped mid-statement, or none could be had): sending each unit again
+      // would only wait for the same outage once per unit. Each gets the outage as its answer (503 at the edge). If the
+      // connection dropped during the statement's own commit, whether it committed is unknown either way; a retry
+      // with the same Idempotency-Key finds out (the answer is stored with the change).
+      if (isDatabaseUnavailable(together)) {
+        for (const p of batch) p.reject(together);
         return;
       }
     }

@@ -6,7 +6,8 @@ import type { UnitOfWork } from './unit-of-work.ts';
 export type Invalidation =
   | { kind: 'api_key'; keyId: string }
   | { kind: 'account'; environment: Environment; accountId: string }
-  | { kind: 'platform'; platformId: string };
+  | { kind: 'platform'; platformId: string }
+  | { kind: 'fx_rates'; environment: Environment };
 
 /** null means "messages may have been lost": drop everything cached. */
 export type InvalidationHandler = (message: Invalidation | null) => void;

@@ -148,6 +148,8 @@ export interface AccountTable {
   capabilities: ColumnType<Capability[], Capability[] | undefined, Capability[]>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The client's own key–value strings (src/lib/metadata.ts); null when none were given. */
+  metadata: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
 }
 
 export interface EventTable {
@@ -185,6 +187,8 @@ export interface WebhookEndpointTable {
   deleted_at: NullableTimestamp;
   /** Set on the hidden endpoint of a payment link's webhook_url: it receives that link's events only. */
   payment_link_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The client's own key–value strings (src/lib/metadata.ts); null when none were given. */
+  metadata: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
 }
 
 export interface WebhookDeliveryTable {
@@ -326,6 +330,8 @@ export interface TransferTable {
   amount: Money;
   reference: string | null;
   created_at: Timestamp;
+  /** The client's own key–value strings (src/lib/metadata.ts); null when none were given. */
+  metadata: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
 }
 
 export interface DepositTable {
@@ -433,6 +439,8 @@ export interface PayoutTable {
   transaction_id: string;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The client's own key–value strings (src/lib/metadata.ts); null when none were given. */
+  metadata: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
 }
 
 export interface VirtualAccountTable {

@@ -20,7 +20,7 @@ export interface SharedCounters {
   close(): Promise<void>;
 }
 
-/** The table of migration 0017 (its columns are the ones rate-limiter-flexible's PostgreSQL store reads and writes). */
+/** The table of migration 0018 (its columns are the ones rate-limiter-flexible's PostgreSQL store reads and writes). */
 const table = { schemaName: 'core', tableName: 'rate_limit_counters' };
 /**
  * The library refuses a consume that passes `points`; we use it as an atomic fetch-and-add and decide ourselves, so

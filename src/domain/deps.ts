@@ -10,7 +10,7 @@ export interface Deps {
   db: Database;
   invalidation: InvalidationBus;
   directory: AccountDirectory;
-  config: Pick<Config, 'publicUrl' | 'environments' | 'sandboxSettleDelayMs' | 'idempotencyClaimTtlMs' | 'webhooks' | 'fx'>;
+  config: Pick<Config, 'publicUrl' | 'environments' | 'sandboxSettleDelayMs' | 'idempotencyClaimTtlMs' | 'idempotencyLeaseMs' | 'webhooks' | 'fx'>;
   now: () => Date;
   /** Seals and opens identity data at rest (src/db/sealed-columns.ts lists the columns). */
   dataKeys: DataKeyring;

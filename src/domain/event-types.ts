@@ -60,6 +60,16 @@ export const eventCatalogue = {
       verification_status: Type.Enum(verificationStatuses),
     }),
   },
+  'account.updated': {
+    description: 'A connected account was changed with PATCH /accounts/{id}: changed_fields names what changed (the email itself is never in an event).',
+    data: Type.Object({
+      account_id: Id,
+      changed_fields: Type.Array(Type.Enum(['display_name', 'email', 'reference_id', 'metadata'])),
+      display_name: nullable(Type.String()),
+      reference_id: nullable(Type.String()),
+      metadata: Type.Record(Type.String(), Type.String()),
+    }),
+  },
   'account.verification_updated': {
     description: "An account's verification status changed: identity submitted, or a decision (sandbox helper or operator).",
     data: Type.Object({

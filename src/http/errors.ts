@@ -1,5 +1,6 @@
 // The single exit for errors: every failure — ours, Fastify's, validation — leaves in the spec's error shape.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { databaseUnavailable } from '../db/errors.ts';
 import { ApiError, type ErrorCode } from '../lib/errors.ts';
 
 export interface ErrorBody {
@@ -72,6 +73,8 @@ const fastifyCodes: Partial<Record<string, ErrorCode>> = {
 
 export function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
+  const unavailable = databaseUnavailable(error);
+  if (unavailable) return unavailable;
   const e = error as FastifyError & { validationContext?: string; type?: string };
   if (Array.isArray(e.validation)) return fromValidation(e.validation as AjvIssue[], e.validationContext);
   const mapped = e.code ? fastifyCodes[e.code] : undefined;
@@ -87,12 +90,19 @@ export function toApiError(error: unknown): ApiError | undefined {
   return undefined;
 }
 
+function describeCause(error: unknown): string {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return [typeof e?.code === 'string' ? e.code : undefined, typeof e?.message === 'string' ? e.message : undefined].filter(Boolean).join(' ');
+}
+
 export function registerErrorHandling(app: FastifyInstance, allowedMethods: (url: string) => string[]): void {
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
     if (apiError) {
       // A 503 for want of a current FX rate is the operator's to fix (set the rate), not a failure of ours.
       if (apiError.code === 'RATES_UNAVAILABLE') request.log.warn({ code: apiError.code, detail: apiError.detail }, 'no current FX rate');
+      // An outage is logged by its cause, not by a stack per request: during one, every request fails the same way.
+      else if (apiError.code === 'SERVICE_UNAVAILABLE') request.log.warn({ code: apiError.code, cause: describeCause(error) }, 'database unavailable');
       else if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
       return sendError(request, reply, apiError);
     }

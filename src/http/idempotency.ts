@@ -16,6 +16,7 @@ import {
   storeIdempotentErrorResponse,
   type Claim,
 } from '../domain/idempotency/idempotency.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { ApiError } from '../lib/errors.ts';
 import type { Services } from '../services.ts';
 import { scopeOf } from './api-auth.ts';
@@ -62,7 +63,15 @@ const apiKeyOwner: IdempotencyOwnerOf = (request) => scopeOf(request);
  * `ownerOf` names whose keys a request's key is one of (default: the API key's platform).
  */
 export function registerIdempotency(app: FastifyInstance, services: Services, ownerOf: IdempotencyOwnerOf = apiKeyOwner): void {
+  // The claim each request took, kept apart from request.idempotencyClaim (which is cleared once the answer is stored).
+  const claims = new WeakMap<FastifyRequest, Claim>();
+  const endLease = async (request: FastifyRequest): Promise<void> => {
+    const claim = claims.get(request);
+    if (claim) services.idempotencyLeases.release(claim);
+  };
+
   const recordErrorAnswer = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+    void endLease(request);
     const claim = request.idempotencyClaim;
     if (!claim) return payload;
     request.idempotencyClaim = undefined;
@@ -75,7 +84,9 @@ export function registerIdempotency(app: FastifyInstance, services: Services, ow
       if (reply.statusCode >= 500 || reply.errorCode === 'IDEMPOTENCY_KEY_IN_USE') await releaseIdempotencyKey(services, claim);
       else await storeIdempotentErrorResponse(services, claim, reply.statusCode, typeof payload === 'string' ? payload : String(payload));
     } catch (error) {
-      request.log.error({ err: error }, 'could not record the idempotent response');
+      // The database is away (the usual reason this answer was a 503): the claim lapses with its lease instead.
+      if (isDatabaseUnavailable(error)) request.log.warn({ idempotency_key_lapses_in_ms: services.config.idempotencyLeaseMs }, 'could not free the Idempotency-Key: the database is unavailable');
+      else request.log.error({ err: error }, 'could not record the idempotent response');
     }
     return payload;
   };
@@ -97,10 +108,15 @@ export function registerIdempotency(app: FastifyInstance, services: Services, ow
         return;
       }
       request.idempotencyClaim = outcome.claim;
+      services.idempotencyLeases.hold(outcome.claim);
+      claims.set(request, outcome.claim);
     };
     const hooks = <T>(existing: T | T[] | undefined): T[] => (existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]);
     route.preHandler = [...hooks(route.preHandler), claimKey] as typeof route.preHandler;
     // Only idempotent routes pay for this hook; every other response skips it entirely.
     route.onSend = [...hooks(route.onSend), recordErrorAnswer] as typeof route.onSend;
+    // The handler has answered (onSend, below) or the response ended: the claim's lease is no longer renewed. A client
+    // that went away does not end it: the handler still runs, and may still commit with its answer.
+    route.onResponse = [...hooks(route.onResponse), endLease] as typeof route.onResponse;
   });
 }

@@ -138,10 +138,15 @@ export async function registerOpenApiDocuments(app: FastifyInstance): Promise<vo
         version: '1.0.0',
         description:
           'Connected accounts, verification, capabilities, wallets and money movement for platforms.\n\n' +
-          'Every route below takes a bearer API key. Outside the API, `GET /health` answers `200 {"status":"ok"}` without ' +
-          'a key once the server is ready to serve (while it starts, requests are answered `503 SERVICE_UNAVAILABLE` ' +
-          'with `Retry-After: 1`): for load balancers and for scripts that wait for a start. `GET /` lists these ' +
-          'addresses; a browser is sent to the dashboard.',
+          'Every route below takes a bearer API key. Outside the API, without a key, for load balancers and for scripts ' +
+          'that wait for a start: `GET /health` (liveness) answers `200 {"status":"ok"}` whenever the process answers; ' +
+          '`GET /health/ready` (readiness) answers `200 {"status":"ready","checks":{…}}` when a database round trip ' +
+          'succeeds, the LISTEN connection is up and (embedded database) the data directory has free disk, and otherwise ' +
+          '`503 SERVICE_UNAVAILABLE` with `Retry-After` and `detail.failing` naming the failing checks. While the server ' +
+          'starts or stops, and while its database is unavailable (stopped, failing over, disk full), requests are ' +
+          'answered `503 SERVICE_UNAVAILABLE` with `Retry-After` — never 500: retry them, with the same Idempotency-Key. ' +
+          'A request whose headers and body do not arrive within the request timeout (30 s by default) is answered ' +
+          '`408 REQUEST_TIMEOUT`. `GET /` lists these addresses; a browser is sent to the dashboard.',
       },
       components: {
         securitySchemes: {

@@ -1,6 +1,7 @@
 // Shared request/response schemas for the API's conventions: ids, paging, errors.
 import Type from 'typebox';
 import { environments } from '../lib/environments.ts';
+import { metadataLimits } from '../lib/metadata.ts';
 
 const pagingProperties = {
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1–100.' }),
@@ -41,8 +42,23 @@ export const errorResponses = {
 export const bearerSecurity = [{ apiKey: [] }];
 export const operatorSecurity = [{ operatorToken: [] }];
 
-export function listOf<T extends Type.TSchema>(item: T) {
-  return Type.Object({ data: Type.Array(item), next_cursor: nullable(Type.String()) });
+/**
+ * The one list envelope of both APIs: `{object: "list", data, has_more, next_cursor}`. `extra` keeps fields a list
+ * answered with before the envelope was uniform (a client may read them); a list that is not paged is always one page.
+ */
+export function listOf<T extends Type.TSchema, P extends Type.TProperties = Record<never, never>>(item: T, extra?: P) {
+  return Type.Object({
+    ...(extra ?? ({} as P)),
+    object: stringEnum(['list'], { description: 'Always "list".' }),
+    data: Type.Array(item),
+    has_more: Type.Boolean({ description: 'true when another page follows: pass next_cursor as cursor to read it.' }),
+    next_cursor: nullable(Type.String({ description: 'The cursor of the next page; null on the last page.' })),
+  });
+}
+
+/** A list answer in the envelope of listOf: one page, or (without a cursor) the whole list. */
+export function listBody<T>(data: T[], nextCursor: string | null = null, hasMore = nextCursor !== null) {
+  return { object: 'list' as const, data, has_more: hasMore, next_cursor: nextCursor };
 }
 
 // Response schemas avoid anyOf: fast-json-stringify must run a validator per anyOf to pick a branch, while a
@@ -85,3 +101,29 @@ export const moneyErrorResponses = {
   409: Type.Ref('ErrorResponse'),
   422: Type.Ref('ErrorResponse'),
 };
+
+const metadataRules = `Up to ${metadataLimits.maxKeys} keys of 1 to ${metadataLimits.maxKeyLength} characters, values strings of at most ${metadataLimits.maxValueLength} characters (Unicode code points).`;
+
+/** metadata in a create request: the shape here, key rules in the domain (src/lib/metadata.ts), whose 400 names the key. */
+export const MetadataInput = Type.Optional(
+  Type.Unsafe<Record<string, string> | null>({
+    type: ['object', 'null'],
+    additionalProperties: { type: 'string', maxLength: metadataLimits.maxValueLength },
+    maxProperties: metadataLimits.maxKeys,
+    description: `Your own key–value strings, returned on every read. ${metadataRules}`,
+    examples: [{ order_id: '6735' }],
+  }),
+);
+
+/** metadata in an update: merged into what is stored; a key set to null is removed, metadata: null removes every key. */
+export const MetadataUpdate = Type.Optional(
+  Type.Unsafe<Record<string, string | null> | null>({
+    type: ['object', 'null'],
+    additionalProperties: { type: ['string', 'null'], maxLength: metadataLimits.maxValueLength },
+    description: `Merged into the stored metadata: a key with a string sets it, a key with null removes it, keys not named stay; null removes every key. ${metadataRules}`,
+    examples: [{ order_id: '6735', old_key: null }],
+  }),
+);
+
+/** metadata in a response: always an object ({} when none was given). */
+export const MetadataSchema = Type.Record(Type.String(), Type.String(), { description: 'Your own key–value strings ({} when none).' });

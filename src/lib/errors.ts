@@ -56,6 +56,7 @@ const catalogue = {
   USER_NOT_FOUND: { status: 404, message: 'No such user.' },
   PAGE_NOT_FOUND: { status: 404, message: 'No such page.' },
   PAYOUT_NOT_FOUND: { status: 404, message: 'No such payout.' },
+  TRANSFER_NOT_FOUND: { status: 404, message: 'No such transfer.' },
   WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, message: 'No such webhook endpoint.' },
   EVENT_NOT_FOUND: { status: 404, message: 'No such event.' },
   PAYMENT_LINK_NOT_FOUND: { status: 404, message: 'No such payment link.' },
@@ -126,11 +127,14 @@ const catalogue = {
   },
   SIGN_IN_THROTTLED: { status: 429, message: 'Too many failed sign-in attempts. Wait 15 minutes, then try again.' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side. Retry later; quote the request_id if it persists.' },
-  SERVICE_UNAVAILABLE: { status: 503, message: 'The service is starting or stopping; retry shortly.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The service is starting or stopping, or its database is unavailable; retry shortly.' },
   RATES_UNAVAILABLE: { status: 503, message: 'No current rate for this currency pair; retry after the number of seconds in Retry-After.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof catalogue;
+
+/** Every code with its status and default message, read-only: for generated artefacts (the SDK's code union). */
+export const errorCatalogue: Readonly<Record<ErrorCode, { readonly status: number; readonly message: string }>> = catalogue;
 
 export function statusOf(code: ErrorCode): number {
   return catalogue[code].status;

@@ -14,7 +14,13 @@ export interface ServerProcess {
 }
 
 /** Starts `src/main.ts` (or another entry, such as a crash-test server) on a free port; resolves once it prints where it listens. */
-export function startServerProcess(env: Record<string, string>, timeoutMs = 60_000, entry = 'src/main.ts'): Promise<ServerProcess> {
+export function startServerProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  entry = 'src/main.ts',
+  /** Sees the output as it arrives, before the server listens (a test that waits for a line of the start). */
+  onOutput?: (output: string) => void,
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, serverNodeArgs(entry), {
     cwd: root,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
@@ -29,6 +35,7 @@ export function startServerProcess(env: Record<string, string>, timeoutMs = 60_0
     }, timeoutMs);
     const onData = (chunk: Buffer): void => {
       output += String(chunk);
+      onOutput?.(output);
       const match = /PIK is listening on (http:\/\/\S+)/.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);

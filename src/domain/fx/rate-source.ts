@@ -6,6 +6,7 @@ import { invalidField } from '../../lib/errors.ts';
 import { maxSpreadBps, parseMidRate } from '../../lib/fx-math.ts';
 import type { OperatorActor } from '../../lib/actor.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
+import type { InvalidationBus } from '../../db/invalidation.ts';
 import type { Deps } from '../deps.ts';
 import { parsePair, type MidRate } from './pricing.ts';
 
@@ -26,6 +27,35 @@ export const tableRateSource: RateSource = {
     return (await db.selectFrom('fx_rates').selectAll().execute()).map(toMidRate);
   },
 };
+
+/**
+ * The operator's table, cached per environment: a conversion prices without a round trip. The table changes only
+ * through setRate, which publishes `fx_rates` on the invalidation bus in its unit of work, so every process drops its
+ * copy when the change commits (and everything when messages may have been lost). Staleness (PIK_FX_MAX_RATE_AGE) is
+ * judged from each rate's as_of at use, so a cached table goes stale exactly as the stored one would.
+ */
+export class CachedTableRateSource implements RateSource {
+  private readonly tables = new Map<Environment, Promise<MidRate[]>>();
+
+  constructor(bus: InvalidationBus) {
+    bus.subscribe((message) => {
+      if (message === null) this.tables.clear();
+      else if (message.kind === 'fx_rates') this.tables.delete(message.environment);
+    });
+  }
+
+  midRates(db: EnvDb, environment: Environment): Promise<MidRate[]> {
+    const cached = this.tables.get(environment);
+    if (cached) return cached;
+    const loading = tableRateSource.midRates(db, environment);
+    this.tables.set(environment, loading);
+    // A failed load is not kept. A load overtaken by an invalidation was already dropped from the map by it.
+    loading.catch(() => {
+      if (this.tables.get(environment) === loading) this.tables.delete(environment);
+    });
+    return loading;
+  }
+}
 
 /** The source in use: the one the deps carry (tests, a feed), else the operator's table. */
 export function rateSourceOf(deps: Pick<Deps, 'fxRates'>): RateSource {
@@ -54,6 +84,7 @@ export async function setRate(deps: Deps, work: UnitOfWork, _actor: OperatorActo
     throw invalidField('spread_bps', `spread_bps must be a whole number of basis points from 0 to ${maxSpreadBps}.`);
   }
   const now = deps.now();
+  await deps.invalidation.publish(work, { kind: 'fx_rates', environment });
   const db = (await work.transaction()).env(environment);
   await db.deleteFrom('fx_rates').where('base', '=', quote).where('quote', '=', base).execute();
   return db

@@ -92,12 +92,12 @@ export async function claimIdempotencyKey(deps: Deps, owner: IdempotencyOwner, k
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = deps.now();
     const token = randomBase62(22);
-    // One statement decides who runs: a new key, an expired record, or a claim whose request died (not applied
-    // within idempotencyClaimTtlMs, PIK_IDEMPOTENCY_LOCK_SECONDS) is taken over;
+    // One statement decides who runs: a new key, an expired record, or a claim whose lease lapsed (its request died,
+    // or outlived PIK_IDEMPOTENCY_LOCK_SECONDS: see ClaimLeases) is taken over;
     // of two concurrent first uses exactly one gets its token back.
     const taken = await sql<{ claim_token: string }>`
       insert into ${table} as k (platform_id, key, request_hash, claim_token, locked_until, created_at, expires_at)
-      values (${owner.platformId}, ${key}, ${requestHash}, ${token}, ${new Date(now.getTime() + deps.config.idempotencyClaimTtlMs)}, ${now}, ${new Date(now.getTime() + idempotencyTtlMs)})
+      values (${owner.platformId}, ${key}, ${requestHash}, ${token}, ${firstLeaseEnd(deps, now)}, ${now}, ${new Date(now.getTime() + idempotencyTtlMs)})
       on conflict (platform_id, key) do update set
         request_hash = excluded.request_hash, claim_token = excluded.claim_token, locked_until = excluded.locked_until,
         created_at = excluded.created_at, expires_at = excluded.expires_at,
@@ -121,6 +121,8 @@ export async function claimIdempotencyKey(deps: Deps, owner: IdempotencyOwner, k
       const body = deps.dataKeys.open(existing.response_body, idempotencyResponseContext(owner.environment, owner.platformId, key));
       return { kind: 'replay', status: existing.response_status, body };
     }
+    // While the claim is held: retry once its lease would lapse (at most PIK_IDEMPOTENCY_LEASE_SECONDS away).
+    const retryAfterSeconds = existing.committed_at ? undefined : Math.max(1, Math.ceil((new Date(existing.locked_until).getTime() - now.getTime()) / 1000));
     throw new ApiError(
       'IDEMPOTENCY_KEY_IN_USE',
       // Only records written before answers were stored with their change can be applied without an answer.
@@ -128,9 +130,37 @@ export async function claimIdempotencyKey(deps: Deps, owner: IdempotencyOwner, k
         ? 'The first request with this Idempotency-Key was applied but its response was not recorded (the server stopped); look the result up instead of retrying.'
         : undefined,
       { idempotency_key: key, applied: existing.committed_at !== null },
+      { retryAfterSeconds },
     );
   }
   throw new ApiError('IDEMPOTENCY_KEY_IN_USE', undefined, { idempotency_key: key });
+}
+
+/**
+ * A claim's lease: it lapses this soon after it is taken unless renewed (ClaimLeases renews the claims of requests still
+ * running), and never later than PIK_IDEMPOTENCY_LOCK_SECONDS after it was taken.
+ */
+function firstLeaseEnd(deps: Deps, now: Date): Date {
+  return new Date(now.getTime() + Math.min(deps.config.idempotencyLeaseMs, deps.config.idempotencyClaimTtlMs));
+}
+
+/**
+ * Extends the leases of claims whose requests are still running in this process, in one statement per environment:
+ * to `now + PIK_IDEMPOTENCY_LEASE_SECONDS`, capped at the claim's start plus PIK_IDEMPOTENCY_LOCK_SECONDS. A claim
+ * already answered, or taken over by a retry (its token changed), is left alone. Returns how many were extended.
+ */
+export async function renewIdempotencyClaims(deps: Deps, environment: Scope['environment'], claims: readonly Claim[]): Promise<number> {
+  if (claims.length === 0) return 0;
+  const now = deps.now();
+  const table = sql.table(`${environment}.idempotency_keys`);
+  const result = await sql`
+    update ${table} as k
+    set locked_until = least(${new Date(now.getTime() + deps.config.idempotencyLeaseMs)}::timestamptz, k.created_at + ${deps.config.idempotencyClaimTtlMs} * interval '1 millisecond')
+    from unnest(${claims.map((c) => c.platformId)}::text[], ${claims.map((c) => c.key)}::text[], ${claims.map((c) => c.token)}::text[]) as c(platform_id, key, token)
+    where k.platform_id = c.platform_id and k.key = c.key and k.claim_token = c.token
+      and k.committed_at is null and k.response_status is null and k.locked_until > ${now}
+  `.execute(deps.db.core);
+  return Number(result.numAffectedRows ?? 0);
 }
 
 function sealAnswer(dataKeys: DataKeyring, claim: Claim, body: string): string {

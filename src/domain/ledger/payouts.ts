@@ -11,6 +11,7 @@ import { statementsFor } from '../../db/statements.ts';
 import type { OperatorActor, Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
+import { parseMetadata } from '../../lib/metadata.ts';
 import { recordEvent } from '../events.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
 import { decideHold, decidePayoutCompletion, decideRelease } from './decisions.ts';
@@ -23,6 +24,7 @@ export interface CreatePayoutInput {
   destinationType: PayoutRail;
   destination: Record<string, unknown>;
   reference?: string | undefined;
+  metadata?: unknown;
 }
 
 /** Why a rail does not pay this currency out, and which rail does; null when it does. The rails come from the currency catalogue. */
@@ -74,6 +76,7 @@ export async function createPayout(deps: Deps, work: UnitOfWork, scope: Scope, i
   const amount = parseAmount(input.amount, currency);
   const destination = parseDestination(input.destinationType, input.destination, currency);
   const reference = parseReference(input.reference);
+  const metadata = parseMetadata(input.metadata);
   const id = newId('payout');
   const now = deps.now();
   const accountId = scope.accountId;
@@ -99,10 +102,11 @@ export async function createPayout(deps: Deps, work: UnitOfWork, scope: Scope, i
     status: 'pending',
     failure_reason: null,
     transaction_id: transactionId as string,
+    metadata,
     created_at: now,
     updated_at: now,
   };
-  work.write({ statement: statementsFor(scope.environment).insertInto('payouts').values({ ...row, destination: JSON.stringify(destination) }) });
+  work.write({ statement: statementsFor(scope.environment).insertInto('payouts').values({ ...row, destination: JSON.stringify(destination), metadata: metadata === null ? null : JSON.stringify(metadata) }) });
   return row;
 }
 

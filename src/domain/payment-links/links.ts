@@ -1,5 +1,6 @@
 // Payment links: created for the account in scope (AUD to its virtual account, USDT/USDC to its Solana address),
 // read and listed, cancelled. Links cannot be edited. See docs/payment-links.md.
+import { parseMetadata } from '../../lib/metadata.ts';
 import type { PaymentLinkRow, PaymentLinkStatus } from '../../db/schema.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
@@ -117,15 +118,6 @@ export function parsePageUrl(value: unknown, field: string, environment: Environ
   const schemes = environment === 'sandbox' ? ['https:', 'http:'] : ['https:'];
   if (!schemes.includes(url.protocol) || url.username !== '' || url.password !== '') throw invalidField(field, message);
   return url.href;
-}
-
-function parseMetadata(value: unknown): Record<string, string> | null {
-  if (value === undefined || value === null) return null;
-  const message = 'metadata must be an object of at most 20 string values, keys of 1 to 40 characters and values of at most 500.';
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalidField('metadata', message);
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length > 20 || entries.some(([k, v]) => k.length === 0 || k.length > 40 || typeof v !== 'string' || v.length > 500)) throw invalidField('metadata', message);
-  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 function parseSingleUse(value: unknown): boolean {

@@ -35,6 +35,8 @@ export interface DispatcherOptions {
   concurrency?: number;
   /** Attempts in flight in this process to one endpoint: a slow or dead endpoint holds at most these slots. */
   perEndpoint?: number;
+  /** Deliveries this process holds claimed (in flight and queued behind its endpoint's attempts), all together. */
+  maxClaimed?: number;
   /**
    * Connections of the worker's own (PostgreSQL): with the request pool's, a busy API would make every claim and every
    * result wait behind the requests. Defaults to the deps' database (PGlite has one connection anyway).
@@ -65,6 +67,8 @@ interface Finished {
 }
 
 const fanOutBatch = 200;
+// The most deliveries of one endpoint a process holds claimed, however fast the endpoint answers.
+const maxQueuedPerEndpoint = 512;
 // How long a commit's wake-up waits for others to join it (wakeSoon).
 const wakeDelayMs = 10;
 // Retry-After is honoured when longer than the schedule, up to this: a receiver cannot park a delivery for a month.
@@ -99,6 +103,9 @@ export function nextStep(number: number, result: AttemptResult, scheduleMs: read
 export class WebhookDispatcher {
   private readonly concurrency: number;
   private readonly perEndpoint: number;
+  private readonly maxClaimed: number;
+  /** Each endpoint's recent attempt duration (ms, a moving average): how deep its queue here may be (quota). */
+  private readonly durations = new Map<string, number>();
   private readonly inFlightByEndpoint = new Map<string, number>();
   private readonly waiting = new Map<string, Claimed[]>();
   private readonly sending = new Set<Promise<void>>();
@@ -124,6 +131,7 @@ export class WebhookDispatcher {
   ) {
     this.concurrency = options.concurrency ?? 64;
     this.perEndpoint = options.perEndpoint ?? 8;
+    this.maxClaimed = options.maxClaimed ?? 2048;
     this.db = options.db ?? deps.db;
   }
 
@@ -180,27 +188,62 @@ export class WebhookDispatcher {
       });
   }
 
+  /** Room for more claimed deliveries in this process: in flight and queued together stay within maxClaimed. */
   private get freeSlots(): number {
-    return this.concurrency - this.inFlight - [...this.waiting.values()].reduce((n, q) => n + q.length, 0);
+    let queued = 0;
+    for (const queue of this.waiting.values()) queued += queue.length;
+    return this.maxClaimed - this.inFlight - queued;
+  }
+
+  /**
+   * How many deliveries of the endpoint this process may hold (in flight and queued). A claimed delivery must be
+   * attempted before its lease lapses, so the queue is as deep as the endpoint, at perEndpoint attempts at a time,
+   * works through in the lease's spare time (lease − timeout): deep for a receiver that answers in milliseconds, a
+   * single round for one that times out. An endpoint not yet heard from gets one round.
+   */
+  private quota(endpointId: string): number {
+    const duration = this.durations.get(endpointId);
+    if (duration === undefined) return this.perEndpoint;
+    const rounds = Math.floor(this.queueBudgetMs / Math.max(duration, 1));
+    return Math.max(this.perEndpoint, Math.min(maxQueuedPerEndpoint, this.perEndpoint * rounds));
+  }
+
+  private get queueBudgetMs(): number {
+    return Math.max(this.deps.config.webhooks.timeoutMs, 5000);
+  }
+
+  private noteDuration(endpointId: string, durationMs: number): void {
+    const previous = this.durations.get(endpointId);
+    if (previous === undefined && this.durations.size >= 10_000) this.durations.delete(this.durations.keys().next().value as string);
+    this.durations.set(endpointId, previous === undefined ? durationMs : previous * 0.8 + durationMs * 0.2);
   }
 
   private async pump(environment: Environment): Promise<void> {
-    while (!this.stopped && (await this.fanOut(environment)) === fanOutBatch);
+    // Under sustained load every fan-out finds a full batch; a claim between batches keeps retries and what other
+    // processes left due moving meanwhile.
+    while (!this.stopped && (await this.fanOut(environment)) === fanOutBatch) {
+      if (this.backlog.has(environment) && this.freeSlots > 0) await this.claimOnce(environment);
+    }
     while (!this.stopped && this.freeSlots > 0) {
       const want = this.freeSlots;
-      const busy = this.busyEndpoints();
-      const claimed = await this.claim(environment, want, busy);
-      for (const delivery of claimed) this.begin(delivery);
-      if (claimed.length === 0) {
-        // Nothing due — unless the endpoints left out as full have more: then their next free slot claims again.
-        if (busy.length === 0) this.backlog.delete(environment);
-        break;
-      }
-      // More may be due: a claim takes at most `perEndpoint` of one endpoint, so a short claim does not mean an empty
-      // queue. Every attempt that ends claims again, until a claim finds nothing.
-      this.backlog.add(environment);
-      if (claimed.length < want) break;
+      const claimed = await this.claimOnce(environment);
+      if (claimed.length === 0 || claimed.length < want) break;
     }
+  }
+
+  /**
+   * One claim of due deliveries, as many as there is room for and within each endpoint's quota. A claim that finds
+   * nothing clears the backlog (unless endpoints were left out as full: their next free slot claims again); one that
+   * finds some keeps it, since a short claim does not mean an empty queue — every attempt that ends claims again,
+   * until a claim finds nothing.
+   */
+  private async claimOnce(environment: Environment): Promise<Claimed[]> {
+    const quotas = this.endpointQuotas();
+    const claimed = await this.claim(environment, this.freeSlots, quotas);
+    for (const delivery of claimed) this.begin(delivery);
+    if (claimed.length > 0) this.backlog.add(environment);
+    else if (!quotas.some((q) => q.left === 0)) this.backlog.delete(environment);
+    return claimed;
   }
 
   /**
@@ -237,16 +280,18 @@ export class WebhookDispatcher {
       const lease = this.leaseFrom(now);
       const rows: { id: string; event_id: string; endpoint_id: string; platform_id: string; status: 'pending'; next_attempt_at: Date; created_at: Date }[] = [];
       let room = this.freeSlots;
+      const startedBy = new Map<string, number>();
       for (const event of events) {
         const body = deliveryBody(environment, event);
         for (const endpoint of endpoints) {
           if (endpoint.platform_id !== event.platform_id) continue;
           if (!receivesEvent(endpoint, event)) continue;
           const id = newId('webhookDelivery');
-          const claim = room > 0 && this.endpointLoad(endpoint.id) + started.filter((s) => s.endpointId === endpoint.id).length < this.perEndpoint;
+          const claim = room > 0 && this.endpointLoad(endpoint.id) + (startedBy.get(endpoint.id) ?? 0) < this.quota(endpoint.id);
           rows.push({ id, event_id: event.id, endpoint_id: endpoint.id, platform_id: event.platform_id, status: 'pending', next_attempt_at: claim ? lease : now, created_at: now });
           if (claim) {
             room--;
+            startedBy.set(endpoint.id, (startedBy.get(endpoint.id) ?? 0) + 1);
             started.push({ environment, id, endpointId: endpoint.id, platformId: event.platform_id, url: endpoint.url, secrets: openSecrets(this.deps, environment, endpoint, now), body, number: 1, lease, eventCreatedAt: event.created_at });
           }
         }
@@ -273,12 +318,16 @@ export class WebhookDispatcher {
     return (this.inFlightByEndpoint.get(endpointId) ?? 0) + (this.waiting.get(endpointId)?.length ?? 0);
   }
 
-  /** Claims up to `limit` due deliveries, at most `perEndpoint` of any one endpoint and none of an endpoint already full here. */
-  private busyEndpoints(): string[] {
-    return [...this.inFlightByEndpoint.keys()].filter((id) => this.endpointLoad(id) >= this.perEndpoint);
+  /** What each endpoint this process holds deliveries of, or has timed, may still take: its quota less its load. */
+  private endpointQuotas(): { endpointId: string; left: number }[] {
+    // Endpoints left out get the default, perEndpoint: only those with a load here or a different quota are named.
+    const ids = new Set([...this.inFlightByEndpoint.keys(), ...this.waiting.keys()]);
+    for (const id of this.durations.keys()) if (this.quota(id) !== this.perEndpoint) ids.add(id);
+    return [...ids].map((endpointId) => ({ endpointId, left: Math.max(0, this.quota(endpointId) - this.endpointLoad(endpointId)) }));
   }
 
-  private async claim(environment: Environment, limit: number, busy: readonly string[]): Promise<Claimed[]> {
+  /** Claims up to `limit` due deliveries, at most `perEndpoint` of an endpoint not in `quotas`, at most its `left` of one that is. */
+  private async claim(environment: Environment, limit: number, quotas: readonly { endpointId: string; left: number }[]): Promise<Claimed[]> {
     const now = this.deps.now();
     const lease = this.leaseFrom(now);
     const db = this.db.env(environment);
@@ -301,16 +350,18 @@ export class WebhookDispatcher {
       with picked as (
         select id from ${t('webhook_deliveries')}
         where id in (
-          -- The 1,000 longest due first (the partial index on next_attempt_at reads just those), then at most
-          -- perEndpoint of each endpoint among them: ranking every due row would sort the whole backlog per claim.
+          -- The 2,000 longest due first (the partial index on next_attempt_at reads just those), then at most each
+          -- endpoint's quota among them: ranking every due row would sort the whole backlog per claim.
           select id from (
-            select id, row_number() over (partition by endpoint_id order by next_attempt_at) as rank
+            select id, endpoint_id, row_number() over (partition by endpoint_id order by next_attempt_at) as rank
             from (
               select id, endpoint_id, next_attempt_at from ${t('webhook_deliveries')}
-              where status = 'pending' and next_attempt_at <= ${now} and not (endpoint_id = any(${busy}::text[]))
-              order by next_attempt_at limit 1000
+              where status = 'pending' and next_attempt_at <= ${now}
+              order by next_attempt_at limit 2000
             ) oldest
-          ) due where rank <= ${this.perEndpoint}
+          ) due
+          left join unnest(${quotas.map((q) => q.endpointId)}::text[], ${quotas.map((q) => q.left)}::integer[]) as quota(endpoint_id, left_here) using (endpoint_id)
+          where rank <= coalesce(quota.left_here, ${this.perEndpoint})
         )
         and status = 'pending' and next_attempt_at <= ${now}
         order by next_attempt_at limit ${limit}
@@ -340,14 +391,15 @@ export class WebhookDispatcher {
     }));
   }
 
-  /** Starts the attempt, or queues it behind this endpoint's attempts in flight. */
+  /** Starts the attempt, or queues it behind this endpoint's attempts in flight (or behind the process's). */
   private begin(delivery: Claimed): void {
-    if ((this.inFlightByEndpoint.get(delivery.endpointId) ?? 0) >= this.perEndpoint) {
+    if ((this.inFlightByEndpoint.get(delivery.endpointId) ?? 0) >= this.perEndpoint || this.inFlight >= this.concurrency) {
       const queue = this.waiting.get(delivery.endpointId) ?? [];
       queue.push(delivery);
       this.waiting.set(delivery.endpointId, queue);
       return;
     }
+    const startedAt = this.deps.now().getTime();
     this.inFlight++;
     this.inFlightByEndpoint.set(delivery.endpointId, (this.inFlightByEndpoint.get(delivery.endpointId) ?? 0) + 1);
     const attempt = this.attempt(delivery).finally(() => {
@@ -356,13 +408,29 @@ export class WebhookDispatcher {
       const left = (this.inFlightByEndpoint.get(delivery.endpointId) ?? 1) - 1;
       if (left === 0) this.inFlightByEndpoint.delete(delivery.endpointId);
       else this.inFlightByEndpoint.set(delivery.endpointId, left);
-      const queue = this.waiting.get(delivery.endpointId);
-      const next = queue?.shift();
-      if (queue && queue.length === 0) this.waiting.delete(delivery.endpointId);
+      this.noteDuration(delivery.endpointId, this.deps.now().getTime() - startedAt);
+      const next = this.nextWaiting(delivery.endpointId);
       if (next) this.begin(next);
-      else if (this.backlog.has(delivery.environment)) this.wake(delivery.environment);
+      // Refill before the endpoint's queue runs dry (pumps already running absorb the call).
+      if (this.backlog.has(delivery.environment) && (!next || this.endpointLoad(delivery.endpointId) * 2 <= this.quota(delivery.endpointId))) this.wake(delivery.environment);
     });
     this.sending.add(attempt);
+  }
+
+  /** The next queued delivery that may start now: this endpoint's first, else another endpoint's with a free slot. */
+  private nextWaiting(endpointId: string): Claimed | undefined {
+    for (const id of [endpointId, ...this.waiting.keys()]) {
+      const queue = this.waiting.get(id);
+      if (!queue || (this.inFlightByEndpoint.get(id) ?? 0) >= this.perEndpoint) continue;
+      // A delivery queued so long that its attempt could outlast its lease is left: the lease lapses and it is claimed
+      // again (by this process or another), rather than attempted twice at once.
+      const latestStart = this.deps.now().getTime() + this.deps.config.webhooks.timeoutMs;
+      let next: Claimed | undefined;
+      while ((next = queue.shift()) && next.lease.getTime() < latestStart) next = undefined;
+      if (queue.length === 0) this.waiting.delete(id);
+      if (next) return next;
+    }
+    return undefined;
   }
 
   private async attempt(delivery: Claimed): Promise<void> {

@@ -1,5 +1,6 @@
 // Webhook endpoints: a platform registers URLs per environment, each with the event types it wants and a signing
 // secret shown once. Disabling or deleting an endpoint ends its pending deliveries (undelivered, redeliverable).
+import { mergeMetadata, parseMetadata } from '../../lib/metadata.ts';
 import type { Environment } from '../../lib/environments.ts';
 import type { Tx } from '../../db/database.ts';
 import type { EventRow, WebhookEndpointRow } from '../../db/schema.ts';
@@ -32,6 +33,7 @@ export interface EndpointInput {
   url: unknown;
   events: unknown;
   description?: unknown;
+  metadata?: unknown;
 }
 
 export interface EndpointPatch {
@@ -39,6 +41,8 @@ export interface EndpointPatch {
   events?: unknown;
   description?: unknown;
   status?: unknown;
+  /** Merged into the stored metadata (src/lib/metadata.ts). */
+  metadata?: unknown;
 }
 
 export interface EndpointWithSecret {
@@ -112,6 +116,7 @@ export async function createEndpoint(deps: Deps, work: UnitOfWork, owner: Webhoo
   const url = parseUrl(deps, owner.environment, input.url);
   const events = parseEventTypes(input.events);
   const description = parseDescription(input.description);
+  const metadata = parseMetadata(input.metadata);
   const tx = await work.transaction();
   const db = tx.env(owner.environment);
   // The platform's own account row serialises the creates of one platform, so two at once cannot both be the 16th.
@@ -124,7 +129,7 @@ export async function createEndpoint(deps: Deps, work: UnitOfWork, owner: Webhoo
     .where('payment_link_id', 'is', null)
     .executeTakeFirstOrThrow();
   if (Number(count.n) >= maxEndpointsPerEnvironment) throw new ApiError('WEBHOOK_ENDPOINT_LIMIT', undefined, { limit: maxEndpointsPerEnvironment });
-  const created = await insertEndpoint(deps, db, owner, { url, description, events, paymentLinkId: null });
+  const created = await insertEndpoint(deps, db, owner, { url, description, events, paymentLinkId: null, metadata });
   const { endpoint } = created;
   auditEndpoint(work, owner, 'webhook_endpoint.created', endpoint, { url: endpoint.url, events: endpoint.events, description: endpoint.description });
   return created;
@@ -134,7 +139,7 @@ async function insertEndpoint(
   deps: Deps,
   db: ReturnType<Tx['env']>,
   owner: WebhookOwner,
-  fields: { url: string; description: string | null; events: string[]; paymentLinkId: string | null },
+  fields: { url: string; description: string | null; events: string[]; paymentLinkId: string | null; metadata?: Record<string, string> | null },
 ): Promise<EndpointWithSecret> {
   const id = newId('webhookEndpoint');
   const secret = generateWebhookSecret();
@@ -155,6 +160,7 @@ async function insertEndpoint(
       created_at: now,
       updated_at: now,
       payment_link_id: fields.paymentLinkId,
+      metadata: fields.metadata ? JSON.stringify(fields.metadata) : null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -213,7 +219,9 @@ async function endPendingDeliveries(tx: Tx, environment: Environment, endpointId
 }
 
 export async function updateEndpoint(deps: Deps, work: UnitOfWork, owner: WebhookOwner, endpointId: string, patch: EndpointPatch): Promise<WebhookEndpointRow> {
-  const changes: Partial<Pick<WebhookEndpointRow, 'url' | 'events' | 'description' | 'status' | 'disabled_reason' | 'failing_since'>> = {};
+  const changes: Partial<Pick<WebhookEndpointRow, 'url' | 'events' | 'description' | 'status' | 'disabled_reason' | 'failing_since'>> & { metadata?: string | null } = {};
+  // Checked before the transaction; merged into the stored value under the row lock below.
+  if (patch.metadata !== undefined) mergeMetadata(null, patch.metadata);
   if (patch.url !== undefined) changes.url = parseUrl(deps, owner.environment, patch.url);
   if (patch.events !== undefined) changes.events = parseEventTypes(patch.events);
   if (patch.description !== undefined) changes.description = parseDescription(patch.description);
@@ -230,6 +238,10 @@ export async function updateEndpoint(deps: Deps, work: UnitOfWork, owner: Webhoo
     await endPendingDeliveries(tx, owner.environment, endpointId, 'the endpoint was disabled');
   }
   if (changes.status === current.status) delete changes.status;
+  if (patch.metadata !== undefined) {
+    const merged = mergeMetadata(current.metadata, patch.metadata);
+    changes.metadata = merged === null ? null : JSON.stringify(merged);
+  }
   const updated = await db
     .updateTable('webhook_endpoints')
     .set({ ...changes, updated_at: deps.now() })
@@ -237,7 +249,7 @@ export async function updateEndpoint(deps: Deps, work: UnitOfWork, owner: Webhoo
     .returningAll()
     .executeTakeFirstOrThrow();
   const changed = Object.fromEntries(
-    (['url', 'events', 'description', 'status'] as const)
+    (['url', 'events', 'description', 'status', 'metadata'] as const)
       .filter((f) => changes[f] !== undefined && JSON.stringify(current[f]) !== JSON.stringify(updated[f]))
       .map((f) => [f, { before: current[f], after: updated[f] }]),
   );

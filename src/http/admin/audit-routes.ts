@@ -5,7 +5,7 @@ import Type from 'typebox';
 import { listAuditLog, parseAuditFilters } from '../../domain/audit/audit-log.ts';
 import { auditActions } from '../../lib/audit-actions.ts';
 import type { Services } from '../../services.ts';
-import { listQuery, operatorSecurity } from '../schemas.ts';
+import { listBody, listOf, listQuery, operatorSecurity } from '../schemas.ts';
 import { AuditEntrySchema, serializeAuditEntry } from '../serializers/audit-entry.ts';
 
 export async function adminAuditRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
@@ -25,13 +25,13 @@ export async function adminAuditRoutes(fastify: FastifyInstance, services: Servi
           since: Type.Optional(Type.String({ maxLength: 40, description: 'Entries at or after this date-time.' })),
           until: Type.Optional(Type.String({ maxLength: 40, description: 'Entries before this date-time.' })),
         }),
-        response: { 200: Type.Object({ data: Type.Array(AuditEntrySchema), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+        response: { 200: listOf(AuditEntrySchema) },
       },
     },
     async (request) => {
       const { platform, limit, cursor, ...raw } = request.query;
       const page = await listAuditLog(services, parseAuditFilters(platform, raw), { limit, cursor });
-      return { data: page.data.map(serializeAuditEntry), next_cursor: page.nextCursor };
+      return listBody(page.data.map(serializeAuditEntry), page.nextCursor);
     },
   );
 }

@@ -7,7 +7,7 @@ import { readFxPositions } from '../../domain/fx/conversions.ts';
 import { listRates, setRate } from '../../domain/fx/rate-source.ts';
 import type { Services } from '../../services.ts';
 import { maxSpreadBps } from '../../lib/fx-math.ts';
-import { EnvironmentSchema, operatorSecurity } from '../schemas.ts';
+import { EnvironmentSchema, listBody, listOf, operatorSecurity } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { FxPositionsSchema, FxRateRowSchema, serializeFxPositions, serializeFxRateRow } from '../serializers/fx.ts';
 
@@ -52,12 +52,12 @@ export async function adminFxRoutes(fastify: FastifyInstance, services: Services
         tags,
         security: operatorSecurity,
         querystring: EnvironmentQuery,
-        response: { 200: Type.Object({ environment: Type.String(), data: Type.Array(FxRateRowSchema) }) },
+        response: { 200: listOf(FxRateRowSchema, { environment: Type.String() }) },
       },
     },
     async (request) => {
       const environment = request.query.environment ?? 'production';
-      return { environment, data: (await listRates(services, operator, environment)).map(serializeFxRateRow) };
+      return { environment, ...listBody((await listRates(services, operator, environment)).map(serializeFxRateRow)) };
     },
   );
 

@@ -10,7 +10,7 @@ import { unmatchedStatuses } from '../../db/schema.ts';
 import { serializeUnmatchedFunds, UnmatchedFundsSchema } from '../serializers/payment-links.ts';
 import type { Services } from '../../services.ts';
 import { currencies } from '../../lib/currencies.ts';
-import { domainChecked, EnvironmentSchema, operatorSecurity, stringEnum } from '../schemas.ts';
+import { domainChecked, EnvironmentSchema, listBody, listOf, operatorSecurity, stringEnum } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { operatorEnvironmentOf } from './operator-auth.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
@@ -101,13 +101,14 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ data: Type.Array(PayoutSchema) }) },
+        response: { 200: listOf(PayoutSchema) },
       },
     },
     async (request) => {
       const { environment, status, limit } = request.query;
-      const rows = await listPayoutsForOperator(services, operator, environment ?? 'production', { status: status ?? 'pending', limit });
-      return { data: rows.map(serializePayout) };
+      // One more than asked tells whether more wait (has_more); this list has no cursor: decide these, then list again.
+      const rows = await listPayoutsForOperator(services, operator, environment ?? 'production', { status: status ?? 'pending', limit: limit + 1 });
+      return listBody(rows.slice(0, limit).map(serializePayout), null, rows.length > limit);
     },
   );
 
@@ -176,13 +177,13 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ data: Type.Array(UnmatchedFundsSchema) }) },
+        response: { 200: listOf(UnmatchedFundsSchema) },
       },
     },
     async (request) => {
       const { environment, status, platform_id, limit } = request.query;
-      const rows = await listUnmatchedFunds(services, operator, environment ?? 'production', { status: status ?? 'held', platformId: platform_id, limit });
-      return { data: rows.map(serializeUnmatchedFunds) };
+      const rows = await listUnmatchedFunds(services, operator, environment ?? 'production', { status: status ?? 'held', platformId: platform_id, limit: limit + 1 });
+      return listBody(rows.slice(0, limit).map(serializeUnmatchedFunds), null, rows.length > limit);
     },
   );
 

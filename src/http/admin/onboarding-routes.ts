@@ -12,7 +12,7 @@ import type { UnitOfWork } from '../../db/unit-of-work.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { DecisionBody } from '../routes/sandbox.ts';
 import { capabilities } from '../../lib/capabilities.ts';
-import { domainCheckedString, EnvironmentSchema, operatorSecurity } from '../schemas.ts';
+import { domainCheckedString, EnvironmentSchema, listBody, listOf, operatorSecurity } from '../schemas.ts';
 import { CapabilityListSchema, serializeCapabilities, serializeVerification, VerificationSchema } from '../serializers/verification.ts';
 
 const AccountParams = Type.Object({ account_id: Type.String({ maxLength: 100 }) });
@@ -50,7 +50,7 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ data: Type.Array(QueueItemSchema), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+        response: { 200: listOf(QueueItemSchema) },
       },
     },
     async (request) => {
@@ -60,8 +60,8 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
         cursor,
         status: status as 'pending' | 'approved' | 'rejected' | 'action_required' | undefined,
       });
-      return {
-        data: page.data.map(({ account, verification }) => {
+      return listBody(
+        page.data.map(({ account, verification }) => {
           const identity = verification.identity as Partial<KycIdentity & KybIdentity>;
           const name = verification.kind === 'kyb' ? (identity.legal_name ?? '') : `${identity.first_name ?? ''} ${identity.last_name ?? ''}`.trim();
           return {
@@ -77,8 +77,8 @@ export async function adminOnboardingRoutes(fastify: FastifyInstance, services: 
             submitted_at: verification.submitted_at.toISOString(),
           };
         }),
-        next_cursor: page.nextCursor,
-      };
+        page.nextCursor,
+      );
     },
   );
 

@@ -9,7 +9,7 @@ import { getPlatformRateLimits, setPlatformRateLimits } from '../../domain/platf
 import { rateLimitGroupCatalogue, rateLimitGroups } from '../../lib/rate-limit-groups.ts';
 import { listWithOr } from '../../lib/words.ts';
 import type { Services } from '../../services.ts';
-import { EnvironmentSchema, nullable, operatorSecurity } from '../schemas.ts';
+import { EnvironmentSchema, listBody, listOf, nullable, operatorSecurity } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { AllowedIpsInput, ApiKeySchema, PermissionsInput, serializeApiKey } from '../serializers/api-key.ts';
 
@@ -73,12 +73,10 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
 
   app.get(
     '/platforms',
-    { schema: { summary: 'List platforms', tags, security: operatorSecurity, response: { 200: Type.Object({ data: Type.Array(PlatformSchema) }) } } },
+    { schema: { summary: 'List platforms', tags, security: operatorSecurity, response: { 200: listOf(PlatformSchema) } } },
     async () => {
       const platforms = await listPlatforms(services, operator);
-      return {
-        data: platforms.map((p) => ({ id: p.id, object: 'platform' as const, name: p.name, owner_email: p.ownerEmail, created_at: p.createdAt.toISOString() })),
-      };
+      return listBody(platforms.map((p) => ({ id: p.id, object: 'platform' as const, name: p.name, owner_email: p.ownerEmail, created_at: p.createdAt.toISOString() })));
     },
   );
 
@@ -208,13 +206,13 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
         security: operatorSecurity,
         params: IdParams,
         querystring: Type.Object({ environment: Type.Optional(EnvironmentSchema) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ data: Type.Array(ApiKeySchema) }) },
+        response: { 200: listOf(ApiKeySchema) },
       },
     },
     async (request) => {
       const keys = await listApiKeys(services, operatorKeyActor, request.params.id, request.query.environment);
       const now = services.now();
-      return { data: keys.map((k) => serializeApiKey(services.keyUsage.withPending(k), now)) };
+      return listBody(keys.map((k) => serializeApiKey(services.keyUsage.withPending(k), now)));
     },
   );
 

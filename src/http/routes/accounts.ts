@@ -1,12 +1,12 @@
-// /api/v1/account (the account in scope) and /api/v1/accounts (the platform's connected accounts).
+// /api/v1/account (the account in scope) and /api/v1/accounts (the platform's connected accounts: create, list, read, update).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { createConnectedAccount, getScopeAccount, listConnectedAccounts, resolvePathAccount } from '../../domain/accounts/accounts.ts';
+import { createConnectedAccount, getScopeAccount, listConnectedAccounts, resolvePathAccount, updateConnectedAccount } from '../../domain/accounts/accounts.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { replyFromWork } from '../reply-from-work.ts';
-import { AccountIdParams, bearerSecurity, errorResponses, listOf, listQuery } from '../schemas.ts';
+import { AccountIdParams, bearerSecurity, errorResponses, listBody, listOf, listQuery, MetadataInput, MetadataUpdate, nullable } from '../schemas.ts';
 import { AccountSchema, serializeAccount } from '../serializers/account.ts';
 import { frozenJson } from '../serializers/frozen-json.ts';
 
@@ -17,6 +17,17 @@ const CreateAccountBody = Type.Object(
     country: Type.String({ description: 'ISO 3166-1 alpha-2, e.g. "AU"' }),
     reference_id: Type.Optional(Type.String({ maxLength: 128, description: "Your own id for this customer; unique per platform and environment." })),
     display_name: Type.Optional(Type.String({ maxLength: 200 })),
+    metadata: MetadataInput,
+  },
+  { additionalProperties: false },
+);
+
+const UpdateAccountBody = Type.Object(
+  {
+    display_name: Type.Optional(nullable(Type.String({ maxLength: 200, description: 'null clears it.' }))),
+    email: Type.Optional(Type.String({ maxLength: 254 })),
+    reference_id: Type.Optional(nullable(Type.String({ maxLength: 128, description: 'Unique per platform and environment (409 REFERENCE_ID_CONFLICT); null clears it.' }))),
+    metadata: MetadataUpdate,
   },
   { additionalProperties: false },
 );
@@ -66,6 +77,7 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
           country: body.country,
           referenceId: body.reference_id,
           displayName: body.display_name,
+          metadata: body.metadata,
         });
         return { status: 201, body: { ...serializeAccount(row, scope.environment), connected_account_id: row.id } };
       }),
@@ -90,7 +102,7 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
       const scope = scopeOf(request);
       const { limit, cursor, email, reference_id } = request.query;
       const page = await listConnectedAccounts(services, scope, { limit, cursor }, { email, referenceId: reference_id });
-      return { data: page.data.map((row) => serializeAccount(row, scope.environment)), next_cursor: page.nextCursor };
+      return listBody(page.data.map((row) => serializeAccount(row, scope.environment)), page.nextCursor);
     },
   );
 
@@ -111,5 +123,34 @@ export async function accountRoutes(fastify: FastifyInstance, services: Services
       const scope = scopeOf(request);
       return frozenJson(reply, serializeAccount(await resolvePathAccount(services, scope, request.params.id), scope.environment));
     },
+  );
+
+  app.patch(
+    '/accounts/:id',
+    {
+      config: { scope: 'platform', idempotent: true, permission: 'accounts:write', rateLimitGroup: 'general' },
+      schema: {
+        summary: 'Update a connected account',
+        description:
+          'Changes display_name, email, reference_id or metadata; fields left out stay as they are. metadata is merged (a key set to null is removed). A change records the account.updated event.',
+        tags: ['Accounts'],
+        security: bearerSecurity,
+        params: AccountIdParams,
+        body: UpdateAccountBody,
+        response: { 200: AccountSchema, ...errorResponses, 409: Type.Ref('ErrorResponse'), 422: Type.Ref('ErrorResponse') },
+      },
+    },
+    async (request, reply) =>
+      replyFromWork(services, request, reply, async (work) => {
+        const scope = scopeOf(request);
+        const body = request.body;
+        const row = await updateConnectedAccount(services, work, scope, request.params.id, {
+          displayName: body.display_name,
+          email: body.email,
+          referenceId: body.reference_id,
+          metadata: body.metadata,
+        });
+        return { status: 200, body: serializeAccount(row, scope.environment) };
+      }),
   );
 }

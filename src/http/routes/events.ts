@@ -11,7 +11,7 @@ import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { optionalBody } from '../optional-body.ts';
 import { replyFromWork } from '../reply-from-work.ts';
-import { bearerSecurity, domainCheckedString, errorResponses, listOf, listQuery } from '../schemas.ts';
+import { bearerSecurity, domainCheckedString, errorResponses, listBody, listOf, listQuery } from '../schemas.ts';
 import { DeliverySchema, EventSchema, serializeDelivery, serializeEvent } from '../serializers/webhooks.ts';
 import { ownerOf } from './webhooks.ts';
 
@@ -66,7 +66,7 @@ export async function eventRoutes(fastify: FastifyInstance, services: Services):
         { type: q.type, accountId: q.account_id, ...parseRange(q.created_from, q.created_to) },
         { limit: q.limit, cursor: q.cursor },
       );
-      return { data: page.data.map((e) => serializeEvent(scope.environment, e)), next_cursor: page.nextCursor };
+      return listBody(page.data.map((e) => serializeEvent(scope.environment, e)), page.nextCursor);
     },
   );
 
@@ -102,7 +102,7 @@ export async function eventRoutes(fastify: FastifyInstance, services: Services):
         const { endpoint_id: endpointId } = optionalBody(request, ['endpoint_id']);
         if (endpointId !== undefined && typeof endpointId !== 'string') throw invalidField('endpoint_id', 'endpoint_id must be a webhook endpoint id (we_…).');
         const deliveries = await redeliverEvent(services, work, owner, request.params.id, endpointId);
-        return { status: 202, body: { data: deliveries.map(serializeDelivery), next_cursor: null } };
+        return { status: 202, body: listBody(deliveries.map(serializeDelivery)) };
       }),
   );
 }

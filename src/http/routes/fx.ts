@@ -7,7 +7,7 @@ import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { currencies, describeCurrencies } from '../../lib/currencies.ts';
 import type { ErrorCode } from '../../lib/errors.ts';
-import { bearerSecurity, domainChecked, domainCheckedString, listOf, listQuery } from '../schemas.ts';
+import { bearerSecurity, domainChecked, domainCheckedString, listBody, listOf, listQuery } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { FxConversionSchema, FxQuoteSchema, FxRateSchema, serializeFxConversion, serializeFxQuote, serializeFxRate } from '../serializers/fx.ts';
 
@@ -185,7 +185,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
     },
     async (request) => {
       const page = await listConversions(services, scopeOf(request), request.query);
-      return { data: page.data.map(serializeFxConversion), next_cursor: page.nextCursor };
+      return listBody(page.data.map(serializeFxConversion), page.nextCursor);
     },
   );
 

@@ -12,7 +12,7 @@ import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { optionalBody } from '../optional-body.ts';
 import { replyFromWork } from '../reply-from-work.ts';
-import { bearerSecurity, domainChecked, errorResponses, listOf, listQuery, moneyErrorResponses, stringEnum } from '../schemas.ts';
+import { bearerSecurity, domainChecked, errorResponses, listBody, listOf, listQuery, moneyErrorResponses, stringEnum } from '../schemas.ts';
 import { DepositSchema, serializeDeposit } from '../serializers/money.ts';
 import { CreatedPaymentLinkSchema, PaymentLinkSchema, PaymentSchema, serializeCreatedPaymentLink, serializePayment, serializePaymentLink } from '../serializers/payment-links.ts';
 
@@ -101,7 +101,7 @@ export async function paymentLinkRoutes(fastify: FastifyInstance, services: Serv
     async (request) => {
       const { limit, cursor, status } = request.query;
       const page = await listPaymentLinks(services, scopeOf(request), { limit, cursor }, { status });
-      return { data: page.data.map((v) => serializePaymentLink(publicUrl, v)), next_cursor: page.nextCursor };
+      return listBody(page.data.map((v) => serializePaymentLink(publicUrl, v)), page.nextCursor);
     },
   );
 
@@ -150,7 +150,7 @@ export async function paymentLinkRoutes(fastify: FastifyInstance, services: Serv
     async (request) => {
       const { limit, cursor, status, payment_link_id } = request.query;
       const page = await listPayments(services, scopeOf(request), { limit, cursor }, { status, paymentLinkId: payment_link_id });
-      return { data: page.data.map(serializePayment), next_cursor: page.nextCursor };
+      return listBody(page.data.map(serializePayment), page.nextCursor);
     },
   );
 

@@ -6,7 +6,7 @@ import { createPayout, getPayout, listPayouts } from '../../domain/ledger/payout
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { currencies, currenciesPaidOutBy, networks, payoutRails } from '../../lib/currencies.ts';
-import { bearerSecurity, domainChecked, domainCheckedString, errorResponses, listOf, listQuery, moneyErrorResponses } from '../schemas.ts';
+import { bearerSecurity, domainChecked, domainCheckedString, errorResponses, listBody, listOf, listQuery, MetadataInput, moneyErrorResponses } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { PayoutSchema, serializePayout } from '../serializers/money.ts';
 
@@ -24,6 +24,7 @@ const CreatePayoutBody = Type.Object(
     ]),
     reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per account, forever.' })),
     idempotency_key: Type.Optional(Type.String({ maxLength: 255, description: 'Same as the Idempotency-Key header.' })),
+    metadata: MetadataInput,
   },
   { additionalProperties: false },
 );
@@ -56,6 +57,7 @@ export async function payoutRoutes(fastify: FastifyInstance, services: Services)
           destinationType: body.destination_type,
           destination: body.destination,
           reference: body.reference,
+          metadata: body.metadata,
         });
         return { status: 201, body: serializePayout(row) };
       }),
@@ -76,7 +78,7 @@ export async function payoutRoutes(fastify: FastifyInstance, services: Services)
     async (request) => {
       const { limit, cursor, status } = request.query;
       const page = await listPayouts(services, scopeOf(request), { limit, cursor }, { status });
-      return { data: page.data.map(serializePayout), next_cursor: page.nextCursor };
+      return listBody(page.data.map(serializePayout), page.nextCursor);
     },
   );
 

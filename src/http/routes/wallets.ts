@@ -7,7 +7,7 @@ import { getWalletBalances, listTransactions } from '../../domain/ledger/wallets
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { currencies } from '../../lib/currencies.ts';
-import { AccountIdParams, bearerSecurity, domainCheckedString, errorResponses, listOf, listQuery } from '../schemas.ts';
+import { AccountIdParams, bearerSecurity, domainCheckedString, errorResponses, listBody, listOf, listQuery } from '../schemas.ts';
 import { BalancesSchema, serializeBalances, serializeTransaction, TransactionSchema } from '../serializers/money.ts';
 
 export async function walletRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
@@ -54,7 +54,7 @@ export async function walletRoutes(fastify: FastifyInstance, services: Services)
     async (request) => {
       const { limit, cursor, currency, type, from_date, to_date } = request.query;
       const page = await listTransactions(services, scopeOf(request), request.params.id, { limit, cursor }, { currency, type, fromDate: from_date, toDate: to_date });
-      return { data: page.data.map(serializeTransaction), next_cursor: page.nextCursor };
+      return listBody(page.data.map(serializeTransaction), page.nextCursor);
     },
   );
 }

@@ -20,7 +20,7 @@ import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { optionalBody } from '../optional-body.ts';
 import { replyFromWork } from '../reply-from-work.ts';
-import { bearerSecurity, domainChecked, errorResponses, listOf, listQuery } from '../schemas.ts';
+import { bearerSecurity, domainChecked, errorResponses, listBody, listOf, listQuery, MetadataInput, MetadataUpdate } from '../schemas.ts';
 import { DeliverySchema, EventSchema, serializeDelivery, serializeEndpoint, serializeEvent, WebhookEndpointSchema, WebhookEndpointWithSecretSchema } from '../serializers/webhooks.ts';
 
 const eventsDescription = `Event types to receive, or ["*"] for all: ${eventTypes.join(', ')}.`;
@@ -30,6 +30,7 @@ const CreateEndpointBody = Type.Object(
     url: Type.Unknown({ description: 'https URL that receives the events (production: https and a public address only).' }),
     events: Type.Unknown({ description: eventsDescription }),
     description: Type.Optional(Type.Unknown({ description: 'Up to 500 characters, for you.' })),
+    metadata: MetadataInput,
   },
   { additionalProperties: false },
 );
@@ -40,6 +41,7 @@ const UpdateEndpointBody = Type.Object(
     events: Type.Optional(Type.Unknown({ description: eventsDescription })),
     description: Type.Optional(Type.Unknown({ description: 'null clears it.' })),
     status: Type.Optional(domainChecked(['enabled', 'disabled'])),
+    metadata: MetadataUpdate,
   },
   { additionalProperties: false },
 );
@@ -88,7 +90,7 @@ export async function webhookRoutes(fastify: FastifyInstance, services: Services
     async (request) => {
       const owner = ownerOf(request);
       const page = await listEndpoints(services, owner, request.query);
-      return { data: page.data.map((e) => serializeEndpoint(owner.environment, e, now())), next_cursor: page.nextCursor };
+      return listBody(page.data.map((e) => serializeEndpoint(owner.environment, e, now())), page.nextCursor);
     },
   );
 
@@ -109,7 +111,7 @@ export async function webhookRoutes(fastify: FastifyInstance, services: Services
     {
       config: { scope: 'platform', permission: 'webhooks:write', rateLimitGroup: 'general' },
       schema: {
-        summary: 'Change a webhook endpoint: url, events, description, or status (enabled or disabled)',
+        summary: 'Change a webhook endpoint: url, events, description, status (enabled or disabled) or metadata',
         description: 'Disabling ends its pending deliveries (undelivered; redeliver them once it is enabled again).',
         tags,
         security: bearerSecurity,
@@ -204,7 +206,7 @@ export async function webhookRoutes(fastify: FastifyInstance, services: Services
     },
     async (request) => {
       const page = await listDeliveries(services, ownerOf(request), request.params.id, request.query);
-      return { data: page.data.map(serializeDelivery), next_cursor: page.nextCursor };
+      return listBody(page.data.map(serializeDelivery), page.nextCursor);
     },
   );
 }

@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { environments, type Environment } from '../../lib/environments.ts';
 import { verificationStatuses, type AccountRow } from '../../db/schema.ts';
 import { capabilities, type Capability } from '../../lib/capabilities.ts';
-import { nullable, stringEnum } from '../schemas.ts';
+import { MetadataSchema, nullable, stringEnum } from '../schemas.ts';
 
 const CapabilityState = stringEnum(['active', 'inactive']);
 
@@ -20,6 +20,7 @@ export const AccountSchema = Type.Object(
     reference_id: nullable(Type.String()),
     verification_status: stringEnum(verificationStatuses),
     capabilities: Type.Object(Object.fromEntries(capabilities.map((c) => [c, CapabilityState])) as Record<Capability, typeof CapabilityState>),
+    metadata: MetadataSchema,
     created_at: Type.String({ format: 'date-time' }),
   },
   { $id: 'Account' },
@@ -44,6 +45,7 @@ function buildAccountView(row: AccountRow, environment: Environment) {
     reference_id: row.reference_id,
     verification_status: row.verification_status,
     capabilities: Object.freeze(capabilityMap(row.capabilities)),
+    metadata: Object.freeze({ ...(row.metadata ?? {}) }),
     created_at: row.created_at.toISOString(),
   });
 }

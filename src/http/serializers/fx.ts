@@ -1,6 +1,6 @@
 // FX resources as the API shows them: rates and amounts as decimal strings, snake_case, ISO times.
 import Type from 'typebox';
-import { nullable, stringEnum } from '../schemas.ts';
+import { listBody, listOf, nullable, stringEnum } from '../schemas.ts';
 import { conversionTypes, type FxConversionRow, type FxQuoteRow, type FxRateRow } from '../../db/schema.ts';
 import type { IndicativeRate, QuoteStatus } from '../../domain/fx/conversions.ts';
 import { currencies, type Currency } from '../../lib/currencies.ts';
@@ -126,11 +126,11 @@ export function serializeFxRateRow(row: FxRateRow) {
   };
 }
 
-export const FxPositionsSchema = Type.Object({
-  environment: Type.String(),
-  data: Type.Array(Type.Object({ currency: CurrencyCode, position: Type.String({ description: 'Signed: positive when PIK holds more of it than it paid out.' }) })),
-});
+export const FxPositionsSchema = listOf(
+  Type.Object({ currency: CurrencyCode, position: Type.String({ description: 'Signed: positive when PIK holds more of it than it paid out.' }) }),
+  { environment: Type.String() },
+);
 
 export function serializeFxPositions(environment: string, positions: { currency: Currency; position: bigint }[]) {
-  return { environment, data: positions.map((p) => ({ currency: p.currency, position: money(p.position, p.currency) })) };
+  return { environment, ...listBody(positions.map((p) => ({ currency: p.currency, position: money(p.position, p.currency) }))) };
 }

@@ -1,6 +1,6 @@
 // Money resources as the API shows them: amounts as decimal strings in the currency's precision, snake_case, ISO times.
 import Type from 'typebox';
-import { nullable, stringEnum } from '../schemas.ts';
+import { MetadataSchema, nullable, stringEnum } from '../schemas.ts';
 import { transactionTypes, type DepositRow, type PayoutRow, type TransactionRow, type TransferRow } from '../../db/schema.ts';
 import type { WalletBalance } from '../../domain/ledger/ledger.ts';
 import { netAmountOf } from '../../domain/ledger/wallets.ts';
@@ -70,6 +70,7 @@ export const TransferSchema = Type.Object({
   amount: Amount,
   reference: nullable(Type.String()),
   status: Type.Literal('completed'),
+  metadata: MetadataSchema,
   created_at: Type.String({ format: 'date-time' }),
 });
 
@@ -83,6 +84,7 @@ export function serializeTransfer(row: TransferRow) {
     amount: money(row.amount, row.currency),
     reference: row.reference,
     status: 'completed' as const,
+    metadata: row.metadata ?? {},
     created_at: row.created_at.toISOString(),
   };
 }
@@ -99,6 +101,7 @@ export const PayoutSchema = Type.Object({
   status: Type.String(),
   failure_reason: nullable(Type.String()),
   transaction_id: Type.String(),
+  metadata: MetadataSchema,
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });
@@ -116,6 +119,7 @@ export function serializePayout(row: PayoutRow) {
     status: row.status,
     failure_reason: row.failure_reason,
     transaction_id: row.transaction_id,
+    metadata: row.metadata ?? {},
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

@@ -118,6 +118,8 @@ export const CapabilityListSchema = Type.Object(
     object: Type.Literal('list'),
     account_id: Type.String(),
     verification_status: Type.String(),
+    has_more: Type.Boolean({ description: 'Always false: every capability is on one page.' }),
+    next_cursor: Type.Null(),
     data: Type.Array(
       Type.Object({
         name: stringEnum(capabilities),
@@ -134,6 +136,8 @@ export function serializeCapabilities(account: AccountRow) {
     object: 'list' as const,
     account_id: account.id,
     verification_status: account.verification_status,
+    has_more: false,
+    next_cursor: null,
     data: capabilities.map((name) => {
       const isActive = account.capabilities.includes(name);
       return {

@@ -4,7 +4,7 @@ import { webhookDeliveryStatuses, webhookEndpointStatuses, type EventRow, type W
 import type { DeliveryWithAttempts } from '../../domain/webhooks/event-log.ts';
 import { eventTypes } from '../../domain/event-types.ts';
 import { environments, type Environment } from '../../lib/environments.ts';
-import { nullable, stringEnum } from '../schemas.ts';
+import { MetadataSchema, nullable, stringEnum } from '../schemas.ts';
 
 const DateTime = Type.String({ format: 'date-time' });
 
@@ -20,6 +20,7 @@ export const WebhookEndpointSchema = Type.Object({
   secret_rotation: nullable(
     Type.Object({ previous_secret_expires_at: DateTime }, { description: 'While set, every delivery is signed with the new and the previous secret.' }),
   ),
+  metadata: MetadataSchema,
   created_at: DateTime,
   updated_at: DateTime,
 });
@@ -41,6 +42,7 @@ export function serializeEndpoint(environment: Environment, row: WebhookEndpoint
     disabled_reason: row.disabled_reason,
     environment,
     secret_rotation: rotating ? { previous_secret_expires_at: (row.previous_secret_expires_at as Date).toISOString() } : null,
+    metadata: row.metadata ?? {},
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
