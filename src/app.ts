@@ -12,6 +12,7 @@ import { adminMoneyRoutes } from './http/admin/money-routes.ts';
 import { adminFxRoutes } from './http/admin/fx-routes.ts';
 import { adminPlatformRoutes } from './http/admin/platform-routes.ts';
 import { adminAuditRoutes } from './http/admin/audit-routes.ts';
+import { adminBackupRoutes } from './http/admin/backup-routes.ts';
 import { registerApiKeyAuth } from './http/api-auth.ts';
 import { notFoundHandler, registerErrorHandling, sendError } from './http/errors.ts';
 import { answerClientError, frameworkErrorOptions, registerFrameworkErrors } from './http/framework-errors.ts';
@@ -36,6 +37,7 @@ import { eventRoutes } from './http/routes/events.ts';
 import { secretScanningRoutes } from './http/secret-scanning.ts';
 import { paymentLinkRoutes } from './http/routes/payment-links.ts';
 import { registerOpenApiDocuments, serveOperatorDocument } from './http/openapi.ts';
+import { metricsRoute, registerRequestMetrics, startMetricsListener } from './http/metrics.ts';
 import { ErrorResponse } from './http/schemas.ts';
 import { compileDeferredSchemas, deferredSerializers, registerValidation, type DeferredSchemas } from './http/validation.ts';
 
@@ -131,6 +133,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerJsonBody(app);
   registerValidation(app, deferredSchemas);
   app.decorate('compileDeferredSchemas', () => compileDeferredSchemas(deferredSchemas));
+  app.decorate('metricsPort', undefined);
+  registerRequestMetrics(app, services);
   registerInputHygiene(app);
   registerErrorHandling(app, allowedMethods);
   registerRequestContext(app, services);
@@ -182,11 +186,14 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       await adminMoneyRoutes(admin, services);
       await adminFxRoutes(admin, services);
       await adminAuditRoutes(admin, services);
+      await adminBackupRoutes(admin, services);
     },
     { prefix: '/admin/v1' },
   );
 
   await app.register(async (scanning) => secretScanningRoutes(scanning, services), { prefix: '/secret-scanning/v1' });
+  await app.register(async (scrape) => metricsRoute(scrape, services));
+  if (services.config.metricsPort !== undefined) await startMetricsListener(app, services, services.config.metricsPort);
 
   await app.register(async (ui) => dashboard(ui, services), { prefix: '/dashboard' });
   await app.register(async (pay) => hostedPaymentPages(pay, services), { prefix: '/pay' });

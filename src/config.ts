@@ -21,6 +21,13 @@ export interface Config {
   rateLimitEnabled: boolean;
   /** 401s one client address may receive per minute before it is answered 429 (when rate limiting is on). */
   authFailuresPerMinute: number;
+  /**
+   * PIK_REDIS_URL: where every server process counts the rate limits and failed authentications; unset, they are
+   * counted in PostgreSQL (DATABASE_URL) or, on the embedded database, in this process (docs/operations.md).
+   */
+  redisUrl: string | undefined;
+  /** PIK_METRICS_PORT: a second listener serving only GET /metrics, without the operator token; unset, none. */
+  metricsPort: number | undefined;
   keyUsageFlushSeconds: number;
   bodyLimitBytes: number;
   /** Sandbox deposits settle (pending → available) this long after they arrive. */
@@ -145,6 +152,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^https?:\/\//.test(publicUrl)) problems.push('PIK_PUBLIC_URL must start with http:// or https://');
 
   const authFailuresPerMinute = integer('PIK_AUTH_FAILURES_PER_MINUTE', 30, 1, 100_000);
+  const redisUrl = env.PIK_REDIS_URL || undefined;
+  // Never repeat the value: it may carry a password.
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) problems.push('PIK_REDIS_URL must start with redis:// or rediss://');
+  const metricsPort = env.PIK_METRICS_PORT ? integer('PIK_METRICS_PORT', 0, 1, 65535) : undefined;
   const keyUsageFlushSeconds = integer('PIK_KEY_USAGE_FLUSH_SECONDS', 15, 1, 60);
   const bodyLimitBytes = integer('PIK_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 50 * 1024 * 1024);
   const sandboxSettleDelayMs = integer('PIK_SANDBOX_SETTLE_MS', 5000, 0, 3_600_000);
@@ -207,6 +218,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     rateLimitEnabled: rateLimit === 'on',
     authFailuresPerMinute,
+    redisUrl,
+    metricsPort,
     keyUsageFlushSeconds,
     bodyLimitBytes,
     sandboxSettleDelayMs,

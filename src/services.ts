@@ -6,6 +6,7 @@ import { KeyUsageRecorder } from './auth/key-usage.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { InvalidationBus } from './db/invalidation.ts';
+import { openSharedCounters, type SharedCounters } from './db/shared-counters.ts';
 import { CachedTableRateSource } from './domain/fx/rate-source.ts';
 import { AccountDirectory } from './db/account-directory.ts';
 import type { Deps } from './domain/deps.ts';
@@ -19,6 +20,7 @@ import type { DataKeyring } from './lib/sealed.ts';
 import type { Environment } from './lib/environments.ts';
 import { WebhookDispatcher, type DeliveryTransport } from './domain/webhooks/dispatcher.ts';
 import { WebhookTransport } from './domain/webhooks/transport.ts';
+import { Metrics } from './metrics.ts';
 
 export interface Services extends Deps {
   config: Config;
@@ -26,6 +28,11 @@ export interface Services extends Deps {
   keyCache: ApiKeyCache;
   /** Failed authentications per client address (API keys and the operator token); undefined when PIK_RATE_LIMIT=off. */
   authFailures: AuthFailureLimiter | undefined;
+  /**
+   * Where the rate limits and failed authentications are counted for every server process: Redis (PIK_REDIS_URL) or
+   * PostgreSQL; undefined on the embedded database without Redis (one process), or when PIK_RATE_LIMIT=off.
+   */
+  sharedCounters: SharedCounters | undefined;
   keyUsage: KeyUsageRecorder;
   requestLog: RequestLogRecorder;
   /** Renews the Idempotency-Key claims of this process's requests in flight (src/domain/idempotency/leases.ts). */
@@ -33,6 +40,8 @@ export interface Services extends Deps {
   operatorToken: string;
   /** The webhook delivery worker of this process. */
   webhooks: WebhookDispatcher;
+  /** This process's Prometheus metrics (GET /metrics). */
+  metrics: Metrics;
   /** Tells platforms of keys about to expire and records their expiry (api_key.expiring, api_key.expired). */
   keyExpiry: KeyExpiryNotifier;
   close(): Promise<void>;
@@ -62,7 +71,10 @@ export async function createServices(
   // Expiry is decided by the services' clock (tests move it); without a movable clock, Date.now costs no Date per request.
   const keyCache = new ApiKeyCache(db, invalidation, Date.now, options.now ? () => now().getTime() : Date.now);
   const deps: Deps = { db, invalidation, directory, config, now, dataKeys, fxRates: new CachedTableRateSource(invalidation) };
-  const authFailures = config.rateLimitEnabled ? new AuthFailureLimiter(config.authFailuresPerMinute, () => now().getTime()) : undefined;
+  const sharedCounters = config.rateLimitEnabled ? await openSharedCounters(db, config.redisUrl, redisErrorLog(logger)) : undefined;
+  const authFailures = config.rateLimitEnabled
+    ? new AuthFailureLimiter(config.authFailuresPerMinute, () => now().getTime(), sharedCounters?.counter('auth-failures', 120), storeErrorLog(logger, sharedCounters?.kind))
+    : undefined;
   const keyUsage = new KeyUsageRecorder(db, config.keyUsageFlushSeconds * 1000, (error) =>
     logger.warn({ err: error }, 'could not record API key usage; will retry'),
   );
@@ -81,6 +93,7 @@ export async function createServices(
   sweeper.start();
   const idempotencyLeases = new ClaimLeases(deps, (error) => logger.warn({ err: error }, 'could not renew Idempotency-Key claims; they lapse if this lasts'));
   idempotencyLeases.start();
+  const metrics = new Metrics({ db, workerDb: options.workerDb, environments: config.environments });
   const transports = new Map<Environment, DeliveryTransport>();
   const makeTransport = options.webhookTransport ?? ((_environment, allowLoopback) => new WebhookTransport({ timeoutMs: config.webhooks.timeoutMs, allowLoopback }));
   const webhooks = new WebhookDispatcher(deps, {
@@ -94,6 +107,7 @@ export async function createServices(
       return transport;
     },
     onError: (error) => logger.error({ err: error }, 'webhook delivery worker failed; will retry'),
+    onDelivered: (environment, seconds) => metrics.recordWebhookDelivered(environment, seconds),
     db: options.workerDb,
   });
   await webhooks.start();
@@ -103,11 +117,13 @@ export async function createServices(
     logger,
     keyCache,
     authFailures,
+    sharedCounters,
     keyUsage,
     requestLog,
     idempotencyLeases,
     operatorToken,
     webhooks,
+    metrics,
     keyExpiry,
     close: async () => {
       await keyExpiry.stop();
@@ -119,7 +135,32 @@ export async function createServices(
       await expirer.stop();
       await keyUsage.stop();
       await requestLog.stop();
+      await authFailures?.flush();
+      await sharedCounters?.close();
       await invalidation.close();
+      metrics.registry.clear();
     },
+  };
+}
+
+const storeErrorLogEveryMs = 60_000;
+
+/** Redis connection errors, at most one line a minute while they last (the client reconnects by itself). */
+function redisErrorLog(logger: Logger): (error: Error) => void {
+  let lastAt = -Infinity;
+  return (error) => {
+    if (Date.now() - lastAt < storeErrorLogEveryMs) return;
+    lastAt = Date.now();
+    logger.warn({ err: { message: error.message, code: (error as NodeJS.ErrnoException).code } }, 'Redis (PIK_REDIS_URL) is unreachable: limits are counted in each process until it answers');
+  };
+}
+
+/** A failed add of failed authentications to the shared store: each process counts its own until it answers. */
+function storeErrorLog(logger: Logger, store: string | undefined): (error: unknown) => void {
+  let lastAt = -Infinity;
+  return (error) => {
+    if (Date.now() - lastAt < storeErrorLogEveryMs) return;
+    lastAt = Date.now();
+    logger.warn({ err: error, store }, 'could not share failed authentications: counting in this process only until the store answers');
   };
 }

@@ -10,7 +10,7 @@ const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sr
 
 /**
  * A file's layer is its top folder under src/ (lib, db, auth, domain, http, dashboard, cli), or its own name for the
- * files at the top (config, services, app, main, logger). Each layer may import itself and the layers listed for it.
+ * files at the top (config, services, metrics, app, main, logger). Each layer may import itself and the layers listed for it.
  */
 const mayImport: Record<string, readonly string[]> = {
   lib: [],
@@ -19,10 +19,14 @@ const mayImport: Record<string, readonly string[]> = {
   db: ['lib'],
   auth: ['lib', 'db', 'config'],
   domain: ['lib', 'db', 'config'],
-  services: ['lib', 'db', 'config', 'auth', 'domain', 'logger'],
+  // metrics.ts: the Prometheus registry; it reads the db's pools and the domain's counts, and nothing imports it but
+  // services (which creates it).
+  metrics: ['lib', 'db', 'domain'],
+  services: ['lib', 'db', 'config', 'auth', 'domain', 'logger', 'metrics'],
   http: ['lib', 'db', 'config', 'auth', 'domain', 'services'],
   dashboard: ['lib', 'db', 'config', 'auth', 'domain', 'services'],
-  cli: ['lib', 'auth'],
+  // db: `pik restore` opens the embedded database itself, with the server stopped (and its data directory's lock held).
+  cli: ['lib', 'auth', 'db'],
   app: ['lib', 'services', 'http', 'dashboard'],
   // main also takes the port (http/port.ts) before it loads the app, so a port in use is told at once.
   main: ['lib', 'config', 'logger', 'db', 'auth', 'services', 'app', 'http'],

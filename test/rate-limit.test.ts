@@ -99,6 +99,22 @@ describe('rate limits', () => {
     }
   });
 
+  it('a shared store that does not answer (Redis down): limits fail open to this process\'s own count, with a log line, never a 500', async () => {
+    const down = await startTestApp({ rateLimitEnabled: true, redisUrl: 'redis://127.0.0.1:1' });
+    try {
+      assert.equal(down.services.sharedCounters?.kind, 'redis');
+      const platform = await createTestPlatform(down);
+      await down.admin('PUT', `/admin/v1/platforms/${platform.id}/rate-limits`, { limits: { general: 3 } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await down.call('GET', '/api/v1/account', { key: platform.keys.sandbox })).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+      assert.ok(down.logLines.some((line) => line.includes('rate-limit store unavailable')), 'the fallback is logged');
+      assert.ok(!down.logLines.some((line) => line.includes('redis://')), 'the URL (it may hold a password) is never logged');
+    } finally {
+      await down.close();
+    }
+  });
+
   it('PIK_RATE_LIMIT=off switches limiting and its headers off', async () => {
     const off = await startTestApp({ rateLimitEnabled: false });
     try {

@@ -45,3 +45,47 @@ describe('AuthFailureLimiter', () => {
     assert.ok(limiter.blockedForSeconds('10.1.134.160') > 0);
   });
 });
+
+describe('AuthFailureLimiter with a shared store (several processes)', () => {
+  /** An in-memory stand-in for the shared counters: atomic add, answers the total. */
+  function sharedStore(fail = false) {
+    const totals = new Map<string, number>();
+    return {
+      totals,
+      add: async (key: string, amount: number) => {
+        if (fail) throw new Error('store down');
+        const total = (totals.get(key) ?? 0) + amount;
+        totals.set(key, total);
+        return total;
+      },
+    };
+  }
+
+  it("one process learns another's failures from its own first failure's batch, and blocks the address", async () => {
+    const now = 1_800_000_000_000 + 15_000;
+    const store = sharedStore();
+    const a = new AuthFailureLimiter(5, () => now, store);
+    const b = new AuthFailureLimiter(5, () => now, store);
+    for (let i = 0; i < 5; i++) a.recordFailure('198.51.100.4');
+    assert.ok(a.blockedForSeconds('198.51.100.4') > 0);
+    await a.flush();
+    assert.equal(b.blockedForSeconds('198.51.100.4'), 0, 'b has not heard yet: this is the bounded overshoot');
+    b.recordFailure('198.51.100.4');
+    await b.flush();
+    assert.ok(b.blockedForSeconds('198.51.100.4') > 0, 'b now knows the total (6)');
+    assert.equal(store.totals.get(`198.51.100.4:${now - (now % 60_000)}`), 6);
+  });
+
+  it('a store that fails leaves each process its own count (fails open), and says so', async () => {
+    const now = 1_800_000_000_000;
+    const errors: unknown[] = [];
+    const limiter = new AuthFailureLimiter(2, () => now, sharedStore(true), (error) => errors.push(error));
+    limiter.recordFailure('192.0.2.9');
+    await limiter.flush();
+    assert.equal(limiter.blockedForSeconds('192.0.2.9'), 0);
+    limiter.recordFailure('192.0.2.9');
+    await limiter.flush();
+    assert.ok(limiter.blockedForSeconds('192.0.2.9') > 0, 'its own two failures still block');
+    assert.equal(errors.length, 2);
+  });
+});

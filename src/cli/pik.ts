@@ -6,6 +6,7 @@ import { CliError, createOperatorClient } from './client.ts';
 import { registerEventCommands } from './commands/events.ts';
 import { registerFxCommands } from './commands/fx.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerBackupCommands } from './commands/backup.ts';
 import { registerListenCommand } from './commands/listen.ts';
 import { registerMoneyCommands } from './commands/money.ts';
 import { registerPlatformCommands } from './commands/platforms.ts';
@@ -30,6 +31,7 @@ registerVerificationCommands(program, client);
 registerMoneyCommands(program, client);
 registerFxCommands(program, client);
 registerAuditCommands(program, client);
+registerBackupCommands(program);
 registerListenCommand(program);
 registerEventCommands(program);
 

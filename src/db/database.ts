@@ -54,8 +54,8 @@ export interface Database {
    */
   isListening(): boolean;
   close(): Promise<void>;
-  /** PGlite only: a tarball of the data directory, to clone a migrated database cheaply (tests). */
-  dumpDataDir?: () => Promise<Blob>;
+  /** PGlite only: a tarball of the data directory (tests clone a migrated database; `pik backup` gzips it). */
+  dumpDataDir?: (compression?: 'none' | 'gzip') => Promise<Blob>;
 }
 
 function envHandle(base: Kysely<CoreTables>, environment: Environment): EnvDb {
@@ -156,7 +156,7 @@ export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob
   guardConnections(pool);
   const listen: Database['listen'] = async (channel, onMessage) => pglite.listen(channel, onMessage);
   const database = wrap('pglite', pool, listen, () => pglite.close());
-  return { ...database, dumpDataDir: async () => (await pglite.dumpDataDir('none')) as Blob };
+  return { ...database, dumpDataDir: async (compression = 'none') => (await pglite.dumpDataDir(compression)) as Blob };
 }
 
 /**

@@ -28,6 +28,8 @@ export interface Write {
    * in post_movement's order, so that two batches never take the same rows in opposite orders (group-commit.ts).
    */
   locksBalances?: { environment: Environment; keys: { ledgerAccount: string; currency: string }[] };
+  /** A ledger movement's type (postMovement): counted in committedMovements once the unit has committed. */
+  movementType?: string;
 }
 
 import type { AuditActorType } from './schema.ts';
@@ -208,6 +210,8 @@ async function attemptUnitOfWork<T>(db: Database, fn: (work: UnitOfWork) => Prom
     write: (write) => {
       if (finished) throw new Error('this unit of work has already finished');
       queued.push(write);
+      const type = write.movementType;
+      if (type !== undefined) after.push(() => countMovement(db, type));
     },
     beforeCommit: (step) => {
       if (finished) throw new Error('this unit of work has already finished');
@@ -273,6 +277,22 @@ const groupCommits = new WeakMap<Database, GroupCommit>();
  * connection, but a unit stalled before it reaches the database (a slow node, a test's fault) must not stop the others:
  * with one lane it would hold every later unit behind it.
  */
+const movementCounts = new WeakMap<Database, Map<string, number>>();
+
+function countMovement(db: Database, type: string): void {
+  let counts = movementCounts.get(db);
+  if (!counts) {
+    counts = new Map();
+    movementCounts.set(db, counts);
+  }
+  counts.set(type, (counts.get(type) ?? 0) + 1);
+}
+
+/** Ledger movements committed through `db` by this process since it started, by type (for /metrics). */
+export function committedMovements(db: Database): ReadonlyMap<string, number> {
+  return movementCounts.get(db) ?? new Map();
+}
+
 function groupCommitOf(db: Database): GroupCommit {
   let group = groupCommits.get(db);
   if (!group) {

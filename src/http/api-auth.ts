@@ -131,9 +131,16 @@ export function registerApiKeyAuth(app: FastifyInstance, services: Services, not
     request.principal = principal;
     services.keyUsage.record(principal.keyId, request.ip);
     if (!limiter) return route.resolvesScope ? scoped(request, reply, done, route, principal) : done();
-    applyRateLimit(limiter, reply, principal, route.rateLimitGroup)
-      .then((limited) => (limited ? fail(request, reply, limited) : route.resolvesScope ? scoped(request, reply, done, route, principal) : done()))
-      .catch(done);
+    // Answered at once while this process holds slots of the key's budget; a promise when it must ask the store.
+    const limited = applyRateLimit(limiter, reply, principal, route.rateLimitGroup);
+    if (limited instanceof Promise) limited.then((refusal) => counted(request, reply, done, route, principal, refusal)).catch(done);
+    else counted(request, reply, done, route, principal, limited);
+  };
+
+  const counted = (request: FastifyRequest, reply: FastifyReply, done: HookDone, route: GuardedRoute, principal: Principal, refusal: ApiError | undefined): void => {
+    if (refusal) return fail(request, reply, refusal);
+    if (route.resolvesScope) scoped(request, reply, done, route, principal);
+    else done();
   };
 
   const unauthenticated = (request: FastifyRequest, reply: FastifyReply, failure: Failure): void => {

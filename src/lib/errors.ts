@@ -104,6 +104,10 @@ const catalogue = {
   PAYMENT_LINK_NOT_ACTIVE: { status: 409, message: 'The payment link is no longer active (see detail.status); it cannot change.' },
   UNMATCHED_FUNDS_RESOLVED: { status: 409, message: 'These funds were already assigned or returned (see detail.status).' },
   WEBHOOK_ENDPOINT_DISABLED: { status: 409, message: 'The webhook endpoint is disabled; enable it (PATCH status "enabled") first.' },
+  BACKUP_NOT_EMBEDDED: {
+    status: 409,
+    message: 'This server runs on PostgreSQL (DATABASE_URL): back it up with pg_dump or your provider\'s backups; `pik backup` is for the embedded database.',
+  },
   WEBHOOK_ENDPOINT_LIMIT: { status: 409, message: 'This platform has the most webhook endpoints an environment allows (16); delete one first.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   CANNOT_REMOVE_USER: { status: 422, message: 'The owner cannot be removed, and nobody can remove themselves.' },

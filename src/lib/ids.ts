@@ -52,6 +52,13 @@ const idPatterns = Object.fromEntries(
   Object.entries(idPrefixes).map(([kind, prefix]) => [kind, new RegExp(`^${prefix}_${ulidBody}$`)]),
 ) as Record<IdKind, RegExp>;
 
+const kindsByPrefix = new Map<string, IdKind>(Object.entries(idPrefixes).map(([kind, prefix]) => [prefix, kind as IdKind]));
+
+/** The kind of an id by its prefix ("tr_…" → "transfer"); undefined for an unknown prefix. Does not check the rest. */
+export function idKindOf(value: string): IdKind | undefined {
+  return kindsByPrefix.get(value.slice(0, value.indexOf('_')));
+}
+
 export function isId(kind: IdKind, value: string): boolean {
   return idPatterns[kind].test(value);
 }

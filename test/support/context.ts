@@ -7,6 +7,7 @@ import type { Environment } from '../../src/lib/environments.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createServices, type ServiceOptions, type Services } from '../../src/services.ts';
 import { DataKeyring, parseDataKey } from '../../src/lib/sealed.ts';
+import { openPostgres } from '../../src/db/database.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface CallOptions {
@@ -43,7 +44,20 @@ export const testDataKey = Buffer.alloc(32, 7).toString('base64');
 export const testDataKeyring = new DataKeyring(parseDataKey(testDataKey) as Buffer);
 
 export async function startTestApp(overrides: Partial<Config> = {}, options: ServiceOptions = {}): Promise<TestContext> {
-  const database = await createTestDatabase();
+  return appOn(await createTestDatabase(), overrides, options);
+}
+
+/**
+ * A second server on the PostgreSQL database of `ctx`, with its own pool, caches and limiters: another process of the
+ * same deployment, in this one. Closing it leaves the database to `ctx`.
+ */
+export async function startPeerApp(ctx: TestContext, overrides: Partial<Config> = {}, options: ServiceOptions = {}): Promise<TestContext> {
+  if (!ctx.database.url) throw new Error('startPeerApp needs a PostgreSQL test database');
+  const db = await openPostgres(ctx.database.url, 5);
+  return appOn({ db, url: ctx.database.url, drop: () => db.close() }, overrides, options);
+}
+
+async function appOn(database: TestDatabase, overrides: Partial<Config>, options: ServiceOptions): Promise<TestContext> {
   const config: Config = { ...loadConfig({}), rateLimitEnabled: false, ...overrides };
   const logLines: string[] = [];
   const destination = new Writable({

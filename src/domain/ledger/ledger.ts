@@ -5,9 +5,15 @@ import { statementsFor } from '../../db/statements.ts';
 import { RetryUnitOfWork, type UnitOfWork } from '../../db/unit-of-work.ts';
 import type { EnvDb, TransactionStatus, TransactionType } from '../../db/schema.ts';
 import { currencies, type Currency } from '../../lib/currencies.ts';
-import { newId } from '../../lib/ids.ts';
+import { idKindOf, newId } from '../../lib/ids.ts';
 import { ApiError } from '../../lib/errors.ts';
 import { assertBalanced, balanceKey, isClearingAccount, type Posting } from './decisions.ts';
+
+/** What moved the money, by the kind of the id the movement is recorded under ("transfer", "payout", "unmatched_funds"). */
+function movementTypeOf(movementId: string): string {
+  const kind = idKindOf(movementId);
+  return kind === undefined ? 'other' : kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
 
 export function insufficientBalance(wallet: { ledgerAccount: string; currency: string }): ApiError {
   return new ApiError('INSUFFICIENT_BALANCE', undefined, { account_id: wallet.ledgerAccount, currency: wallet.currency });
@@ -64,6 +70,7 @@ export function postMovement(work: UnitOfWork, environment: Environment, movemen
   work.write({
     statement: call,
     locksBalances: { environment, keys: wallets },
+    movementType: movementTypeOf(movementId),
     expectRows: { count: 1, otherwise: () => new Error(`ledger: post_movement did not run for ${movementId}`) },
     translate: (error) => {
       const e = error as { code?: unknown; detail?: unknown } | null;

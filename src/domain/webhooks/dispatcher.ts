@@ -29,6 +29,8 @@ export interface DispatcherOptions {
   /** The transport for an environment's receivers (production refuses loopback; sandbox may allow it). */
   transportFor: (environment: Environment) => DeliveryTransport;
   onError: (error: unknown) => void;
+  /** A delivery succeeded (recorded as delivered): seconds from its event's creation to the answer (for /metrics). */
+  onDelivered?: (environment: Environment, secondsSinceEvent: number) => void;
   /** Attempts in flight in this process, all endpoints together. */
   concurrency?: number;
   /** Attempts in flight in this process to one endpoint: a slow or dead endpoint holds at most these slots. */
@@ -55,6 +57,7 @@ interface Claimed {
   number: number;
   /** The lease written into next_attempt_at when claimed: the result is written only while it still holds. */
   lease: Date;
+  eventCreatedAt: Date;
 }
 
 interface Finished {
@@ -289,7 +292,7 @@ export class WebhookDispatcher {
           if (claim) {
             room--;
             startedBy.set(endpoint.id, (startedBy.get(endpoint.id) ?? 0) + 1);
-            started.push({ environment, id, endpointId: endpoint.id, platformId: event.platform_id, url: endpoint.url, secrets: openSecrets(this.deps, environment, endpoint, now), body, number: 1, lease });
+            started.push({ environment, id, endpointId: endpoint.id, platformId: event.platform_id, url: endpoint.url, secrets: openSecrets(this.deps, environment, endpoint, now), body, number: 1, lease, eventCreatedAt: event.created_at });
           }
         }
       }
@@ -384,6 +387,7 @@ export class WebhookDispatcher {
       body: deliveryBody(environment, { id: r.event_id, type: r.type, created_at: r.event_created_at, account_id: r.account_id, data: r.data }),
       number: r.attempt_count + 1,
       lease,
+      eventCreatedAt: r.event_created_at,
     }));
   }
 
@@ -514,6 +518,13 @@ export class WebhookDispatcher {
       where d.id = v.id and d.status = 'pending' and d.next_attempt_at = v.lease
     `.execute(db);
     await this.trackFailures(work, db, environment, steps, now);
+    const onDelivered = this.options.onDelivered;
+    if (onDelivered) {
+      const delivered = steps.filter((s) => s.step.status === 'delivered');
+      work.afterCommit(() => {
+        for (const s of delivered) onDelivered(environment, Math.max(0, s.startedAt.getTime() + s.result.durationMs - s.delivery.eventCreatedAt.getTime()) / 1000);
+      });
+    }
     const nextRetry = Math.min(...steps.map((s) => s.step.nextAttemptAt?.getTime() ?? Infinity));
     if (nextRetry !== Infinity) work.afterCommit(() => this.wakeAt(environment, nextRetry));
   }
@@ -594,4 +605,10 @@ export class WebhookDispatcher {
     await this.flushing;
     await this.flush();
   }
+}
+
+/** Deliveries waiting for a (first or next) attempt in one environment: the webhook queue's depth (for /metrics). */
+export async function countPendingDeliveries(deps: Pick<Deps, 'db'>, environment: Environment): Promise<number> {
+  const row = await deps.db.env(environment).selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll<string>().as('count')).where('status', '=', 'pending').executeTakeFirst();
+  return Number(row?.count ?? 0);
 }

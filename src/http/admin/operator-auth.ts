@@ -1,5 +1,5 @@
 // The operator API's gate: a bearer operator token, compared in constant time; and whose Idempotency-Keys its requests use.
-import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler, RouteHandlerMethod } from 'fastify';
 import { bearerToken } from '../../auth/authenticate.ts';
 import { isOperatorToken } from '../../auth/operator-token.ts';
 import { operatorIdempotencyOwnerId } from '../../domain/idempotency/idempotency.ts';
@@ -20,8 +20,14 @@ import type { IdempotencyOwnerOf } from '../idempotency.ts';
  * the limit is refused whatever it sends, the right token included, so the limit bounds guesses at the token too.
  */
 export function registerOperatorAuth(app: FastifyInstance, services: Services, notFound: RouteHandlerMethod): void {
+  app.addHook('onRequest', operatorGate(services));
+  app.setNotFoundHandler(notFound);
+}
+
+/** The operator token check as an onRequest hook, for /admin/v1 and for GET /metrics on the API's port. */
+export function operatorGate(services: Services): onRequestHookHandler {
   const failures = services.authFailures;
-  app.addHook('onRequest', (request, reply, done) => {
+  return (request, reply, done) => {
     if (failures !== undefined) {
       const blockedFor = failures.blockedForSeconds(request.ip);
       if (blockedFor > 0) {
@@ -37,8 +43,7 @@ export function registerOperatorAuth(app: FastifyInstance, services: Services, n
     }
     request.isOperator = true;
     done();
-  });
-  app.setNotFoundHandler(notFound);
+  };
 }
 
 /** The environment an operator write acts on: its body's `environment` (validated by the route), else production. */
