@@ -77,7 +77,7 @@ describe('OpenAPI and health', () => {
     const expected = ctx.app.declaredRoutes
       .filter((r) => r.url.startsWith('/api/v1/') && r.url !== '/api/v1/openapi.json')
       .map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`);
-    for (const url of ['/api/v1/openapi.json', '/docs/json']) {
+    for (const url of ['/api/v1/openapi.json', '/docs/openapi.json']) {
       const result = await ctx.call('GET', url);
       assert.equal(result.status, 200, url);
       const listed = Object.entries(result.body.paths as Record<string, object>).flatMap(([path, operations]) => Object.keys(operations).map((m) => `${m.toUpperCase()} ${path}`));
@@ -89,7 +89,7 @@ describe('OpenAPI and health', () => {
       assert.doesNotMatch(JSON.stringify(rest), /admin|operator/i, url);
       assert.doesNotMatch(JSON.stringify(webhooks), /admin|operator (api|token)/i, url);
     }
-    const yaml = (await ctx.call('GET', '/docs/yaml')).raw;
+    const yaml = (await ctx.call('GET', '/docs/openapi.yaml')).raw;
     assert.match(yaml, /^webhooks:$/m);
     assert.doesNotMatch(yaml.replace(/^webhooks:\n(?:(?: .*)?\n)*/m, ''), /admin|operator/i);
   });

@@ -2,14 +2,20 @@
 // capability each route needs from the capability catalogue, fields the domain checks itself listed as enums, and the
 // public document's `webhooks` section from the event catalogue.
 import swagger, { type SwaggerTransform } from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import scalar from '@scalar/fastify-api-reference';
+import type { FastifyContextConfig, FastifyInstance } from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import Type from 'typebox';
 import { eventCatalogue, eventTypes } from '../domain/event-types.ts';
 import { capabilitiesOfRoute } from '../lib/capabilities.ts';
 import { environments } from '../lib/environments.ts';
+import { errorCodesOf, errorResponseDescription, errorStatusesOf, gateOf, rateLimitHeaders, retryAfterHeader } from './contract.ts';
 import { domainEnumKey } from './schemas.ts';
+import { serveErrorReference } from './error-reference.ts';
+
+/** What the reference page may load: its own script, styles and the document, from this server only. */
+export const docsContentSecurityPolicy =
+  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -97,6 +103,7 @@ export function webhookOperations(): Record<string, OpenAPIV3_1.PathItemObject> 
         summary: type,
         description: `${description}\n\nSent to each enabled endpoint subscribed to \`${type}\` or to \`*\` (unless said otherwise above), signed with its secret (the headers below), and retried until acknowledged — by default after 5 min, 30 min, 2 h, 8 h and 24 h. See docs/webhooks.md.`,
         tags: ['Webhooks'],
+        security: [], // sent by PIK, signed: the receiver verifies the signature headers, not a credential
         parameters: deliveryHeaders.map(({ name, description }) => ({ name, in: 'header', required: true, description, schema: { type: 'string' } })),
         requestBody: { required: true, content: { 'application/json': { schema: envelope } } },
         responses: {
@@ -118,6 +125,102 @@ function onlyUnder(prefix: string, transform?: SwaggerTransform): SwaggerTransfo
   };
 }
 
+/** "GET /api/v1/accounts/:id/wallet/balances" → "getAccountsByIdWalletBalances": stable, unique, derived from the route. */
+export function operationIdOf(method: string, url: string): string {
+  const words = url
+    .replace(/^\/(api|admin)\/v1\//, '')
+    .split(/[/_-]/)
+    .filter(Boolean)
+    .map((part) => (part.startsWith(':') ? `By${part.slice(1)}` : part));
+  return method.toLowerCase() + words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
+
+const statusTexts: Record<string, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No content' };
+
+/** "OK: the account in scope." from the route's summary. */
+function successDescription(status: string, summary: unknown): string {
+  const text = statusTexts[status] ?? `Status ${status}`;
+  if (typeof summary !== 'string' || summary === '') return `${text}.`;
+  return `${text}: ${summary.charAt(0).toLowerCase()}${summary.slice(1)}.`;
+}
+
+const onBehalfOfHeader = {
+  type: 'string',
+  pattern: '^acct_[0-9A-Za-z]+$',
+  maxLength: 100,
+  examples: ['acct_01JD8Q3V0G6Y1K2M3N4P5Q6R7S'],
+};
+const idempotencyKeyHeader = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^[\\x20-\\x7E]+$',
+  description: 'Makes the request safe to retry: the first answer is stored for 24 hours and replayed (with `idempotent-replayed: true`) to a retry with the same key and body. 1–255 printable ASCII characters; a UUID is a good choice.',
+  examples: ['5f1b7a52-7a1e-4d39-9a3c-0b6d3f2e8c11'],
+};
+const requestIdHeader = { type: 'string', description: 'The request id (`req_…`), also in every error body.' };
+
+/**
+ * States what an operation can answer (src/http/contract.ts): `x-error-codes`, one response per error status naming its
+ * codes, the headers it accepts (x-on-behalf-of, Idempotency-Key) and sends (ratelimit-*, Retry-After, x-request-id),
+ * and a description on every success. Works on copies: the route's own schema stays what the server validates with.
+ */
+export const describeContract: SwaggerTransform = ({ schema, url, route }) => {
+  if (!schema) return { schema, url };
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const method = methods.find((m) => m !== 'HEAD') ?? 'GET';
+  const config = route.config as FastifyContextConfig | undefined;
+  const gate = gateOf(url);
+  const codes = errorCodesOf(method, url, config);
+  const headers = (schema.headers ?? { type: 'object', properties: {} }) as { type: string; properties: Record<string, unknown>; required?: string[] };
+  const accepted: Record<string, unknown> = { ...headers.properties };
+  if (gate === 'api') {
+    accepted['x-on-behalf-of'] = {
+      ...onBehalfOfHeader,
+      description:
+        config?.scope === 'platform'
+          ? 'Only the platform itself may call this: leave it out (or name the platform account). A connected account is refused with 403 PLATFORM_SCOPE_REQUIRED.'
+          : 'Act for one of your connected accounts (`acct_…`) instead of the platform.',
+    };
+  }
+  if (config?.idempotent) accepted['Idempotency-Key'] = config.idempotent === true ? idempotencyKeyHeader : { ...idempotencyKeyHeader, description: `${idempotencyKeyHeader.description} The body field \`${config.idempotent.bodyField}\` is the same.` };
+  const responseHeaders = (status: number): Record<string, unknown> => {
+    const sent: Record<string, unknown> = { 'x-request-id': requestIdHeader };
+    if (gate === 'api' && status !== 401) Object.assign(sent, rateLimitHeaders);
+    if (status === 401) sent['www-authenticate'] = { type: 'string', const: 'Bearer realm="pik"' };
+    if (status === 429 || status === 503) sent['retry-after'] = retryAfterHeader;
+    if (status < 300 && config?.idempotent) sent['idempotent-replayed'] = { type: 'string', const: 'true', description: 'Present on an answer replayed for a repeated Idempotency-Key.' };
+    return sent;
+  };
+  const responses: Record<string, unknown> = {};
+  const declared = (schema.response ?? {}) as Record<string, unknown>;
+  for (const [status, response] of Object.entries(declared)) {
+    if (Number(status) >= 400) continue; // errors are derived below, from the codes
+    responses[status] = {
+      description: successDescription(status, schema.summary),
+      headers: responseHeaders(Number(status)),
+      content: { 'application/json': { schema: response } },
+    };
+  }
+  for (const [status, listed] of errorStatusesOf(codes)) {
+    responses[status] = {
+      description: errorResponseDescription(status, listed),
+      headers: responseHeaders(status),
+      content: { 'application/json': { schema: { $ref: 'ErrorResponse' } } },
+    };
+  }
+  return {
+    schema: {
+      operationId: operationIdOf(method, url),
+      ...schema,
+      ...(Object.keys(accepted).length > 0 ? { headers: { ...headers, type: 'object', properties: accepted } } : {}),
+      response: responses,
+      'x-error-codes': codes,
+    },
+    url,
+  };
+};
+
 // Shared schemas keep their $id as their name in components.schemas (ErrorResponse, Account, …).
 const refResolver = { buildLocalReference: (json: { $id?: unknown }, _baseUri: unknown, _fragment: unknown, i: number) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) };
 
@@ -128,11 +231,13 @@ const refResolver = { buildLocalReference: (json: { $id?: unknown }, _baseUri: u
  * (`app.operatorSwagger()`) holds the /admin/v1 routes and is served at /admin/v1/openapi.json, behind the token
  * (serveOperatorDocument). Must be registered before the routes.
  */
-export async function registerOpenApiDocuments(app: FastifyInstance): Promise<void> {
+export async function registerOpenApiDocuments(app: FastifyInstance, publicUrl: string): Promise<void> {
+  const servers = [{ url: publicUrl, description: 'This deployment (PIK_PUBLIC_URL)' }];
   await app.register(swagger, {
     refResolver,
     openapi: {
       openapi: '3.1.0',
+      servers,
       info: {
         title: 'PIK platform API',
         version: '1.0.0',
@@ -150,7 +255,7 @@ export async function registerOpenApiDocuments(app: FastifyInstance): Promise<vo
       },
       webhooks: webhookOperations(),
     },
-    transform: onlyUnder('/api/v1/', noteCapabilities),
+    transform: onlyUnder('/api/v1/', (input) => describeContract({ ...input, ...noteCapabilities(input) })),
     transformObject: (documents) => ('openapiObject' in documents ? documentDomainEnums(documents.openapiObject) : documents.swaggerObject),
   });
   await app.register(swagger, {
@@ -158,6 +263,7 @@ export async function registerOpenApiDocuments(app: FastifyInstance): Promise<vo
     refResolver,
     openapi: {
       openapi: '3.1.0',
+      servers,
       info: {
         title: 'PIK operator API',
         version: '1.0.0',
@@ -169,10 +275,30 @@ export async function registerOpenApiDocuments(app: FastifyInstance): Promise<vo
         },
       },
     },
-    transform: onlyUnder('/admin/v1/'),
+    transform: onlyUnder('/admin/v1/', describeContract),
     transformObject: (documents) => ('openapiObject' in documents ? documentDomainEnums(documents.openapiObject) : documents.swaggerObject),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  // The reference at /docs: Scalar's renderer, its script served by the plugin itself (no CDN, no web fonts), reading
+  // the public document; /docs/errors is the error catalogue's page. Their CSP allows only what the page loads.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.url === '/docs' || request.url.startsWith('/docs/') || request.url.startsWith('/docs?')) {
+      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', docsContentSecurityPolicy);
+    }
+    return payload;
+  });
+  await app.register(scalar, {
+    routePrefix: '/docs',
+    logLevel: 'warn',
+    configuration: {
+      title: 'PIK API reference',
+      withDefaultFonts: false,
+      hideClientButton: true,
+      telemetry: false,
+      defaultOpenAllTags: false,
+      hiddenClients: { node: ['undici', 'axios', 'ofetch'], js: ['axios', 'ofetch', 'jquery', 'xhr'] },
+    },
+  } as Parameters<typeof scalar>[1]);
+  serveErrorReference(app);
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
 

@@ -1,6 +1,7 @@
 // Shared request/response schemas for the API's conventions: ids, paging, errors.
 import Type from 'typebox';
 import { environments } from '../lib/environments.ts';
+import { errorCodes } from '../lib/errors.ts';
 
 const pagingProperties = {
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1–100.' }),
@@ -18,16 +19,41 @@ export const EnvironmentSchema = Type.Union(environments.map((e) => Type.Literal
 // Any string: an id that is malformed is simply one that does not exist (404), as for any unknown id.
 export const AccountIdParams = Type.Object({ id: Type.String({ maxLength: 100, description: 'An account id, acct_…' }) });
 
+/** The codes of the error catalogue (src/lib/errors.ts), as the documents' `ErrorCode` schema. */
+export const ErrorCodeSchema = stringEnum(errorCodes, {
+  $id: 'ErrorCode',
+  description: 'A stable code from the error catalogue; docs/errors.md (and /docs/errors) says what each means and what to do.',
+});
+
 export const ErrorResponse = Type.Object(
   {
-    error: Type.Object({
-      code: Type.String(),
-      message: Type.String(),
-      detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-      request_id: Type.String(),
-    }),
+    error: Type.Object(
+      {
+        code: Type.Ref('ErrorCode'),
+        message: Type.String({ description: 'For a developer to read; may change. Branch on `code`.' }),
+        detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Facts about this failure; `field` names the input at fault.' })),
+        request_id: Type.String({ pattern: '^req_', description: 'Also in the x-request-id header; quote it when asking for help.' }),
+        doc_url: Type.String({ pattern: '^/docs/errors#[a-z_]+$', description: "The code's entry in the error reference, relative to the server." }),
+      },
+      { additionalProperties: false },
+    ),
   },
-  { $id: 'ErrorResponse', description: 'Every error has this shape, with a stable code.' },
+  {
+    $id: 'ErrorResponse',
+    additionalProperties: false,
+    description: 'Every error has this shape, with a stable code.',
+    examples: [
+      {
+        error: {
+          code: 'INVALID_REQUEST',
+          message: 'The field "email" is required.',
+          detail: { field: 'email' },
+          request_id: 'req_01JD8Q3V0G6Y1K2M3N4P5Q6R7S',
+          doc_url: '/docs/errors#invalid_request',
+        },
+      },
+    ],
+  },
 );
 
 /** Error responses documented on every /api/v1 route. */
