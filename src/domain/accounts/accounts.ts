@@ -10,6 +10,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 export interface CreateConnectedAccountInput {
   customerType: string;
@@ -40,7 +41,7 @@ export async function createConnectedAccount(deps: Deps, work: UnitOfWork, scope
     throw invalidField('reference_id', 'reference_id must be 1 to 128 printable characters without spaces.');
   }
   const displayName = input.displayName?.trim();
-  if (displayName !== undefined && (displayName.length === 0 || displayName.length > 200 || unstorableText.test(displayName))) {
+  if (displayName !== undefined && (displayName.length === 0 || codePointLength(displayName) > 200 || unstorableText.test(displayName))) {
     throw invalidField('display_name', 'display_name must be 1 to 200 characters, without control characters.');
   }
 

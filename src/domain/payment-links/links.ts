@@ -18,6 +18,7 @@ import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts'
 import { createPaymentLinkEndpoint, parseWebhookUrl } from '../webhooks/endpoints.ts';
 import { referenceKey } from './decisions.ts';
 import { endLink, lockLink, openPayment } from './settlement.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 /** The currencies a link can ask for: AUD by bank transfer to the virtual account, the stablecoins on Solana. */
 export const paymentLinkCurrencies = ['AUD', 'USDT', 'USDC'] as const satisfies readonly Currency[];
@@ -97,7 +98,7 @@ export function parseExpiry(value: unknown, now: Date): Date | null {
 
 function parseText(value: unknown, field: string, max: number): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.trim() === '' || [...value].length > max || controlCharacters.test(value)) {
+  if (typeof value !== 'string' || value.trim() === '' || codePointLength(value) > max || controlCharacters.test(value)) {
     throw invalidField(field, `${field} must be text of 1 to ${max} characters, without control characters.`);
   }
   return value.trim();
@@ -124,7 +125,7 @@ function parseMetadata(value: unknown): Record<string, string> | null {
   const message = 'metadata must be an object of at most 20 string values, keys of 1 to 40 characters and values of at most 500.';
   if (typeof value !== 'object' || Array.isArray(value)) throw invalidField('metadata', message);
   const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length > 20 || entries.some(([k, v]) => k.length === 0 || k.length > 40 || typeof v !== 'string' || v.length > 500)) throw invalidField('metadata', message);
+  if (entries.length > 20 || entries.some(([k, v]) => k.length === 0 || codePointLength(k) > 40 || typeof v !== 'string' || codePointLength(v) > 500)) throw invalidField('metadata', message);
   return Object.fromEntries(entries) as Record<string, string>;
 }
 

@@ -154,7 +154,7 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
     async (request, reply) =>
       replyFromWork(services, request, reply, async (work) => {
         const environment = operatorEnvironmentOf(request.body);
-        const payout = await decidePayout(services, work, environment, request.params.id, { status: 'failed', failureReason: request.body.reason });
+        const payout = await decidePayout(services, work, environment, request.params.id, { status: 'failed', failureReason: request.body.reason, reasonField: 'reason' });
         auditPayout(work, environment, payout);
         return { status: 200, body: serializePayout(payout) };
       }),
