@@ -85,13 +85,15 @@ describe('OpenAPI and health', () => {
       assert.deepEqual(Object.keys(result.body.components.securitySchemes), ['apiKey'], url);
       // The webhooks section is the event catalogue, public by design, whose data may name the operator as a decider
       // (`decided_by: "operator"`); it is compared with the catalogue below and must never mention the operator API.
+      // Error codes are the whole catalogue (public: docs/errors.md), some named after the operator's role
+      // (PLATFORM_ACCOUNT_MANAGED_BY_OPERATOR): codes are left out of this check, prose is not.
       const { webhooks, ...rest } = result.body;
-      assert.doesNotMatch(JSON.stringify(rest), /admin|operator/i, url);
+      assert.doesNotMatch(JSON.stringify(rest).replace(/\b[A-Z][A-Z0-9]*(_[A-Z0-9]+)+\b/g, ''), /admin|operator/i, url);
       assert.doesNotMatch(JSON.stringify(webhooks), /admin|operator (api|token)/i, url);
     }
     const yaml = (await ctx.call('GET', '/docs/openapi.yaml')).raw;
     assert.match(yaml, /^webhooks:$/m);
-    assert.doesNotMatch(yaml.replace(/^webhooks:\n(?:(?: .*)?\n)*/m, ''), /admin|operator/i);
+    assert.doesNotMatch(yaml.replace(/^webhooks:\n(?:(?: .*)?\n)*/m, '').replace(/\b[A-Z][A-Z0-9]*(_[A-Z0-9]+)+\b/g, ''), /admin|operator/i);
   });
 
   it('the operator document: GET /admin/v1/openapi.json, behind the operator token, with every /admin/v1 route', async () => {

@@ -11,6 +11,7 @@ import { capabilitiesOfRoute } from '../lib/capabilities.ts';
 import { environments } from '../lib/environments.ts';
 import { errorCodesOf, errorResponseDescription, errorStatusesOf, gateOf, rateLimitHeaders, retryAfterHeader } from './contract.ts';
 import { domainEnumKey } from './schemas.ts';
+import type { ErrorCode } from '../lib/errors.ts';
 import { serveErrorReference } from './error-reference.ts';
 
 /** What the reference page may load: its own script, styles and the document, from this server only. */
@@ -62,6 +63,35 @@ export function documentDomainEnums<T>(generated: T): T {
   return document;
 }
 
+type OperationObject = {
+  parameters?: { in: string; required?: boolean; schema?: { default?: unknown } }[];
+  responses?: Record<string, { description?: string }>;
+  'x-error-codes'?: ErrorCode[];
+};
+
+/**
+ * The last pass over a generated document (a copy, see documentDomainEnums): domain-checked markers become enums, each
+ * error response's description names its codes (@fastify/swagger takes a $ref's own description otherwise), and a
+ * query parameter the server defaults is not required.
+ */
+export function finishDocument<T>(generated: T): T {
+  const document = documentDomainEnums(generated) as T & { paths?: Record<string, Record<string, OperationObject>> };
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.in === 'query' && parameter.schema?.default !== undefined) parameter.required = false;
+      }
+      const codes = operation['x-error-codes'];
+      if (!codes || !operation.responses) continue;
+      for (const [status, listed] of errorStatusesOf(codes)) {
+        const response = operation.responses[String(status)];
+        if (response) response.description = errorResponseDescription(status, listed);
+      }
+    }
+  }
+  return document;
+}
+
 /** The headers every delivery carries (src/lib/webhook-signature.ts signs them), as OpenAPI header parameters. */
 const deliveryHeaders: readonly { name: string; description: string }[] = [
   {
@@ -100,6 +130,7 @@ export function webhookOperations(): Record<string, OpenAPIV3_1.PathItemObject> 
     });
     operations[type] = {
       post: {
+        operationId: `on${type.split(/[._]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`,
         summary: type,
         description: `${description}\n\nSent to each enabled endpoint subscribed to \`${type}\` or to \`*\` (unless said otherwise above), signed with its secret (the headers below), and retried until acknowledged — by default after 5 min, 30 min, 2 h, 8 h and 24 h. See docs/webhooks.md.`,
         tags: ['Webhooks'],
@@ -196,18 +227,12 @@ export const describeContract: SwaggerTransform = ({ schema, url, route }) => {
   const declared = (schema.response ?? {}) as Record<string, unknown>;
   for (const [status, response] of Object.entries(declared)) {
     if (Number(status) >= 400) continue; // errors are derived below, from the codes
-    responses[status] = {
-      description: successDescription(status, schema.summary),
-      headers: responseHeaders(Number(status)),
-      content: { 'application/json': { schema: response } },
-    };
+    // The schema itself, annotated (@fastify/swagger moves these two keys out of it): wrapped in `content`, its shared
+    // schemas ($id) would be inlined instead of named in components.schemas.
+    responses[status] = { ...(response as object), 'x-response-description': successDescription(status, schema.summary), headers: responseHeaders(Number(status)) };
   }
   for (const [status, listed] of errorStatusesOf(codes)) {
-    responses[status] = {
-      description: errorResponseDescription(status, listed),
-      headers: responseHeaders(status),
-      content: { 'application/json': { schema: { $ref: 'ErrorResponse' } } },
-    };
+    responses[status] = { $ref: 'ErrorResponse', 'x-response-description': errorResponseDescription(status, listed), headers: responseHeaders(status) };
   }
   return {
     schema: {
@@ -256,7 +281,7 @@ export async function registerOpenApiDocuments(app: FastifyInstance, publicUrl: 
       webhooks: webhookOperations(),
     },
     transform: onlyUnder('/api/v1/', (input) => describeContract({ ...input, ...noteCapabilities(input) })),
-    transformObject: (documents) => ('openapiObject' in documents ? documentDomainEnums(documents.openapiObject) : documents.swaggerObject),
+    transformObject: (documents) => ('openapiObject' in documents ? finishDocument(documents.openapiObject) : documents.swaggerObject),
   });
   await app.register(swagger, {
     decorator: 'operatorSwagger',
@@ -276,7 +301,7 @@ export async function registerOpenApiDocuments(app: FastifyInstance, publicUrl: 
       },
     },
     transform: onlyUnder('/admin/v1/', describeContract),
-    transformObject: (documents) => ('openapiObject' in documents ? documentDomainEnums(documents.openapiObject) : documents.swaggerObject),
+    transformObject: (documents) => ('openapiObject' in documents ? finishDocument(documents.openapiObject) : documents.swaggerObject),
   });
   // The reference at /docs: Scalar's renderer, its script served by the plugin itself (no CDN, no web fonts), reading
   // the public document; /docs/errors is the error catalogue's page. Their CSP allows only what the page loads.
