@@ -237,6 +237,29 @@ describe('every operation of the OpenAPI documents, against the live server', ()
     }
   });
 
+  it('has examples that match their own schemas, and curl and TypeScript samples, on every operation', () => {
+    for (const operation of operationsOf()) {
+      const base = ['paths', operation.path, operation.method.toLowerCase()];
+      const media = operation.spec.requestBody?.content?.['application/json'];
+      const checks: [string[], unknown][] = media ? [[[...base, 'requestBody', 'content', 'application/json', 'schema'], media.example]] : [];
+      for (const [status, response] of Object.entries(operation.spec.responses as Record<string, Json>)) {
+        const content = response.content?.['application/json'];
+        assert.ok(response.description && response.description !== 'Default Response', `${operation.key} ${status}: no description`);
+        if (content) checks.push([[...base, 'responses', status, 'content', 'application/json', 'schema'], content.example]);
+      }
+      for (const [path, example] of checks) {
+        assert.ok(example !== undefined, `${operation.key}: no example at ${path.join('/')}`);
+        const validate = ajv.getSchema(`${operation.document}.json#/${pointer(...path)}`);
+        assert.ok(validate?.(example), `${operation.key}: the example at ${path.slice(3).join('/')} does not match: ${ajv.errorsText(validate?.errors)}`);
+      }
+      assert.deepEqual(
+        (operation.spec['x-codeSamples'] as Json[]).map((sample) => sample.lang),
+        ['Shell', 'TypeScript'],
+        operation.key,
+      );
+    }
+  });
+
   it('answers a valid request with the intended, declared status and a body matching its schema', async () => {
     for (const operation of operationsOf()) {
       const request = (validRequests[operation.key] as () => ValidRequest)();

@@ -10,8 +10,9 @@ import { eventCatalogue, eventTypes } from '../domain/event-types.ts';
 import { capabilitiesOfRoute } from '../lib/capabilities.ts';
 import { environments } from '../lib/environments.ts';
 import { errorCodesOf, errorResponseDescription, errorStatusesOf, gateOf, rateLimitHeaders, retryAfterHeader } from './contract.ts';
-import { domainEnumKey } from './schemas.ts';
-import type { ErrorCode } from '../lib/errors.ts';
+import { domainEnumKey, publishedRulesKey } from './schemas.ts';
+import { errorDocUrl, errorEntry, type ErrorCode } from '../lib/errors.ts';
+import { addExamples } from './openapi-examples.ts';
 import { serveErrorReference } from './error-reference.ts';
 
 /** What the reference page may load: its own script, styles and the document, from this server only. */
@@ -57,6 +58,11 @@ export function documentDomainEnums<T>(generated: T): T {
       record.enum = values;
       record.type ??= 'string';
     }
+    const rules = record[publishedRulesKey];
+    if (typeof rules === 'object' && rules !== null) {
+      delete record[publishedRulesKey];
+      Object.assign(record, rules);
+    }
     Object.values(record).forEach(visit);
   };
   visit(document);
@@ -65,7 +71,7 @@ export function documentDomainEnums<T>(generated: T): T {
 
 type OperationObject = {
   parameters?: { in: string; required?: boolean; schema?: { default?: unknown } }[];
-  responses?: Record<string, { description?: string }>;
+  responses?: Record<string, { description?: string; content?: Record<string, { example?: unknown }> }>;
   'x-error-codes'?: ErrorCode[];
 };
 
@@ -74,7 +80,7 @@ type OperationObject = {
  * error response's description names its codes (@fastify/swagger takes a $ref's own description otherwise), and a
  * query parameter the server defaults is not required.
  */
-export function finishDocument<T>(generated: T): T {
+export function finishDocument<T>(generated: T, tokenName: string): T {
   const document = documentDomainEnums(generated) as T & { paths?: Record<string, Record<string, OperationObject>> };
   for (const item of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(item)) {
@@ -85,10 +91,15 @@ export function finishDocument<T>(generated: T): T {
       if (!codes || !operation.responses) continue;
       for (const [status, listed] of errorStatusesOf(codes)) {
         const response = operation.responses[String(status)];
-        if (response) response.description = errorResponseDescription(status, listed);
+        if (!response) continue;
+        response.description = errorResponseDescription(status, listed);
+        const code = listed[0] as ErrorCode;
+        const media = response.content?.['application/json'];
+        if (media) media.example = { error: { code, message: errorEntry(code).message, request_id: 'req_01JD8Q3V0G6Y1K2M3N4P5Q6R7S', doc_url: errorDocUrl(code) } };
       }
     }
   }
+  addExamples(document as Parameters<typeof addExamples>[0], tokenName);
   return document;
 }
 
@@ -281,7 +292,7 @@ export async function registerOpenApiDocuments(app: FastifyInstance, publicUrl: 
       webhooks: webhookOperations(),
     },
     transform: onlyUnder('/api/v1/', (input) => describeContract({ ...input, ...noteCapabilities(input) })),
-    transformObject: (documents) => ('openapiObject' in documents ? finishDocument(documents.openapiObject) : documents.swaggerObject),
+    transformObject: (documents) => ('openapiObject' in documents ? finishDocument(documents.openapiObject, 'PIK_API_KEY') : documents.swaggerObject),
   });
   await app.register(swagger, {
     decorator: 'operatorSwagger',
@@ -301,7 +312,7 @@ export async function registerOpenApiDocuments(app: FastifyInstance, publicUrl: 
       },
     },
     transform: onlyUnder('/admin/v1/', describeContract),
-    transformObject: (documents) => ('openapiObject' in documents ? finishDocument(documents.openapiObject) : documents.swaggerObject),
+    transformObject: (documents) => ('openapiObject' in documents ? finishDocument(documents.openapiObject, 'PIK_OPERATOR_TOKEN') : documents.swaggerObject),
   });
   // The reference at /docs: Scalar's renderer, its script served by the plugin itself (no CDN, no web fonts), reading
   // the public document; /docs/errors is the error catalogue's page. Their CSP allows only what the page loads.

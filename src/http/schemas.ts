@@ -111,3 +111,36 @@ export const moneyErrorResponses = {
   409: Type.Ref('ErrorResponse'),
   422: Type.Ref('ErrorResponse'),
 };
+
+/**
+ * Rules the domain enforces itself, after normalising the input (trimming, upper-casing) and with its own error codes
+ * (INVALID_AMOUNT, UNKNOWN_CAPABILITY, an INVALID_REQUEST naming the field): published in the documents as schema
+ * keywords, so a client that follows the document is never refused, while validation leaves them to the domain. The
+ * marker is merged into the schema by the documents' last pass (finishDocument in openapi.ts).
+ */
+export const publishedRulesKey = 'x-pik-published';
+
+/** Spread into a schema's options: `Type.String({ maxLength: 2, ...published({ pattern: '^[A-Z]{2}$' }) })`. */
+export function published(rules: Record<string, unknown>): Record<string, unknown> {
+  return { [publishedRulesKey]: rules };
+}
+
+/** A decimal amount: a string, never a number, with at most the currency's decimals (src/lib/money.ts decides). */
+export const amountPattern = '^(0|[1-9][0-9]*)(\\.[0-9]+)?$';
+
+/** An amount field of a request: any value reaches the domain, which answers INVALID_AMOUNT; the document says string. */
+export function amountField(description: string, example = '100.00') {
+  return Type.Unknown({ description, ...published({ type: 'string', pattern: amountPattern, examples: [example] }) });
+}
+
+/** An amount in a response: always a decimal string. */
+export const AmountString = Type.String({ pattern: amountPattern, description: 'Decimal string in the currency precision, e.g. "500.00".', examples: ['500.00'] });
+
+/** ISO 3166-1 alpha-2, as the domain accepts it (it upper-cases first). */
+export const countryRules = published({ pattern: '^[A-Z]{2}$', examples: ['AU'] });
+
+/** A movement reference (src/domain/ledger/references.ts). */
+export const referenceRules = published({ minLength: 1, pattern: '^[\\x20-\\x7E]+$', examples: ['INV-2026-0042'] });
+
+/** A name or text that must not be blank (the domain trims it). */
+export const nonBlankRules = (example: string) => published({ minLength: 1, pattern: '\\S', examples: [example] });

@@ -7,7 +7,7 @@ import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { currencies, describeCurrencies } from '../../lib/currencies.ts';
 import type { ErrorCode } from '../../lib/errors.ts';
-import { bearerSecurity, domainChecked, domainCheckedString, listOf, listQuery } from '../schemas.ts';
+import { bearerSecurity, domainChecked, domainCheckedString, listOf, listQuery, amountField, referenceRules } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { FxConversionSchema, FxQuoteSchema, FxRateSchema, serializeFxConversion, serializeFxQuote, serializeFxRate } from '../serializers/fx.ts';
 
@@ -28,8 +28,8 @@ function errors(byStatus: Partial<Record<400 | 401 | 403 | 404 | 409 | 422 | 429
 const pairFields = {
   sell_currency: domainChecked(currencies, { description: `The currency the account sells: ${describeCurrencies()}.` }),
   buy_currency: domainChecked(currencies, { description: `The currency the account buys; another of ${describeCurrencies()}.` }),
-  sell_amount: Type.Optional(Type.Unknown({ description: 'Decimal string in the sell currency. Send exactly one of sell_amount and buy_amount.' })),
-  buy_amount: Type.Optional(Type.Unknown({ description: 'Decimal string in the buy currency. Send exactly one of sell_amount and buy_amount.' })),
+  sell_amount: Type.Optional(amountField('Decimal string in the sell currency. Send exactly one of sell_amount and buy_amount.')),
+  buy_amount: Type.Optional(amountField('Decimal string in the buy currency. Send exactly one of sell_amount and buy_amount.')),
 };
 
 const QuoteBody = Type.Object(pairFields, { additionalProperties: false });
@@ -39,7 +39,7 @@ const ConversionBody = Type.Object(
     ...pairFields,
     conversion_type: Type.Union([Type.Literal('rate'), Type.Literal('quote')], { description: '"rate": at the current rate; "quote": at a quote\u2019s locked rate and amounts.' }),
     quote_id: Type.Optional(Type.String({ maxLength: 100, description: 'qt_…, with conversion_type "quote".' })),
-    reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per account, forever (shared with transfers and payouts).' })),
+    reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per account, forever (shared with transfers and payouts).', ...referenceRules })),
   },
   { additionalProperties: false },
 );
