@@ -3,6 +3,7 @@
 // leading to its entry, and the reference page served whole from this server.
 // pik-test: engine-independent — text rules and pages; the rows written are incidental
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { errorCodes } from '../src/lib/errors.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
@@ -80,6 +81,11 @@ describe('the reference', () => {
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'self'/);
     assert.match(csp, /connect-src 'self'/);
+    assert.doesNotMatch(csp.split(';').find((d) => d.trim().startsWith('script-src')) ?? '', /unsafe-inline/);
+    // The page's one inline script runs because the CSP names its hash.
+    const inline = [...page.raw.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? '');
+    assert.equal(inline.length, 1);
+    assert.ok(csp.includes(`'sha256-${createHash('sha256').update(inline[0] ?? '').digest('base64')}'`), csp);
     const script = await ctx.call('GET', '/docs/js/scalar.js');
     assert.equal(script.status, 200);
     assert.ok(script.raw.length > 100_000);

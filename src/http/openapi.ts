@@ -2,7 +2,6 @@
 // capability each route needs from the capability catalogue, fields the domain checks itself listed as enums, and the
 // public document's `webhooks` section from the event catalogue.
 import swagger, { type SwaggerTransform } from '@fastify/swagger';
-import scalar from '@scalar/fastify-api-reference';
 import type { FastifyContextConfig, FastifyInstance } from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import Type from 'typebox';
@@ -14,10 +13,8 @@ import { domainEnumKey, publishedRulesKey } from './schemas.ts';
 import { errorDocUrl, errorEntry, type ErrorCode } from '../lib/errors.ts';
 import { addExamples } from './openapi-examples.ts';
 import { serveErrorReference } from './error-reference.ts';
+import { serveDocsPage } from './docs-page.ts';
 
-/** What the reference page may load: its own script, styles and the document, from this server only. */
-export const docsContentSecurityPolicy =
-  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -314,26 +311,8 @@ export async function registerOpenApiDocuments(app: FastifyInstance, publicUrl: 
     transform: onlyUnder('/admin/v1/', describeContract),
     transformObject: (documents) => ('openapiObject' in documents ? finishDocument(documents.openapiObject, 'PIK_OPERATOR_TOKEN') : documents.swaggerObject),
   });
-  // The reference at /docs: Scalar's renderer, its script served by the plugin itself (no CDN, no web fonts), reading
-  // the public document; /docs/errors is the error catalogue's page. Their CSP allows only what the page loads.
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (request.url === '/docs' || request.url.startsWith('/docs/') || request.url.startsWith('/docs?')) {
-      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', docsContentSecurityPolicy);
-    }
-    return payload;
-  });
-  await app.register(scalar, {
-    routePrefix: '/docs',
-    logLevel: 'warn',
-    configuration: {
-      title: 'PIK API reference',
-      withDefaultFonts: false,
-      hideClientButton: true,
-      telemetry: false,
-      defaultOpenAllTags: false,
-      hiddenClients: { node: ['undici', 'axios', 'ofetch'], js: ['axios', 'ofetch', 'jquery', 'xhr'] },
-    },
-  } as Parameters<typeof scalar>[1]);
+  // The reference at /docs (src/http/docs-page.ts) and the error catalogue's page at /docs/errors.
+  serveDocsPage(app);
   serveErrorReference(app);
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
