@@ -100,6 +100,21 @@ export function finishDocument<T>(generated: T, tokenName: string): T {
   return document;
 }
 
+/** The public document's sections, in reading order. */
+const publicTags = [
+  { name: 'Accounts', description: 'The platform account and its connected accounts (`acct_…`).' },
+  { name: 'Onboarding', description: 'Identity (KYC for individuals, KYB for businesses), the verification decision, capabilities and where an account can be paid.' },
+  { name: 'Wallets', description: "An account's balances per currency and its transaction history." },
+  { name: 'Transfers', description: 'Moving funds between the platform and its connected accounts.' },
+  { name: 'Payouts', description: 'Paying out to a bank account or a crypto address; the amount is held while the rail decides.' },
+  { name: 'FX', description: 'Rates, quotes (a locked rate for a short time) and conversions between the currencies of one wallet.' },
+  { name: 'Virtual accounts', description: 'AUD account numbers (BSB + account number) that credit an account when paid.' },
+  { name: 'Payment links', description: 'Links a payer opens to pay a fixed or open amount with a reference; their payments.' },
+  { name: 'Webhooks', description: 'Endpoints that receive signed events, their secrets and deliveries; the events PIK sends are in the `webhooks` section.' },
+  { name: 'Events', description: 'Every change, as an event: list, read, redeliver.' },
+  { name: 'Sandbox', description: 'Sandbox keys only: decide a verification, simulate deposits, rail answers and payments.' },
+];
+
 /** The headers every delivery carries (src/lib/webhook-signature.ts signs them), as OpenAPI header parameters. */
 const deliveryHeaders: readonly { name: string; description: string }[] = [
   {
@@ -286,6 +301,7 @@ export async function registerOpenApiDocuments(app: FastifyInstance, publicUrl: 
           apiKey: { type: 'http', scheme: 'bearer', description: 'A pik_test_… (sandbox) or pik_live_… (production) API key.' },
         },
       },
+      tags: publicTags,
       webhooks: webhookOperations(),
     },
     transform: onlyUnder('/api/v1/', (input) => describeContract({ ...input, ...noteCapabilities(input) })),
@@ -302,6 +318,7 @@ export async function registerOpenApiDocuments(app: FastifyInstance, publicUrl: 
         version: '1.0.0',
         description: 'Platform accounts, their API keys and limits, production verification decisions and the rails: for PIK itself.',
       },
+      tags: [{ name: 'Operator', description: 'What the operator of a PIK deployment does: platforms, keys, verification decisions, money from and to the rails, FX rates, the audit log.' }],
       components: {
         securitySchemes: {
           operatorToken: { type: 'http', scheme: 'bearer', description: 'The operator token (PIK_OPERATOR_TOKEN, or the operator-token file).' },
