@@ -12,6 +12,10 @@ const configuration = {
   telemetry: false,
   defaultOpenAllTags: false,
   hiddenClients: { node: ['undici', 'axios', 'ofetch'], js: ['axios', 'ofetch', 'jquery', 'xhr'] },
+  // The renderer's hosted extras (an AI agent, MCP generation, its developer tools) reach Scalar's services: off.
+  agent: { disabled: true },
+  mcp: { disabled: true },
+  showDeveloperTools: 'never',
 };
 
 const startScript = `Scalar.createApiReference('#app', ${JSON.stringify(configuration)});`;
