@@ -6,24 +6,10 @@ import { createConversion, createQuote, getConversion, getIndicativeRate, getQuo
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { currencies, describeCurrencies } from '../../lib/currencies.ts';
-import type { ErrorCode } from '../../lib/errors.ts';
-import { bearerSecurity, domainChecked, domainCheckedString, listOf, listQuery, amountField, referenceRules } from '../schemas.ts';
+import { amountField, bearerSecurity, domainChecked, domainCheckedString, errorResponses, listOf, listQuery, referenceRules } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { FxConversionSchema, FxQuoteSchema, FxRateSchema, serializeFxConversion, serializeFxQuote, serializeFxRate } from '../serializers/fx.ts';
 
-/** Every error an FX operation can answer, by status, with the codes named in each response's description. */
-function errors(byStatus: Partial<Record<400 | 401 | 403 | 404 | 409 | 422 | 429 | 503, ErrorCode[]>>) {
-  const common: Record<number, ErrorCode[]> = {
-    400: ['INVALID_REQUEST', 'INVALID_ON_BEHALF_OF', 'API_KEY_IN_URL', 'HEADER_REPEATED'],
-    401: ['API_KEY_MISSING', 'AUTHORIZATION_MALFORMED', 'INVALID_API_KEY', 'API_KEY_REVOKED', 'API_KEY_ENVIRONMENT_MISMATCH'],
-    403: ['ACCOUNT_NOT_VERIFIED', 'CAPABILITY_NOT_ACTIVATED'],
-    404: ['ACCOUNT_NOT_FOUND'],
-    429: ['RATE_LIMITED'],
-  };
-  const all: Record<number, ErrorCode[]> = { ...common };
-  for (const [status, codes] of Object.entries(byStatus)) all[Number(status)] = [...(common[Number(status)] ?? []), ...(codes ?? [])];
-  return Object.fromEntries(Object.entries(all).map(([status, codes]) => [status, Type.Ref('ErrorResponse', { description: codes.join(', ') })]));
-}
 
 const pairFields = {
   sell_currency: domainChecked(currencies, { description: `The currency the account sells: ${describeCurrencies()}.` }),
@@ -56,8 +42,6 @@ const RatesQuery = Type.Object(
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
-const pairErrors: ErrorCode[] = ['UNSUPPORTED_CURRENCY_PAIR', 'INVALID_AMOUNT'];
-
 export async function fxRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['FX'];
@@ -75,7 +59,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
         tags,
         security: bearerSecurity,
         querystring: RatesQuery,
-        response: { 200: FxRateSchema, ...errors({ 400: pairErrors, 422: ['BELOW_MINIMUM_AMOUNT', 'ABOVE_MAXIMUM_AMOUNT'], 503: ['RATES_UNAVAILABLE'] }) },
+        response: { 200: FxRateSchema, ...errorResponses },
       },
     },
     async (request) => {
@@ -98,12 +82,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
         body: QuoteBody,
         response: {
           201: FxQuoteSchema,
-          ...errors({
-            400: [...pairErrors, 'INVALID_JSON', 'INVALID_IDEMPOTENCY_KEY'],
-            409: ['IDEMPOTENCY_KEY_IN_USE'],
-            422: ['BELOW_MINIMUM_AMOUNT', 'ABOVE_MAXIMUM_AMOUNT', 'IDEMPOTENCY_KEY_REUSED'],
-            503: ['RATES_UNAVAILABLE'],
-          }),
+          ...errorResponses,
         },
       },
     },
@@ -124,7 +103,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
         tags,
         security: bearerSecurity,
         params: IdParams,
-        response: { 200: FxQuoteSchema, ...errors({ 404: ['QUOTE_NOT_FOUND'] }) },
+        response: { 200: FxQuoteSchema, ...errorResponses },
       },
     },
     async (request) => {
@@ -145,13 +124,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
         body: ConversionBody,
         response: {
           201: FxConversionSchema,
-          ...errors({
-            400: [...pairErrors, 'QUOTE_MISMATCH', 'INVALID_JSON', 'INVALID_IDEMPOTENCY_KEY'],
-            404: ['QUOTE_NOT_FOUND'],
-            409: ['DUPLICATE_REFERENCE', 'IDEMPOTENCY_KEY_IN_USE'],
-            422: ['QUOTE_EXPIRED', 'QUOTE_ALREADY_USED', 'INSUFFICIENT_BALANCE', 'BELOW_MINIMUM_AMOUNT', 'ABOVE_MAXIMUM_AMOUNT', 'IDEMPOTENCY_KEY_REUSED'],
-            503: ['RATES_UNAVAILABLE'],
-          }),
+          ...errorResponses,
         },
       },
     },
@@ -180,7 +153,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
         tags,
         security: bearerSecurity,
         querystring: listQuery({}),
-        response: { 200: listOf(FxConversionSchema), ...errors({ 400: ['INVALID_CURSOR'] }) },
+        response: { 200: listOf(FxConversionSchema), ...errorResponses },
       },
     },
     async (request) => {
@@ -198,7 +171,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
         tags,
         security: bearerSecurity,
         params: IdParams,
-        response: { 200: FxConversionSchema, ...errors({ 404: ['CONVERSION_NOT_FOUND'] }) },
+        response: { 200: FxConversionSchema, ...errorResponses },
       },
     },
     async (request) => serializeFxConversion(await getConversion(services, scopeOf(request), request.params.id)),
