@@ -264,6 +264,7 @@ export const describeContract: SwaggerTransform = ({ schema, url, route }) => {
       ...(Object.keys(accepted).length > 0 ? { headers: { ...headers, type: 'object', properties: accepted } } : {}),
       response: responses,
       'x-error-codes': codes,
+      ...(gate === 'api' && config?.rateLimitGroup ? { 'x-rate-limit-group': config.rateLimitGroup } : {}),
     },
     url,
   };
