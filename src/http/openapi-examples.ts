@@ -3,6 +3,8 @@
 // made from them. Built from the schemas, so an example cannot drift from what it illustrates; the walking test
 // (test/openapi-walk.test.ts) validates every request example against its schema.
 
+import { idPrefixes } from '../lib/ids.ts';
+
 type Schema = Record<string, unknown>;
 type Components = Record<string, Schema>;
 
@@ -14,10 +16,18 @@ const formatExamples: Record<string, unknown> = {
   uuid: '5f1b7a52-7a1e-4d39-9a3c-0b6d3f2e8c11',
 };
 
-/** A plausible id for a field named like one: "payout_id" → "po_…" is not known here, so a neutral readable id. */
-function idExample(name: string): string | undefined {
-  if (name === 'id' || name.endsWith('_id')) return `${name === 'id' ? 'obj' : name.slice(0, -3)}_01JD8Q3V0G6Y1K2M3N4P5Q6R7S`;
-  return undefined;
+/** "payment_link" → "pl", from the id table (src/lib/ids.ts), for objects and for fields named `<kind>_id`. */
+function prefixOf(kind: string): string | undefined {
+  const camel = kind.replace(/_([a-z])/g, (_m, letter: string) => letter.toUpperCase());
+  return (idPrefixes as Record<string, string>)[camel] ?? (kind === 'endpoint' ? idPrefixes.webhookEndpoint : undefined);
+}
+
+/** A plausible id: `acct_…` for "destination_account_id", the object's own prefix for its "id". */
+function idExample(name: string, objectKind?: string): string | undefined {
+  const kind = name === 'id' ? objectKind : name.endsWith('_id') ? name.slice(0, -3).split('_').slice(-2).join('_') : undefined;
+  if (kind === undefined) return undefined;
+  const prefix = prefixOf(kind) ?? prefixOf(kind.split('_').at(-1) ?? kind) ?? kind.split('_').at(-1);
+  return `${prefix}_01jd8q3v0g6y1k2m3n4p5q6r7s`;
 }
 
 /** An example value for `schema`, or undefined when nothing sensible can be said (an open `{}`). */
@@ -55,8 +65,10 @@ export function exampleOf(schema: unknown, components: Components, name = '', de
     case 'object': {
       const properties = (s.properties ?? {}) as Record<string, Schema>;
       const out: Record<string, unknown> = {};
+      const kind = exampleOf(properties.object, components, 'object', depth + 1);
       for (const [key, property] of Object.entries(properties)) {
-        const value = exampleOf(property, components, key, depth + 1);
+        const own = key === 'id' && typeof kind === 'string' ? idExample('id', kind) : undefined;
+        const value = own ?? exampleOf(property, components, key, depth + 1);
         if (value !== undefined) out[key] = value;
         else if ((s.required as string[] | undefined)?.includes(key)) out[key] = 'example';
       }
