@@ -49,22 +49,6 @@ function templateKey() {
   return hash.digest('hex');
 }
 
-/** An esbuild plugin: the bundled files of `pkg` see their __dirname in node_modules, found at run time. */
-function dirnameOfPackage(pkg) {
-  const packageDir = path.join(root, 'node_modules', pkg);
-  return {
-    name: `dirname-of-${pkg}`,
-    setup(build) {
-      build.onLoad({ filter: /\.js$/ }, (args) => {
-        if (!args.path.startsWith(packageDir + path.sep)) return undefined;
-        const inside = path.relative(packageDir, path.dirname(args.path)).split(path.sep).join('/');
-        const dirname = `require('node:path').join(require('node:path').dirname(require.resolve(${JSON.stringify(`${pkg}/package.json`)})), ${JSON.stringify(inside)})`;
-        return { contents: `var __dirname = ${dirname};\n${fs.readFileSync(args.path, 'utf8')}`, loader: 'js', resolveDir: path.dirname(args.path) };
-      });
-    },
-  };
-}
-
 /**
  * An esbuild plugin: @fastify/cookie loads `cookie` with `await import('cookie')`. Split into a chunk of its own, that
  * CommonJS module (cookie 1.1, see the overrides in package.json) would come back with only a default export, and
@@ -107,11 +91,11 @@ async function bundle() {
     platform: 'node',
     target: 'node20',
     // The packages are bundled too: node then parses a few files instead of resolving and loading some 900 modules
-    // (kysely, fastify, typebox, ajv, swagger-ui…), most of a start's time otherwise. These stay outside: PGlite reads
-    // files of its own package next to its code, argon2 is a native addon, pg-native an optional addon pg never needs.
-    external: ['@electric-sql/pglite', '@electric-sql/pglite/*', '@node-rs/argon2', 'pg-native'],
-    // swagger-ui serves its static files from its own package directory.
-    plugins: [dirnameOfPackage('@fastify/swagger-ui'), cookieByRequire],
+    // (kysely, fastify, typebox, ajv…), most of a start's time otherwise. These stay outside: PGlite reads
+    // files of its own package next to its code, argon2 is a native addon, pg-native an optional addon pg never needs,
+    // and the API reference's renderer (/docs) is one 4 MB module holding its browser script as a string: left as it is.
+    external: ['@electric-sql/pglite', '@electric-sql/pglite/*', '@node-rs/argon2', 'pg-native', '@scalar/fastify-api-reference'],
+    plugins: [cookieByRequire],
     // CommonJS packages in an ES module bundle still call require() for node's built-ins.
     banner: { js: "import { createRequire as __pikCreateRequire } from 'node:module'; const require = __pikCreateRequire(import.meta.url);" },
     logLevel: 'warning',

@@ -38,7 +38,7 @@ import { secretScanningRoutes } from './http/secret-scanning.ts';
 import { paymentLinkRoutes } from './http/routes/payment-links.ts';
 import { registerOpenApiDocuments, serveOperatorDocument } from './http/openapi.ts';
 import { metricsRoute, registerRequestMetrics, startMetricsListener } from './http/metrics.ts';
-import { ErrorResponse } from './http/schemas.ts';
+import { ErrorCodeSchema, ErrorResponse } from './http/schemas.ts';
 import { compileDeferredSchemas, deferredSerializers, registerValidation, type DeferredSchemas } from './http/validation.ts';
 
 export interface DeclaredRoute {
@@ -140,9 +140,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerRequestContext(app, services);
   registerSingleHeaders(app);
   registerFrameworkErrors(app);
+  app.addSchema(ErrorCodeSchema);
   app.addSchema(ErrorResponse);
 
-  await registerOpenApiDocuments(app);
+  await registerOpenApiDocuments(app, services.config.publicUrl);
   // /api/v1 and /admin/v1 answer 404/405 themselves, after their credential check (see registerApiKeyAuth).
   const notFound = notFoundHandler(allowedMethods);
 

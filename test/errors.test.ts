@@ -17,6 +17,8 @@ function assertError(result: { status: number; body: any; headers: Record<string
   assert.equal(result.body.error.code, code);
   assert.equal(typeof result.body.error.message, 'string');
   assert.equal(result.body.error.request_id, result.headers['x-request-id']);
+  // Every error links its entry in the error reference (docs/errors.md, served at /docs/errors).
+  assert.equal(result.body.error.doc_url, `/docs/errors#${code.toLowerCase()}`);
 }
 
 describe('error shape', () => {

@@ -75,6 +75,7 @@ function assertOurs(response: RawResponse, status: number, code: string, label =
   assert.equal(typeof response.body.error.message, 'string');
   assert.match(response.headers.get('x-request-id') ?? '', /^req_/, `${label}: x-request-id`);
   assert.equal(response.body.error.request_id, response.headers.get('x-request-id'), label);
+  assert.equal(response.body.error.doc_url, `/docs/errors#${code.toLowerCase()}`, label); // also below Fastify
   assert.match(response.headers.get('content-type') ?? '', /^application\/json/, label);
 }
 

@@ -218,15 +218,20 @@ describe('POST /api/v1/fx/quotes', () => {
 describe('the OpenAPI document', () => {
   it('every FX operation, its full schemas and every error it can answer, by status', async () => {
     const doc = (await ctx.call('GET', '/api/v1/openapi.json')).body;
-    const codes = (path: string, method: string, status: string): string[] => (doc.paths[path][method].responses[status]?.description ?? '').split(', ');
+    // Each error response names its codes (src/http/contract.ts); x-error-codes lists them all.
+    const codes = (path: string, method: string, status: string): string[] => {
+      const named = [...(doc.paths[path][method].responses[status]?.description ?? '').matchAll(/`([A-Z_]+)`/g)].map((m) => m[1] as string);
+      for (const code of named) assert.ok(doc.paths[path][method]['x-error-codes'].includes(code), `${method} ${path}: ${code}`);
+      return named;
+    };
     const conversions = '/api/v1/fx/conversions';
-    assert.deepEqual(Object.keys(doc.paths[conversions].post.responses).sort(), ['201', '400', '401', '403', '404', '409', '422', '429', '503']);
+    assert.deepEqual(Object.keys(doc.paths[conversions].post.responses).sort(), ['201', '400', '401', '403', '404', '409', '413', '415', '422', '429', '500', '503']);
     for (const code of ['QUOTE_EXPIRED', 'QUOTE_ALREADY_USED', 'INSUFFICIENT_BALANCE', 'BELOW_MINIMUM_AMOUNT', 'ABOVE_MAXIMUM_AMOUNT']) assert.ok(codes(conversions, 'post', '422').includes(code), code);
     for (const code of ['QUOTE_MISMATCH', 'UNSUPPORTED_CURRENCY_PAIR', 'INVALID_AMOUNT']) assert.ok(codes(conversions, 'post', '400').includes(code), code);
     assert.ok(codes(conversions, 'post', '409').includes('DUPLICATE_REFERENCE'));
     assert.ok(codes(conversions, 'post', '404').includes('QUOTE_NOT_FOUND'));
     for (const [path, method] of [['/api/v1/fx/rates', 'get'], ['/api/v1/fx/quotes', 'post'], [conversions, 'post']] as const) {
-      assert.deepEqual(codes(path, method, '503'), ['RATES_UNAVAILABLE'], `${method} ${path}`);
+      assert.deepEqual(codes(path, method, '503').sort(), ['RATES_UNAVAILABLE', 'SERVICE_UNAVAILABLE'], `${method} ${path}`);
       assert.ok(codes(path, method, '403').includes('CAPABILITY_NOT_ACTIVATED'));
       assert.match(doc.paths[path][method].description, /Needs the `fx_conversion` capability/);
     }

@@ -1,10 +1,10 @@
 // The single exit for errors: every failure — ours, Fastify's, validation — leaves in the spec's error shape.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { databaseUnavailable } from '../db/errors.ts';
-import { ApiError, type ErrorCode } from '../lib/errors.ts';
+import { ApiError, type ErrorCode, errorDocUrl } from '../lib/errors.ts';
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; detail?: Record<string, unknown>; request_id: string };
+  error: { code: ErrorCode; message: string; detail?: Record<string, unknown>; request_id: string; doc_url: string };
 }
 
 declare module 'fastify' {
@@ -16,7 +16,7 @@ declare module 'fastify' {
 
 /** The error shape, for sendError and for the few answers written below Fastify (src/http/framework-errors.ts). */
 export function errorBody(error: ApiError, requestId: string): ErrorBody {
-  const body: ErrorBody = { error: { code: error.code, message: error.message, request_id: requestId } };
+  const body: ErrorBody = { error: { code: error.code, message: error.message, request_id: requestId, doc_url: errorDocUrl(error.code) } };
   if (error.detail) body.error.detail = error.detail;
   return body;
 }

@@ -2,14 +2,19 @@
 // capability each route needs from the capability catalogue, fields the domain checks itself listed as enums, and the
 // public document's `webhooks` section from the event catalogue.
 import swagger, { type SwaggerTransform } from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance } from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import Type from 'typebox';
 import { eventCatalogue, eventTypes } from '../domain/event-types.ts';
 import { capabilitiesOfRoute } from '../lib/capabilities.ts';
 import { environments } from '../lib/environments.ts';
-import { domainEnumKey } from './schemas.ts';
+import { errorCodesOf, errorResponseDescription, errorStatusesOf, gateOf, rateLimitHeaders, retryAfterHeader } from './contract.ts';
+import { domainEnumKey, publishedRulesKey } from './schemas.ts';
+import { errorDocUrl, errorEntry, type ErrorCode } from '../lib/errors.ts';
+import { addExamples } from './openapi-examples.ts';
+import { serveErrorReference } from './error-reference.ts';
+import { serveDocsPage } from './docs-page.ts';
+
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -50,11 +55,65 @@ export function documentDomainEnums<T>(generated: T): T {
       record.enum = values;
       record.type ??= 'string';
     }
+    const rules = record[publishedRulesKey];
+    if (typeof rules === 'object' && rules !== null) {
+      delete record[publishedRulesKey];
+      Object.assign(record, rules);
+    }
     Object.values(record).forEach(visit);
   };
   visit(document);
   return document;
 }
+
+type OperationObject = {
+  parameters?: { in: string; required?: boolean; schema?: { default?: unknown } }[];
+  responses?: Record<string, { description?: string; content?: Record<string, { example?: unknown }> }>;
+  'x-error-codes'?: ErrorCode[];
+};
+
+/**
+ * The last pass over a generated document (a copy, see documentDomainEnums): domain-checked markers become enums, each
+ * error response's description names its codes (@fastify/swagger takes a $ref's own description otherwise), and a
+ * query parameter the server defaults is not required.
+ */
+export function finishDocument<T>(generated: T, tokenName: string): T {
+  const document = documentDomainEnums(generated) as T & { paths?: Record<string, Record<string, OperationObject>> };
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.in === 'query' && parameter.schema?.default !== undefined) parameter.required = false;
+      }
+      const codes = operation['x-error-codes'];
+      if (!codes || !operation.responses) continue;
+      for (const [status, listed] of errorStatusesOf(codes)) {
+        const response = operation.responses[String(status)];
+        if (!response) continue;
+        response.description = errorResponseDescription(status, listed);
+        const code = listed[0] as ErrorCode;
+        const media = response.content?.['application/json'];
+        if (media) media.example = { error: { code, message: errorEntry(code).message, request_id: 'req_01JD8Q3V0G6Y1K2M3N4P5Q6R7S', doc_url: errorDocUrl(code) } };
+      }
+    }
+  }
+  addExamples(document as Parameters<typeof addExamples>[0], tokenName);
+  return document;
+}
+
+/** The public document's sections, in reading order. */
+const publicTags = [
+  { name: 'Accounts', description: 'The platform account and its connected accounts (`acct_…`).' },
+  { name: 'Onboarding', description: 'Identity (KYC for individuals, KYB for businesses), the verification decision, capabilities and where an account can be paid.' },
+  { name: 'Wallets', description: "An account's balances per currency and its transaction history." },
+  { name: 'Transfers', description: 'Moving funds between the platform and its connected accounts.' },
+  { name: 'Payouts', description: 'Paying out to a bank account or a crypto address; the amount is held while the rail decides.' },
+  { name: 'FX', description: 'Rates, quotes (a locked rate for a short time) and conversions between the currencies of one wallet.' },
+  { name: 'Virtual accounts', description: 'AUD account numbers (BSB + account number) that credit an account when paid.' },
+  { name: 'Payment links', description: 'Links a payer opens to pay a fixed or open amount with a reference; their payments.' },
+  { name: 'Webhooks', description: 'Endpoints that receive signed events, their secrets and deliveries; the events PIK sends are in the `webhooks` section.' },
+  { name: 'Events', description: 'Every change, as an event: list, read, redeliver.' },
+  { name: 'Sandbox', description: 'Sandbox keys only: decide a verification, simulate deposits, rail answers and payments.' },
+];
 
 /** The headers every delivery carries (src/lib/webhook-signature.ts signs them), as OpenAPI header parameters. */
 const deliveryHeaders: readonly { name: string; description: string }[] = [
@@ -94,9 +153,11 @@ export function webhookOperations(): Record<string, OpenAPIV3_1.PathItemObject> 
     });
     operations[type] = {
       post: {
+        operationId: `on${type.split(/[._]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`,
         summary: type,
         description: `${description}\n\nSent to each enabled endpoint subscribed to \`${type}\` or to \`*\` (unless said otherwise above), signed with its secret (the headers below), and retried until acknowledged — by default after 5 min, 30 min, 2 h, 8 h and 24 h. See docs/webhooks.md.`,
         tags: ['Webhooks'],
+        security: [], // sent by PIK, signed: the receiver verifies the signature headers, not a credential
         parameters: deliveryHeaders.map(({ name, description }) => ({ name, in: 'header', required: true, description, schema: { type: 'string' } })),
         requestBody: { required: true, content: { 'application/json': { schema: envelope } } },
         responses: {
@@ -118,6 +179,97 @@ function onlyUnder(prefix: string, transform?: SwaggerTransform): SwaggerTransfo
   };
 }
 
+/** "GET /api/v1/accounts/:id/wallet/balances" → "getAccountsByIdWalletBalances": stable, unique, derived from the route. */
+export function operationIdOf(method: string, url: string): string {
+  const words = url
+    .replace(/^\/(api|admin)\/v1\//, '')
+    .split(/[/_-]/)
+    .filter(Boolean)
+    .map((part) => (part.startsWith(':') ? `By${part.slice(1)}` : part));
+  return method.toLowerCase() + words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
+
+const statusTexts: Record<string, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No content' };
+
+/** "OK: the account in scope." from the route's summary. */
+function successDescription(status: string, summary: unknown): string {
+  const text = statusTexts[status] ?? `Status ${status}`;
+  if (typeof summary !== 'string' || summary === '') return `${text}.`;
+  return `${text}: ${summary.charAt(0).toLowerCase()}${summary.slice(1)}.`;
+}
+
+const onBehalfOfHeader = {
+  type: 'string',
+  pattern: '^acct_[0-9A-Za-z]+$',
+  maxLength: 100,
+  examples: ['acct_01JD8Q3V0G6Y1K2M3N4P5Q6R7S'],
+};
+const idempotencyKeyHeader = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^[\\x20-\\x7E]+$',
+  description: 'Makes the request safe to retry: the first answer is stored for 24 hours and replayed (with `idempotent-replayed: true`) to a retry with the same key and body. 1–255 printable ASCII characters; a UUID is a good choice.',
+  examples: ['5f1b7a52-7a1e-4d39-9a3c-0b6d3f2e8c11'],
+};
+const requestIdHeader = { type: 'string', description: 'The request id (`req_…`), also in every error body.' };
+
+/**
+ * States what an operation can answer (src/http/contract.ts): `x-error-codes`, one response per error status naming its
+ * codes, the headers it accepts (x-on-behalf-of, Idempotency-Key) and sends (ratelimit-*, Retry-After, x-request-id),
+ * and a description on every success. Works on copies: the route's own schema stays what the server validates with.
+ */
+export const describeContract: SwaggerTransform = ({ schema, url, route }) => {
+  if (!schema) return { schema, url };
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const method = methods.find((m) => m !== 'HEAD') ?? 'GET';
+  const config = route.config as FastifyContextConfig | undefined;
+  const gate = gateOf(url);
+  const codes = errorCodesOf(method, url, config);
+  const headers = (schema.headers ?? { type: 'object', properties: {} }) as { type: string; properties: Record<string, unknown>; required?: string[] };
+  const accepted: Record<string, unknown> = { ...headers.properties };
+  if (gate === 'api') {
+    accepted['x-on-behalf-of'] = {
+      ...onBehalfOfHeader,
+      description:
+        config?.scope === 'platform'
+          ? 'Only the platform itself may call this: leave it out (or name the platform account). A connected account is refused with 403 PLATFORM_SCOPE_REQUIRED.'
+          : 'Act for one of your connected accounts (`acct_…`) instead of the platform.',
+    };
+  }
+  if (config?.idempotent) accepted['Idempotency-Key'] = config.idempotent === true ? idempotencyKeyHeader : { ...idempotencyKeyHeader, description: `${idempotencyKeyHeader.description} The body field \`${config.idempotent.bodyField}\` is the same.` };
+  const responseHeaders = (status: number): Record<string, unknown> => {
+    const sent: Record<string, unknown> = { 'x-request-id': requestIdHeader };
+    if (gate === 'api' && status !== 401) Object.assign(sent, rateLimitHeaders);
+    if (status === 401) sent['www-authenticate'] = { type: 'string', const: 'Bearer realm="pik"' };
+    if (status === 429 || status === 503) sent['retry-after'] = retryAfterHeader;
+    if (status < 300 && config?.idempotent) sent['idempotent-replayed'] = { type: 'string', const: 'true', description: 'Present on an answer replayed for a repeated Idempotency-Key.' };
+    return sent;
+  };
+  const responses: Record<string, unknown> = {};
+  const declared = (schema.response ?? {}) as Record<string, unknown>;
+  for (const [status, response] of Object.entries(declared)) {
+    if (Number(status) >= 400) continue; // errors are derived below, from the codes
+    // The schema itself, annotated (@fastify/swagger moves these two keys out of it): wrapped in `content`, its shared
+    // schemas ($id) would be inlined instead of named in components.schemas.
+    responses[status] = { ...(response as object), 'x-response-description': successDescription(status, schema.summary), headers: responseHeaders(Number(status)) };
+  }
+  for (const [status, listed] of errorStatusesOf(codes)) {
+    responses[status] = { $ref: 'ErrorResponse', 'x-response-description': errorResponseDescription(status, listed), headers: responseHeaders(status) };
+  }
+  return {
+    schema: {
+      operationId: operationIdOf(method, url),
+      ...schema,
+      ...(Object.keys(accepted).length > 0 ? { headers: { ...headers, type: 'object', properties: accepted } } : {}),
+      response: responses,
+      'x-error-codes': codes,
+      ...(gate === 'api' && config?.rateLimitGroup ? { 'x-rate-limit-group': config.rateLimitGroup } : {}),
+    },
+    url,
+  };
+};
+
 // Shared schemas keep their $id as their name in components.schemas (ErrorResponse, Account, …).
 const refResolver = { buildLocalReference: (json: { $id?: unknown }, _baseUri: unknown, _fragment: unknown, i: number) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) };
 
@@ -128,11 +280,13 @@ const refResolver = { buildLocalReference: (json: { $id?: unknown }, _baseUri: u
  * (`app.operatorSwagger()`) holds the /admin/v1 routes and is served at /admin/v1/openapi.json, behind the token
  * (serveOperatorDocument). Must be registered before the routes.
  */
-export async function registerOpenApiDocuments(app: FastifyInstance): Promise<void> {
+export async function registerOpenApiDocuments(app: FastifyInstance, publicUrl: string): Promise<void> {
+  const servers = [{ url: publicUrl, description: 'This deployment (PIK_PUBLIC_URL)' }];
   await app.register(swagger, {
     refResolver,
     openapi: {
       openapi: '3.1.0',
+      servers,
       info: {
         title: 'PIK platform API',
         version: '1.0.0',
@@ -153,31 +307,36 @@ export async function registerOpenApiDocuments(app: FastifyInstance): Promise<vo
           apiKey: { type: 'http', scheme: 'bearer', description: 'A pik_test_… (sandbox) or pik_live_… (production) API key.' },
         },
       },
+      tags: publicTags,
       webhooks: webhookOperations(),
     },
-    transform: onlyUnder('/api/v1/', noteCapabilities),
-    transformObject: (documents) => ('openapiObject' in documents ? documentDomainEnums(documents.openapiObject) : documents.swaggerObject),
+    transform: onlyUnder('/api/v1/', (input) => describeContract({ ...input, ...noteCapabilities(input) })),
+    transformObject: (documents) => ('openapiObject' in documents ? finishDocument(documents.openapiObject, 'PIK_API_KEY') : documents.swaggerObject),
   });
   await app.register(swagger, {
     decorator: 'operatorSwagger',
     refResolver,
     openapi: {
       openapi: '3.1.0',
+      servers,
       info: {
         title: 'PIK operator API',
         version: '1.0.0',
         description: 'Platform accounts, their API keys and limits, production verification decisions and the rails: for PIK itself.',
       },
+      tags: [{ name: 'Operator', description: 'What the operator of a PIK deployment does: platforms, keys, verification decisions, money from and to the rails, FX rates, the audit log.' }],
       components: {
         securitySchemes: {
           operatorToken: { type: 'http', scheme: 'bearer', description: 'The operator token (PIK_OPERATOR_TOKEN, or the operator-token file).' },
         },
       },
     },
-    transform: onlyUnder('/admin/v1/'),
-    transformObject: (documents) => ('openapiObject' in documents ? documentDomainEnums(documents.openapiObject) : documents.swaggerObject),
+    transform: onlyUnder('/admin/v1/', describeContract),
+    transformObject: (documents) => ('openapiObject' in documents ? finishDocument(documents.openapiObject, 'PIK_OPERATOR_TOKEN') : documents.swaggerObject),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  // The reference at /docs (src/http/docs-page.ts) and the error catalogue's page at /docs/errors.
+  serveDocsPage(app);
+  serveErrorReference(app);
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
 

@@ -2,6 +2,7 @@
 import Type from 'typebox';
 import { environments } from '../lib/environments.ts';
 import { metadataLimits } from '../lib/metadata.ts';
+import { errorCodes } from '../lib/errors.ts';
 
 const pagingProperties = {
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1–100.' }),
@@ -19,16 +20,41 @@ export const EnvironmentSchema = Type.Union(environments.map((e) => Type.Literal
 // Any string: an id that is malformed is simply one that does not exist (404), as for any unknown id.
 export const AccountIdParams = Type.Object({ id: Type.String({ maxLength: 100, description: 'An account id, acct_…' }) });
 
+/** The codes of the error catalogue (src/lib/errors.ts), as the documents' `ErrorCode` schema. */
+export const ErrorCodeSchema = stringEnum(errorCodes, {
+  $id: 'ErrorCode',
+  description: 'A stable code from the error catalogue; docs/errors.md (and /docs/errors) says what each means and what to do.',
+});
+
 export const ErrorResponse = Type.Object(
   {
-    error: Type.Object({
-      code: Type.String(),
-      message: Type.String(),
-      detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-      request_id: Type.String(),
-    }),
+    error: Type.Object(
+      {
+        code: Type.Ref('ErrorCode'),
+        message: Type.String({ description: 'For a developer to read; may change. Branch on `code`.' }),
+        detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Facts about this failure; `field` names the input at fault.' })),
+        request_id: Type.String({ pattern: '^req_', description: 'Also in the x-request-id header; quote it when asking for help.' }),
+        doc_url: Type.String({ pattern: '^/docs/errors#[a-z_]+$', description: "The code's entry in the error reference, relative to the server." }),
+      },
+      { additionalProperties: false },
+    ),
   },
-  { $id: 'ErrorResponse', description: 'Every error has this shape, with a stable code.' },
+  {
+    $id: 'ErrorResponse',
+    additionalProperties: false,
+    description: 'Every error has this shape, with a stable code.',
+    examples: [
+      {
+        error: {
+          code: 'INVALID_REQUEST',
+          message: 'The field "email" is required.',
+          detail: { field: 'email' },
+          request_id: 'req_01JD8Q3V0G6Y1K2M3N4P5Q6R7S',
+          doc_url: '/docs/errors#invalid_request',
+        },
+      },
+    ],
+  },
 );
 
 /** Error responses documented on every /api/v1 route. */
@@ -127,3 +153,35 @@ export const MetadataUpdate = Type.Optional(
 
 /** metadata in a response: always an object ({} when none was given). */
 export const MetadataSchema = Type.Record(Type.String(), Type.String(), { description: 'Your own key–value strings ({} when none).' });
+/**
+ * Rules the domain enforces itself, after normalising the input (trimming, upper-casing) and with its own error codes
+ * (INVALID_AMOUNT, UNKNOWN_CAPABILITY, an INVALID_REQUEST naming the field): published in the documents as schema
+ * keywords, so a client that follows the document is never refused, while validation leaves them to the domain. The
+ * marker is merged into the schema by the documents' last pass (finishDocument in openapi.ts).
+ */
+export const publishedRulesKey = 'x-pik-published';
+
+/** Spread into a schema's options: `Type.String({ maxLength: 2, ...published({ pattern: '^[A-Z]{2}$' }) })`. */
+export function published(rules: Record<string, unknown>): Record<string, unknown> {
+  return { [publishedRulesKey]: rules };
+}
+
+/** A decimal amount: a string, never a number, with at most the currency's decimals (src/lib/money.ts decides). */
+export const amountPattern = '^(0|[1-9][0-9]*)(\\.[0-9]+)?$';
+
+/** An amount field of a request: any value reaches the domain, which answers INVALID_AMOUNT; the document says string. */
+export function amountField(description: string, example = '100.00') {
+  return Type.Unknown({ description, ...published({ type: 'string', pattern: amountPattern, examples: [example] }) });
+}
+
+/** An amount in a response: always a decimal string. */
+export const AmountString = Type.String({ pattern: amountPattern, description: 'Decimal string in the currency precision, e.g. "500.00".', examples: ['500.00'] });
+
+/** ISO 3166-1 alpha-2, as the domain accepts it (it upper-cases first). */
+export const countryRules = published({ pattern: '^[A-Z]{2}$', examples: ['AU'] });
+
+/** A movement reference (src/domain/ledger/references.ts). */
+export const referenceRules = published({ minLength: 1, pattern: '^[\\x20-\\x7E]+$', examples: ['INV-2026-0042'] });
+
+/** A name or text that must not be blank (the domain trims it). */
+export const nonBlankRules = (example: string) => published({ minLength: 1, pattern: '\\S', examples: [example] });

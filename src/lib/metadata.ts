@@ -1,12 +1,12 @@
 // Metadata: a client's own key–value strings on an object (accounts, transfers, payouts, webhook endpoints, payment
 // links). Sizes count Unicode code points, as the OpenAPI document's maxLength does, so an emoji is one character.
 import { invalidField } from './errors.ts';
+import { codePointLength } from './text.ts';
 
 export const metadataLimits = { maxKeys: 20, maxKeyLength: 40, maxValueLength: 500 } as const;
 
 export type Metadata = Record<string, string>;
 
-const codePoints = (value: string): number => [...value].length;
 // NUL and lone surrogates cannot be stored in jsonb; other control characters have no place in a key.
 // eslint-disable-next-line no-control-regex
 const unstorable = /[\u0000]|\p{Cs}/u;
@@ -15,11 +15,11 @@ const controlCharacters = /[\u0000-\u001f\u007f]/;
 
 function checkEntry(key: string, value: unknown): void {
   const field = `metadata.${key}`;
-  if (codePoints(key) === 0 || codePoints(key) > metadataLimits.maxKeyLength || unstorable.test(key) || controlCharacters.test(key)) {
+  if (codePointLength(key) === 0 || codePointLength(key) > metadataLimits.maxKeyLength || unstorable.test(key) || controlCharacters.test(key)) {
     throw invalidField(field, `metadata key "${key}" must be 1 to ${metadataLimits.maxKeyLength} characters, without control characters.`);
   }
   if (typeof value !== 'string') throw invalidField(field, `metadata value of "${key}" must be a string.`);
-  if (codePoints(value) > metadataLimits.maxValueLength || unstorable.test(value)) {
+  if (codePointLength(value) > metadataLimits.maxValueLength || unstorable.test(value)) {
     throw invalidField(field, `metadata value of "${key}" must be at most ${metadataLimits.maxValueLength} characters.`);
   }
 }

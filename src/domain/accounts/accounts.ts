@@ -11,6 +11,7 @@ import { ApiError, invalidField } from '../../lib/errors.ts';
 import { mergeMetadata, parseMetadata } from '../../lib/metadata.ts';
 import { recordEvent } from '../events.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 export interface CreateConnectedAccountInput {
   customerType: string;
@@ -40,7 +41,7 @@ function parseReferenceId(value: string): string {
 function parseDisplayName(value: string): string {
   const displayName = value.trim();
   // Code points, as the document's maxLength counts them: a name of 200 emoji is 200 characters.
-  if (displayName.length === 0 || [...displayName].length > 200 || unstorableText.test(displayName)) {
+  if (displayName.length === 0 || codePointLength(displayName) > 200 || unstorableText.test(displayName)) {
     throw invalidField('display_name', 'display_name must be 1 to 200 characters, without control characters.');
   }
   return displayName;

@@ -2,6 +2,7 @@
 // Pure functions: no database, no clock of their own (`today` is passed in). Error messages never echo the submitted values.
 import { isCountryCode } from '../../lib/countries.ts';
 import { invalidField } from '../../lib/errors.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 export const idTypes = ['passport', 'drivers_licence', 'national_id'] as const;
 export type IdType = (typeof idTypes)[number];
@@ -103,7 +104,7 @@ function text(field: string, value: string | undefined, options: { max: number; 
     if (options.required) throw invalidField(field, `${field} is required and cannot be blank.`);
     return null;
   }
-  if (trimmed.length > options.max) throw invalidField(field, `${field} must be at most ${options.max} characters.`);
+  if (codePointLength(trimmed) > options.max) throw invalidField(field, `${field} must be at most ${options.max} characters.`);
   if (forbiddenText.test(trimmed) || loneSurrogate.test(trimmed)) throw invalidField(field, `${field} contains characters that are not allowed.`);
   if (options.needsLetter && !hasLetter.test(trimmed)) throw invalidField(field, `${field} must contain letters.`);
   return trimmed;

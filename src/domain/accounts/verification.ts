@@ -11,6 +11,7 @@ import { recordCapabilityEvent } from './capability-events.ts';
 import { resolvePathAccount } from './accounts.ts';
 import { validateKyb, validateKyc, type KybIdentity, type KybInput, type KycIdentity, type KycInput } from './identity.ts';
 import { identityContext } from '../../db/sealed-columns.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 export const decisionStatuses = ['approved', 'rejected', 'action_required'] as const;
 export type DecisionStatus = (typeof decisionStatuses)[number];
@@ -66,7 +67,7 @@ function normaliseReason(reason: string | undefined): string | undefined {
   if (reason === undefined) return undefined;
   const trimmed = reason.trim();
   if (trimmed.length === 0) return undefined;
-  if (trimmed.length > 500) throw invalidField('reason', 'reason must be at most 500 characters.');
+  if (codePointLength(trimmed) > 500) throw invalidField('reason', 'reason must be at most 500 characters.');
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000b-\u001f\u007f]|\p{Cs}/u.test(trimmed)) throw invalidField('reason', 'reason contains characters that are not allowed.');
   return trimmed;

@@ -12,6 +12,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { recordEvent } from '../events.ts';
 import { requirePlatform } from '../platforms/platforms.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 /** Who generated or deleted a key: the operator, or a dashboard user (by id). */
 export type KeyActor = { kind: 'operator' } | { kind: 'user'; userId: string; platformId: string };
@@ -98,7 +99,7 @@ async function insertKey(
 export async function createApiKey(deps: Deps, work: UnitOfWork, actor: KeyActor, input: CreateApiKeyInput): Promise<CreatedApiKey> {
   assertActorOwns(actor, input.platformId);
   const name = (input.name ?? '').trim() || `${input.environment === 'production' ? 'Production' : 'Sandbox'} key`;
-  if (name.length > 100) throw invalidField('name', 'name must be at most 100 characters.');
+  if (codePointLength(name) > 100) throw invalidField('name', 'name must be at most 100 characters.');
   const permissions = parseKeyPermissions(input.permissions);
   const allowedIps = parseAllowedIps(input.allowedIps);
   const expiresAt = parseExpiresAt(deps, input.expiresAt);

@@ -18,6 +18,7 @@ import { postMovement } from './ledger.ts';
 import { claimDepositReference, parseReference } from './references.ts';
 import { creditInbound, insertDepositRow, type MoneyIn } from './deposit-rows.ts';
 import { lockLinkForReference, receiveLinkDeposit } from '../payment-links/settlement.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 export interface DepositInput {
   accountId?: string | undefined;
@@ -31,7 +32,7 @@ export interface DepositInput {
 function parseSenderName(value: string | undefined): string | null {
   if (value === undefined) return null;
   const trimmed = value.trim();
-  if (trimmed.length === 0 || trimmed.length > 140) throw invalidField('sender_name', 'sender_name must be 1 to 140 characters.');
+  if (trimmed.length === 0 || codePointLength(trimmed) > 140) throw invalidField('sender_name', 'sender_name must be 1 to 140 characters.');
   return trimmed;
 }
 

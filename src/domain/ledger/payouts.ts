@@ -17,6 +17,7 @@ import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts'
 import { decideHold, decidePayoutCompletion, decideRelease } from './decisions.ts';
 import { insertTransactions, postMovement } from './ledger.ts';
 import { claimReference, parseReference } from './references.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 export interface CreatePayoutInput {
   currency: unknown;
@@ -60,7 +61,7 @@ export function parseDestination(type: CreatePayoutInput['destinationType'], des
     const accountName = str(destination.account_name);
     if (bsb === undefined || !/^\d{6}$/.test(bsb)) throw invalidField('destination.bsb', 'destination.bsb must be exactly 6 digits, such as "062000".');
     if (accountNumber === undefined || !/^\d{5,9}$/.test(accountNumber)) throw invalidField('destination.account_number', 'destination.account_number must be 5 to 9 digits.');
-    if (accountName === undefined || accountName.length === 0 || accountName.length > 140) throw invalidField('destination.account_name', 'destination.account_name must be 1 to 140 characters.');
+    if (accountName === undefined || accountName.length === 0 || codePointLength(accountName) > 140) throw invalidField('destination.account_name', 'destination.account_name must be 1 to 140 characters.');
     return { bsb, account_number: accountNumber, account_name: accountName };
   }
   const address = str(destination.address);
@@ -128,7 +129,8 @@ export async function listPayouts(deps: Deps, scope: Scope, page: PageRequest, f
   return toPage(await query.orderBy('id', 'desc').limit(page.limit + 1).execute(), page.limit);
 }
 
-export type PayoutOutcome = { status: 'completed' } | { status: 'failed'; failureReason: string };
+/** `reasonField` names the reason's field in errors as the caller's request names it (default `failure_reason`). */
+export type PayoutOutcome = { status: 'completed' } | { status: 'failed'; failureReason: string; reasonField?: string };
 
 /** A retry of the answer already applied: completed again, or failed again for the same reason. */
 function isSameDecision(payout: PayoutRow, status: PayoutOutcome['status'], failureReason: string | null): boolean {
@@ -143,7 +145,10 @@ function isSameDecision(payout: PayoutRow, status: PayoutOutcome['status'], fail
  */
 export async function decidePayout(deps: Deps, work: UnitOfWork, environment: Environment, payoutId: string, outcome: PayoutOutcome, restrict?: Scope): Promise<PayoutRow> {
   const failureReason = outcome.status === 'failed' ? outcome.failureReason.trim() : null;
-  if (failureReason !== null && (failureReason.length === 0 || failureReason.length > 500)) throw invalidField('failure_reason', 'failure_reason must be 1 to 500 characters.');
+  if (failureReason !== null && (failureReason.length === 0 || codePointLength(failureReason) > 500)) {
+    const field = (outcome.status === 'failed' && outcome.reasonField) || 'failure_reason';
+    throw invalidField(field, `${field} must be 1 to 500 characters.`);
+  }
   if (restrict) await getPayout(deps, restrict, payoutId);
   const now = deps.now();
   const tx = await work.transaction();

@@ -12,6 +12,7 @@ import { requirePlatform } from '../platforms/platforms.ts';
 import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 /** PIK's BSB for virtual accounts, per environment (placeholders until a sponsoring bank assigns real ones). */
 export const virtualAccountBsb: Record<Environment, string> = { sandbox: '802999', production: '802001' };
@@ -48,7 +49,7 @@ export async function issueVirtualAccount(deps: Deps, work: UnitOfWork, scope: S
   // The name a payer's bank shows: the one given, else the account's display name, else the name it was verified under
   // (issuing needs an approved account), else the platform's.
   const accountName = (input.accountName ?? account.display_name ?? (await verifiedName(deps, scope.environment, account.id)) ?? (await requirePlatform(deps, scope.platformId)).name).trim();
-  if (accountName.length === 0 || accountName.length > 140) throw invalidField('account_name', 'account_name must be 1 to 140 characters.');
+  if (accountName.length === 0 || codePointLength(accountName) > 140) throw invalidField('account_name', 'account_name must be 1 to 140 characters.');
   const now = deps.now();
   const bsb = virtualAccountBsb[scope.environment];
   const tx = await work.transaction();

@@ -19,6 +19,7 @@ import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts'
 import { createPaymentLinkEndpoint, parseWebhookUrl } from '../webhooks/endpoints.ts';
 import { referenceKey } from './decisions.ts';
 import { endLink, lockLink, openPayment } from './settlement.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 /** The currencies a link can ask for: AUD by bank transfer to the virtual account, the stablecoins on Solana. */
 export const paymentLinkCurrencies = ['AUD', 'USDT', 'USDC'] as const satisfies readonly Currency[];
@@ -98,7 +99,7 @@ export function parseExpiry(value: unknown, now: Date): Date | null {
 
 function parseText(value: unknown, field: string, max: number): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.trim() === '' || [...value].length > max || controlCharacters.test(value)) {
+  if (typeof value !== 'string' || value.trim() === '' || codePointLength(value) > max || controlCharacters.test(value)) {
     throw invalidField(field, `${field} must be text of 1 to ${max} characters, without control characters.`);
   }
   return value.trim();

@@ -13,6 +13,7 @@ import { isOpenPayment } from './decisions.ts';
 import { isOwnedBy, type LinkOwner } from './links.ts';
 import { endLink, isPastExpiry, lockLink, settlePayment } from './settlement.ts';
 import type { Tx } from '../../db/database.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 export interface PaymentFilter {
   paymentLinkId?: string | undefined;
@@ -146,7 +147,7 @@ export async function payLinkInSandbox(deps: Deps, work: UnitOfWork, scope: Scop
   if (input.amount !== undefined) amount = parseAmount(input.amount, currency);
   else if (link.amount !== null && currency === link.currency) amount = link.amount;
   else throw invalidField('amount', 'amount is required for an open-amount link or another currency than the link\'s.');
-  if (input.senderName !== undefined && (typeof input.senderName !== 'string' || input.senderName.trim() === '' || input.senderName.length > 140)) {
+  if (input.senderName !== undefined && (typeof input.senderName !== 'string' || input.senderName.trim() === '' || codePointLength(input.senderName) > 140)) {
     throw invalidField('sender_name', 'sender_name must be 1 to 140 characters.');
   }
   const senderName = input.senderName === undefined ? 'Sandbox payer' : (input.senderName as string).trim();

@@ -9,6 +9,7 @@ import { ApiError, invalidField } from '../../lib/errors.ts';
 import type { Deps } from '../deps.ts';
 import { clearing, decideInbound } from '../ledger/decisions.ts';
 import { insertTransactions, postMovement } from '../ledger/ledger.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 export async function listUnmatchedFunds(
   deps: Deps,
@@ -25,7 +26,7 @@ export async function listUnmatchedFunds(
 function parseNote(value: string | undefined): string | null {
   if (value === undefined) return null;
   const note = value.trim();
-  if (note.length === 0 || note.length > 500) throw invalidField('note', 'note must be 1 to 500 characters.');
+  if (note.length === 0 || codePointLength(note) > 500) throw invalidField('note', 'note must be 1 to 500 characters.');
   return note;
 }
 

@@ -13,6 +13,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError, invalidField } from '../../lib/errors.ts';
 import { fundSandboxPlatformWallet } from '../ledger/funding.ts';
 import { isEmailInUse } from '../users/users.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 export interface CreatePlatformInput {
   name: string;
@@ -34,7 +35,7 @@ const initialCapabilities: Record<Environment, Capability[]> = { sandbox: [...ca
 
 export async function createPlatform(deps: Deps, work: UnitOfWork, _actor: OperatorActor, input: CreatePlatformInput): Promise<CreatedPlatform> {
   const name = input.name.trim();
-  if (name.length === 0 || name.length > 200) throw invalidField('name', 'name must be 1 to 200 characters.');
+  if (name.length === 0 || codePointLength(name) > 200) throw invalidField('name', 'name must be 1 to 200 characters.');
   const email = input.ownerEmail.trim().toLowerCase();
   if (!isEmailAddress(email)) throw invalidField('owner_email', 'owner_email must be an email address.');
   if (input.ownerPassword !== undefined) {

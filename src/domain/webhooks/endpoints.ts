@@ -15,6 +15,7 @@ import { eventTypes } from '../event-types.ts';
 import { recordEvent } from '../events.ts';
 import type { AuditAction } from '../../lib/audit-actions.ts';
 import { decodeCursor, toPage, type Page, type PageRequest } from '../paging.ts';
+import { codePointLength } from '../../lib/text.ts';
 
 /** Whose endpoints: a platform in one environment (the API key's, or the dashboard tab's). */
 export interface WebhookOwner {
@@ -93,7 +94,7 @@ export function parseEventTypes(value: unknown, field = 'events'): string[] {
 
 function parseDescription(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || [...value].length > maxDescriptionLength || controlCharacters.test(value)) {
+  if (typeof value !== 'string' || codePointLength(value) > maxDescriptionLength || controlCharacters.test(value)) {
     throw invalidField('description', `description must be text of at most ${maxDescriptionLength} characters, without control characters.`);
   }
   return value.trim() === '' ? null : value.trim();

@@ -10,7 +10,7 @@ import { unmatchedStatuses } from '../../db/schema.ts';
 import { serializeUnmatchedFunds, UnmatchedFundsSchema } from '../serializers/payment-links.ts';
 import type { Services } from '../../services.ts';
 import { currencies } from '../../lib/currencies.ts';
-import { domainChecked, EnvironmentSchema, listBody, listOf, operatorSecurity, stringEnum } from '../schemas.ts';
+import { domainChecked, EnvironmentSchema, listBody, listOf, operatorSecurity, stringEnum, amountField, referenceRules } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { operatorEnvironmentOf } from './operator-auth.ts';
 import type { UnitOfWork } from '../../db/unit-of-work.ts';
@@ -54,8 +54,8 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
             environment: EnvironmentSchema,
             account_id: Type.String({ maxLength: 100 }),
             currency: domainChecked(currencies),
-            amount: Type.Unknown(),
-            reference: Type.String({ minLength: 1, maxLength: 140 }),
+            amount: amountField('Decimal string, e.g. "100.00".'),
+            reference: Type.String({ minLength: 1, maxLength: 140, ...referenceRules }),
             sender_name: Type.Optional(Type.String({ maxLength: 140 })),
           },
           { additionalProperties: false },
@@ -155,7 +155,7 @@ export async function adminMoneyRoutes(fastify: FastifyInstance, services: Servi
     async (request, reply) =>
       replyFromWork(services, request, reply, async (work) => {
         const environment = operatorEnvironmentOf(request.body);
-        const payout = await decidePayout(services, work, environment, request.params.id, { status: 'failed', failureReason: request.body.reason });
+        const payout = await decidePayout(services, work, environment, request.params.id, { status: 'failed', failureReason: request.body.reason, reasonField: 'reason' });
         auditPayout(work, environment, payout);
         return { status: 200, body: serializePayout(payout) };
       }),

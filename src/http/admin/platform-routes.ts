@@ -9,7 +9,7 @@ import { getPlatformRateLimits, setPlatformRateLimits } from '../../domain/platf
 import { rateLimitGroupCatalogue, rateLimitGroups } from '../../lib/rate-limit-groups.ts';
 import { listWithOr } from '../../lib/words.ts';
 import type { Services } from '../../services.ts';
-import { EnvironmentSchema, listBody, listOf, nullable, operatorSecurity } from '../schemas.ts';
+import { EnvironmentSchema, listBody, listOf, nullable, operatorSecurity, published } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { AllowedIpsInput, ApiKeySchema, PermissionsInput, serializeApiKey } from '../serializers/api-key.ts';
 
@@ -103,7 +103,7 @@ export async function adminPlatformRoutes(fastify: FastifyInstance, services: Se
         security: operatorSecurity,
         params: IdParams,
         body: Type.Object(
-          { limits: Type.Record(Type.String(), Type.Integer(), { description: `Requests per minute by group: ${listWithOr(rateLimitGroups)}.` }) },
+          { limits: Type.Record(Type.String(), Type.Integer(), { description: `Requests per minute by group: ${listWithOr(rateLimitGroups)}.`, ...published({ propertyNames: { enum: [...rateLimitGroups] }, minProperties: 1, examples: [{ general: 600, payouts: 60 }] }) }) },
           { additionalProperties: false },
         ),
         response: { 200: RateLimitsSchema },

@@ -6,17 +6,17 @@ import { createConnectedAccount, getScopeAccount, listConnectedAccounts, resolve
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { replyFromWork } from '../reply-from-work.ts';
-import { AccountIdParams, bearerSecurity, errorResponses, listBody, listOf, listQuery, MetadataInput, MetadataUpdate, nullable } from '../schemas.ts';
+import { AccountIdParams, bearerSecurity, errorResponses, listBody, listOf, listQuery, MetadataInput, MetadataUpdate, nullable, published, countryRules, nonBlankRules } from '../schemas.ts';
 import { AccountSchema, serializeAccount } from '../serializers/account.ts';
 import { frozenJson } from '../serializers/frozen-json.ts';
 
 const CreateAccountBody = Type.Object(
   {
     customer_type: Type.Union([Type.Literal('individual'), Type.Literal('business')]),
-    email: Type.String({ maxLength: 254 }),
-    country: Type.String({ description: 'ISO 3166-1 alpha-2, e.g. "AU"' }),
-    reference_id: Type.Optional(Type.String({ maxLength: 128, description: "Your own id for this customer; unique per platform and environment." })),
-    display_name: Type.Optional(Type.String({ maxLength: 200 })),
+    email: Type.String({ maxLength: 254, ...published({ format: 'email', examples: ['ada@example.com'] }) }),
+    country: Type.String({ description: 'ISO 3166-1 alpha-2, e.g. "AU"', ...countryRules }),
+    reference_id: Type.Optional(Type.String({ maxLength: 128, description: "Your own id for this customer; unique per platform and environment.", examples: ['cust_8812'] })),
+    display_name: Type.Optional(Type.String({ maxLength: 200, description: 'Up to 200 characters (code points: an emoji is one).', ...nonBlankRules('Ada Lovelace') })),
     metadata: MetadataInput,
   },
   { additionalProperties: false },
@@ -24,9 +24,9 @@ const CreateAccountBody = Type.Object(
 
 const UpdateAccountBody = Type.Object(
   {
-    display_name: Type.Optional(nullable(Type.String({ maxLength: 200, description: 'null clears it.' }))),
-    email: Type.Optional(Type.String({ maxLength: 254 })),
-    reference_id: Type.Optional(nullable(Type.String({ maxLength: 128, description: 'Unique per platform and environment (409 REFERENCE_ID_CONFLICT); null clears it.' }))),
+    display_name: Type.Optional(nullable(Type.String({ maxLength: 200, description: 'Up to 200 characters (code points); null clears it.', ...nonBlankRules('Ada Lovelace') }))),
+    email: Type.Optional(Type.String({ maxLength: 254, ...published({ format: 'email', examples: ['ada@example.com'] }) })),
+    reference_id: Type.Optional(nullable(Type.String({ maxLength: 128, description: 'Unique per platform and environment (409 REFERENCE_ID_CONFLICT); null clears it.', examples: ['cust_8812'] }))),
     metadata: MetadataUpdate,
   },
   { additionalProperties: false },

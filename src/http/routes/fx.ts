@@ -7,29 +7,16 @@ import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { currencies, describeCurrencies } from '../../lib/currencies.ts';
 import type { ErrorCode } from '../../lib/errors.ts';
-import { bearerSecurity, domainChecked, domainCheckedString, listBody, listOf, listQuery } from '../schemas.ts';
+import { bearerSecurity, domainChecked, domainCheckedString, listBody, listOf, listQuery, amountField, errorResponses, referenceRules } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { FxConversionSchema, FxQuoteSchema, FxRateSchema, serializeFxConversion, serializeFxQuote, serializeFxRate } from '../serializers/fx.ts';
 
-/** Every error an FX operation can answer, by status, with the codes named in each response's description. */
-function errors(byStatus: Partial<Record<400 | 401 | 403 | 404 | 409 | 422 | 429 | 503, ErrorCode[]>>) {
-  const common: Record<number, ErrorCode[]> = {
-    400: ['INVALID_REQUEST', 'INVALID_ON_BEHALF_OF', 'API_KEY_IN_URL', 'HEADER_REPEATED'],
-    401: ['API_KEY_MISSING', 'AUTHORIZATION_MALFORMED', 'INVALID_API_KEY', 'API_KEY_REVOKED', 'API_KEY_ENVIRONMENT_MISMATCH'],
-    403: ['ACCOUNT_NOT_VERIFIED', 'CAPABILITY_NOT_ACTIVATED'],
-    404: ['ACCOUNT_NOT_FOUND'],
-    429: ['RATE_LIMITED'],
-  };
-  const all: Record<number, ErrorCode[]> = { ...common };
-  for (const [status, codes] of Object.entries(byStatus)) all[Number(status)] = [...(common[Number(status)] ?? []), ...(codes ?? [])];
-  return Object.fromEntries(Object.entries(all).map(([status, codes]) => [status, Type.Ref('ErrorResponse', { description: codes.join(', ') })]));
-}
 
 const pairFields = {
   sell_currency: domainChecked(currencies, { description: `The currency the account sells: ${describeCurrencies()}.` }),
   buy_currency: domainChecked(currencies, { description: `The currency the account buys; another of ${describeCurrencies()}.` }),
-  sell_amount: Type.Optional(Type.Unknown({ description: 'Decimal string in the sell currency. Send exactly one of sell_amount and buy_amount.' })),
-  buy_amount: Type.Optional(Type.Unknown({ description: 'Decimal string in the buy currency. Send exactly one of sell_amount and buy_amount.' })),
+  sell_amount: Type.Optional(amountField('Decimal string in the sell currency. Send exactly one of sell_amount and buy_amount.')),
+  buy_amount: Type.Optional(amountField('Decimal string in the buy currency. Send exactly one of sell_amount and buy_amount.')),
 };
 
 const QuoteBody = Type.Object(pairFields, { additionalProperties: false });
@@ -39,7 +26,7 @@ const ConversionBody = Type.Object(
     ...pairFields,
     conversion_type: Type.Union([Type.Literal('rate'), Type.Literal('quote')], { description: '"rate": at the current rate; "quote": at a quote\u2019s locked rate and amounts.' }),
     quote_id: Type.Optional(Type.String({ maxLength: 100, description: 'qt_…, with conversion_type "quote".' })),
-    reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per account, forever (shared with transfers and payouts).' })),
+    reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per account, forever (shared with transfers and payouts).', ...referenceRules })),
   },
   { additionalProperties: false },
 );
@@ -55,8 +42,6 @@ const RatesQuery = Type.Object(
 );
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
-
-const pairErrors: ErrorCode[] = ['UNSUPPORTED_CURRENCY_PAIR', 'INVALID_AMOUNT'];
 
 export async function fxRoutes(fastify: FastifyInstance, services: Services): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -75,7 +60,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
         tags,
         security: bearerSecurity,
         querystring: RatesQuery,
-        response: { 200: FxRateSchema, ...errors({ 400: pairErrors, 422: ['BELOW_MINIMUM_AMOUNT', 'ABOVE_MAXIMUM_AMOUNT'], 503: ['RATES_UNAVAILABLE'] }) },
+        response: { 200: FxRateSchema, ...errorResponses },
       },
     },
     async (request) => {
@@ -98,12 +83,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
         body: QuoteBody,
         response: {
           201: FxQuoteSchema,
-          ...errors({
-            400: [...pairErrors, 'INVALID_JSON', 'INVALID_IDEMPOTENCY_KEY'],
-            409: ['IDEMPOTENCY_KEY_IN_USE'],
-            422: ['BELOW_MINIMUM_AMOUNT', 'ABOVE_MAXIMUM_AMOUNT', 'IDEMPOTENCY_KEY_REUSED'],
-            503: ['RATES_UNAVAILABLE'],
-          }),
+          ...errorResponses,
         },
       },
     },
@@ -124,7 +104,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
         tags,
         security: bearerSecurity,
         params: IdParams,
-        response: { 200: FxQuoteSchema, ...errors({ 404: ['QUOTE_NOT_FOUND'] }) },
+        response: { 200: FxQuoteSchema, ...errorResponses },
       },
     },
     async (request) => {
@@ -145,13 +125,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
         body: ConversionBody,
         response: {
           201: FxConversionSchema,
-          ...errors({
-            400: [...pairErrors, 'QUOTE_MISMATCH', 'INVALID_JSON', 'INVALID_IDEMPOTENCY_KEY'],
-            404: ['QUOTE_NOT_FOUND'],
-            409: ['DUPLICATE_REFERENCE', 'IDEMPOTENCY_KEY_IN_USE'],
-            422: ['QUOTE_EXPIRED', 'QUOTE_ALREADY_USED', 'INSUFFICIENT_BALANCE', 'BELOW_MINIMUM_AMOUNT', 'ABOVE_MAXIMUM_AMOUNT', 'IDEMPOTENCY_KEY_REUSED'],
-            503: ['RATES_UNAVAILABLE'],
-          }),
+          ...errorResponses,
         },
       },
     },
@@ -180,7 +154,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
         tags,
         security: bearerSecurity,
         querystring: listQuery({}),
-        response: { 200: listOf(FxConversionSchema), ...errors({ 400: ['INVALID_CURSOR'] }) },
+        response: { 200: listOf(FxConversionSchema), ...errorResponses },
       },
     },
     async (request) => {
@@ -198,7 +172,7 @@ export async function fxRoutes(fastify: FastifyInstance, services: Services): Pr
         tags,
         security: bearerSecurity,
         params: IdParams,
-        response: { 200: FxConversionSchema, ...errors({ 404: ['CONVERSION_NOT_FOUND'] }) },
+        response: { 200: FxConversionSchema, ...errorResponses },
       },
     },
     async (request) => serializeFxConversion(await getConversion(services, scopeOf(request), request.params.id)),

@@ -3,37 +3,47 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { changeConnectedCapability, listCapabilities } from '../../domain/accounts/capabilities.ts';
-import type { AddressInput } from '../../domain/accounts/identity.ts';
+import { auStates, type AddressInput } from '../../domain/accounts/identity.ts';
 import { getReceivingDetails } from '../../domain/accounts/receiving-details.ts';
 import { getVerification, submitIdentity } from '../../domain/accounts/verification.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { capabilities } from '../../lib/capabilities.ts';
-import { AccountIdParams, bearerSecurity, domainCheckedString, errorResponses } from '../schemas.ts';
+import { AccountIdParams, bearerSecurity, domainCheckedString, errorResponses, published, countryRules, nonBlankRules } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { CapabilityListSchema, serializeCapabilities, serializeVerification, VerificationSchema } from '../serializers/verification.ts';
 import { ReceivingDetailsSchema, serializeReceivingDetails } from '../serializers/receiving-details.ts';
 
-const short = (maxLength: number, description?: string) => Type.String({ maxLength, ...(description ? { description } : {}) });
+const short = (maxLength: number, description?: string, rules: Record<string, unknown> = {}) => Type.String({ maxLength, ...(description ? { description } : {}), ...rules });
+const name = (example: string) => short(100, undefined, nonBlankRules(example));
+const birthDate = (description: string) => short(10, description, published({ format: 'date', examples: ['1990-04-12'] }));
+const country = () => short(2, 'ISO 3166-1 alpha-2', countryRules);
 
 const AddressBody = Type.Object(
   {
-    line1: short(200),
+    line1: short(200, undefined, nonBlankRules('1 George Street')),
     line2: Type.Optional(short(200)),
-    city: short(100),
-    state: Type.Optional(short(100, 'For AU: NSW, VIC, QLD, WA, SA, TAS, ACT or NT')),
-    postcode: Type.Optional(short(20, 'For AU: 4 digits belonging to the state')),
-    country: short(2, 'ISO 3166-1 alpha-2'),
+    city: short(100, undefined, nonBlankRules('Sydney')),
+    state: Type.Optional(short(100, `For AU: ${auStates.join(', ')}`, published({ examples: ['NSW'] }))),
+    postcode: Type.Optional(short(20, 'For AU: 4 digits belonging to the state', published({ examples: ['2000'] }))),
+    country: country(),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    // An Australian address needs a state and a postcode of that state (the domain checks the range too).
+    ...published({
+      if: { properties: { country: { const: 'AU' } }, required: ['country'] },
+      then: { required: ['state', 'postcode'], properties: { state: { enum: auStates }, postcode: { pattern: '^[0-9]{4}$' } } },
+    }),
+  },
 );
 
 const KycBody = Type.Object(
   {
-    first_name: short(100),
-    last_name: short(100),
-    date_of_birth: short(10, 'YYYY-MM-DD; the person must be 18 or older'),
-    nationality: short(2, 'ISO 3166-1 alpha-2'),
+    first_name: name('Olivia'),
+    last_name: name('Nguyen'),
+    date_of_birth: birthDate('YYYY-MM-DD; the person must be 18 or older'),
+    nationality: country(),
     id_type: Type.Union([Type.Literal('passport'), Type.Literal('drivers_licence'), Type.Literal('national_id')]),
     id_number: short(40, 'Shown back only masked'),
     address: AddressBody,
@@ -43,19 +53,19 @@ const KycBody = Type.Object(
 
 const KybBody = Type.Object(
   {
-    legal_name: short(200),
+    legal_name: short(200, undefined, nonBlankRules('Harbour Widgets Pty Ltd')),
     registration_number: short(50, 'For AU: an ABN (11 digits) or ACN (9 digits)'),
-    country_of_incorporation: short(2, 'ISO 3166-1 alpha-2'),
+    country_of_incorporation: country(),
     business_type: Type.Union(['company', 'partnership', 'trust', 'sole_trader', 'non_profit'].map((t) => Type.Literal(t))),
     registered_address: AddressBody,
     beneficial_owners: Type.Array(
       Type.Object(
         {
-          first_name: short(100),
-          last_name: short(100),
-          date_of_birth: short(10, 'YYYY-MM-DD'),
-          nationality: short(2, 'ISO 3166-1 alpha-2'),
-          ownership_percentage: Type.Number({ description: '25 to 100, at most two decimals' }),
+          first_name: name('Ada'),
+          last_name: name('Lee'),
+          date_of_birth: birthDate('YYYY-MM-DD'),
+          nationality: country(),
+          ownership_percentage: Type.Number({ description: '25 to 100, at most two decimals', ...published({ minimum: 25, maximum: 100, multipleOf: 0.01, examples: [60] }) }),
         },
         { additionalProperties: false },
       ),

@@ -12,7 +12,7 @@ import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { optionalBody } from '../optional-body.ts';
 import { replyFromWork } from '../reply-from-work.ts';
-import { bearerSecurity, domainChecked, errorResponses, listBody, listOf, listQuery, moneyErrorResponses, stringEnum } from '../schemas.ts';
+import { bearerSecurity, domainChecked, errorResponses, listBody, listOf, listQuery, moneyErrorResponses, stringEnum, amountField, published } from '../schemas.ts';
 import { DepositSchema, serializeDeposit } from '../serializers/money.ts';
 import { CreatedPaymentLinkSchema, PaymentLinkSchema, PaymentSchema, serializeCreatedPaymentLink, serializePayment, serializePaymentLink } from '../serializers/payment-links.ts';
 
@@ -25,8 +25,8 @@ const CreateLinkBody = Type.Object(
   {
     amount_type: Type.Union([Type.Literal('fixed'), Type.Literal('open')]),
     currency: domainChecked(paymentLinkCurrencies, { description: `${describeCurrencies(paymentLinkCurrencies)}: AUD by bank transfer to the account's virtual account, USDT/USDC to its Solana address.` }),
-    amount: Type.Optional(Type.Unknown({ description: 'Decimal string; fixed links only.' })),
-    reference: Type.String({ maxLength: 100, description: 'The matching key the payer types: 1–18 letters, digits, "-" or "_". Unique per account among active links.' }),
+    amount: Type.Optional(amountField('Decimal string; fixed links only.')),
+    reference: Type.String({ maxLength: 100, description: 'The matching key the payer types: 1–18 letters, digits, "-" or "_". Unique per account among active links.', ...published({ pattern: '^[A-Za-z0-9_-]{1,18}$', examples: ['INV-0042'] }) }),
     expiry: Type.Optional(Type.String({ maxLength: 64, description: 'An ISO 8601 date-time, or a duration from now ("30m", "24h", "7d"); a minute to a year ahead. Default: never.' })),
     single_use: Type.Optional(Type.Boolean({ description: 'Paid once, then `paid`. Default false: a new payment opens after each one settles.' })),
     merchant_name: Type.Optional(Type.String({ maxLength: 200 })),
@@ -43,7 +43,7 @@ const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const SimulateBody = Type.Object(
   {
     status: Type.Union([Type.Literal('settled'), Type.Literal('underpaid'), Type.Literal('overpaid'), Type.Literal('expired')]),
-    amount_received: Type.Optional(Type.Unknown({ description: "The payment's total after the simulated funds (decimal string). Default: the link's amount (settled), half of it (underpaid), one unit more (overpaid); required for an open-amount link." })),
+    amount_received: Type.Optional(amountField("The payment's total after the simulated funds (decimal string). Default: the link's amount (settled), half of it (underpaid), one unit more (overpaid); required for an open-amount link.")),
   },
   { additionalProperties: false },
 );

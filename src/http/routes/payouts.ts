@@ -6,27 +6,44 @@ import { createPayout, getPayout, listPayouts } from '../../domain/ledger/payout
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { currencies, currenciesPaidOutBy, networks, payoutRails } from '../../lib/currencies.ts';
-import { bearerSecurity, domainChecked, domainCheckedString, errorResponses, listBody, listOf, listQuery, MetadataInput, moneyErrorResponses } from '../schemas.ts';
+import { bearerSecurity, domainChecked, domainCheckedString, errorResponses, listBody, listOf, listQuery, MetadataInput, moneyErrorResponses, published, amountField, referenceRules } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { PayoutSchema, serializePayout } from '../serializers/money.ts';
+
+const BankDestination = Type.Object(
+  {
+    bsb: Type.String({ maxLength: 20, examples: ['062-000'] }),
+    account_number: Type.String({ maxLength: 20, examples: ['12345678'] }),
+    account_name: Type.String({ maxLength: 200, examples: ['Jane Citizen'] }),
+  },
+  { additionalProperties: false, title: 'Bank account (AU)' },
+);
+const CryptoDestination = Type.Object(
+  { address: Type.String({ maxLength: 100, examples: ['So11111111111111111111111111111111111111112'] }), network: domainCheckedString(networks, { maxLength: 20 }) },
+  { additionalProperties: false, title: 'Crypto address' },
+);
 
 const CreatePayoutBody = Type.Object(
   {
     currency: domainChecked(currencies, { description: `${payoutRails.map((rail) => `${currenciesPaidOutBy(rail).join(', ')} (${rail})`).join(' or ')}.` }),
-    amount: Type.Unknown({ description: 'Decimal string, e.g. "250.00".' }),
+    amount: amountField('Decimal string, e.g. "250.00".', '250.00'),
     destination_type: Type.Union(payoutRails.map((rail) => Type.Literal(rail))),
-    destination: Type.Union([
-      Type.Object(
-        { bsb: Type.String({ maxLength: 20 }), account_number: Type.String({ maxLength: 20 }), account_name: Type.String({ maxLength: 200 }) },
-        { additionalProperties: false },
-      ),
-      Type.Object({ address: Type.String({ maxLength: 100 }), network: domainCheckedString(networks, { maxLength: 20 }) }, { additionalProperties: false }),
-    ]),
-    reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per account, forever.' })),
+    destination: Type.Union([BankDestination, CryptoDestination]),
+    reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per account, forever. Printable ASCII.', ...referenceRules })),
     idempotency_key: Type.Optional(Type.String({ maxLength: 255, description: 'Same as the Idempotency-Key header.' })),
     metadata: MetadataInput,
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    // Which destination goes with which destination_type; the domain answers a mismatch naming destination.
+    ...published({
+      oneOf: [
+        { title: 'Bank account', properties: { destination_type: { const: 'bank_account' }, destination: BankDestination } },
+        { title: 'Crypto address', properties: { destination_type: { const: 'crypto_address' }, destination: CryptoDestination } },
+      ],
+      discriminator: { propertyName: 'destination_type' },
+    }),
+  },
 );
 
 const PayoutIdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });

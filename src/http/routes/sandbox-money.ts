@@ -8,7 +8,7 @@ import { ApiError } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { currencies } from '../../lib/currencies.ts';
-import { bearerSecurity, domainChecked, errorResponses, moneyErrorResponses } from '../schemas.ts';
+import { bearerSecurity, domainChecked, errorResponses, moneyErrorResponses, amountField, referenceRules } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { DepositSchema, PayoutSchema, serializeDeposit, serializePayout } from '../serializers/money.ts';
 
@@ -21,8 +21,8 @@ const DepositBody = Type.Object(
   {
     account_id: Type.Optional(Type.String({ maxLength: 100, description: 'Default: the account in scope.' })),
     currency: domainChecked(currencies),
-    amount: Type.Unknown({ description: 'Decimal string, e.g. "100.00".' }),
-    reference: Type.Optional(Type.String({ maxLength: 140 })),
+    amount: amountField('Decimal string, e.g. "100.00".'),
+    reference: Type.Optional(Type.String({ maxLength: 140, ...referenceRules })),
     sender_name: Type.Optional(Type.String({ maxLength: 140 })),
     settle: Type.Optional(Type.Literal('immediately')),
   },

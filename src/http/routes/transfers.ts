@@ -6,7 +6,7 @@ import { createTransfer, getTransfer, listTransfers } from '../../domain/ledger/
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { currencies, describeCurrencies } from '../../lib/currencies.ts';
-import { bearerSecurity, domainChecked, domainCheckedString, errorResponses, listBody, listOf, listQuery, MetadataInput, moneyErrorResponses } from '../schemas.ts';
+import { bearerSecurity, domainChecked, domainCheckedString, errorResponses, listBody, listOf, listQuery, MetadataInput, moneyErrorResponses, amountField, referenceRules } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { serializeTransfer, TransferSchema } from '../serializers/money.ts';
 
@@ -15,8 +15,8 @@ const CreateTransferBody = Type.Object(
     source_account_id: Type.Optional(Type.String({ maxLength: 100, description: 'Default: the platform account.' })),
     destination_account_id: Type.String({ maxLength: 100 }),
     currency: domainChecked(currencies, { description: `${describeCurrencies()}.` }),
-    amount: Type.Unknown({ description: 'Decimal string, e.g. "100.00".' }),
-    reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per source account, forever.' })),
+    amount: amountField('Decimal string, e.g. "100.00".'),
+    reference: Type.Optional(Type.String({ maxLength: 140, description: 'Unique per source account, forever. Printable ASCII.', ...referenceRules })),
     metadata: MetadataInput,
   },
   { additionalProperties: false },

@@ -1,13 +1,13 @@
 // FX resources as the API shows them: rates and amounts as decimal strings, snake_case, ISO times.
 import Type from 'typebox';
-import { listBody, listOf, nullable, stringEnum } from '../schemas.ts';
+import { listBody, listOf, nullable, stringEnum, AmountString } from '../schemas.ts';
 import { conversionTypes, type FxConversionRow, type FxQuoteRow, type FxRateRow } from '../../db/schema.ts';
 import type { IndicativeRate, QuoteStatus } from '../../domain/fx/conversions.ts';
 import { currencies, type Currency } from '../../lib/currencies.ts';
 import { formatRate } from '../../lib/fx-math.ts';
 import { formatMinor as money } from '../../lib/money.ts';
 
-const Amount = Type.String({ description: 'Decimal string in the currency precision, e.g. "500.00".' });
+const Amount = AmountString;
 const Rate = Type.String({ description: 'Buy units per sell unit, a decimal string (at most 10 decimal places, rounded down).' });
 const CurrencyCode = stringEnum(currencies);
 

@@ -1,6 +1,6 @@
 // Money resources as the API shows them: amounts as decimal strings in the currency's precision, snake_case, ISO times.
 import Type from 'typebox';
-import { MetadataSchema, nullable, stringEnum } from '../schemas.ts';
+import { MetadataSchema, nullable, stringEnum, AmountString } from '../schemas.ts';
 import { transactionTypes, type DepositRow, type PayoutRow, type TransactionRow, type TransferRow } from '../../db/schema.ts';
 import type { WalletBalance } from '../../domain/ledger/ledger.ts';
 import { netAmountOf } from '../../domain/ledger/wallets.ts';
@@ -8,7 +8,7 @@ import type { VirtualAccountDetails } from '../../domain/ledger/virtual-accounts
 import { currencies, payoutRails } from '../../lib/currencies.ts';
 import { formatMinor as money } from '../../lib/money.ts';
 
-const Amount = Type.String({ description: 'Decimal string in the currency precision, e.g. "500.00".' });
+const Amount = AmountString;
 const CurrencyCode = stringEnum(currencies);
 
 export const BalancesSchema = Type.Object({

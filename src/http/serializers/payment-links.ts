@@ -5,9 +5,9 @@ import type { CreatedPaymentLink, PaymentLinkView } from '../../domain/payment-l
 import { paymentLinkCurrencies } from '../../domain/payment-links/links.ts';
 import { currencies } from '../../lib/currencies.ts';
 import { formatMinor as money } from '../../lib/money.ts';
-import { nullable, stringEnum } from '../schemas.ts';
+import { nullable, stringEnum, AmountString } from '../schemas.ts';
 
-const Amount = Type.String({ description: 'Decimal string in the currency precision, e.g. "500.00".' });
+const Amount = AmountString;
 const Time = Type.String({ format: 'date-time' });
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
