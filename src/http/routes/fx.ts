@@ -6,7 +6,7 @@ import { createConversion, createQuote, getConversion, getIndicativeRate, getQuo
 import type { Services } from '../../services.ts';
 import { scopeOf } from '../api-auth.ts';
 import { currencies, describeCurrencies } from '../../lib/currencies.ts';
-import type { ErrorCode } from '../../lib/errors.ts';
+
 import { bearerSecurity, domainChecked, domainCheckedString, listBody, listOf, listQuery, amountField, errorResponses, referenceRules } from '../schemas.ts';
 import { replyFromWork } from '../reply-from-work.ts';
 import { FxConversionSchema, FxQuoteSchema, FxRateSchema, serializeFxConversion, serializeFxQuote, serializeFxRate } from '../serializers/fx.ts';
