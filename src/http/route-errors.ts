@@ -20,6 +20,7 @@ export const routeErrors: Readonly<Record<string, readonly ErrorCode[]>> = {
   'POST /api/v1/accounts': ['REFERENCE_ID_CONFLICT'],
   'GET /api/v1/accounts': list,
   'GET /api/v1/accounts/{id}': pathAccount,
+  'PATCH /api/v1/accounts/{id}': [...pathAccount, 'REFERENCE_ID_CONFLICT', 'PLATFORM_ACCOUNT_MANAGED_BY_OPERATOR'],
   // onboarding
   'POST /api/v1/accounts/{id}/kyc': [...pathAccount, 'KYC_REQUIRES_INDIVIDUAL', 'VERIFICATION_ALREADY_SUBMITTED', 'VERIFICATION_REJECTED', 'PLATFORM_ACCOUNT_MANAGED_BY_OPERATOR'],
   'POST /api/v1/accounts/{id}/kyb': [...pathAccount, 'KYB_REQUIRES_BUSINESS', 'VERIFICATION_ALREADY_SUBMITTED', 'VERIFICATION_REJECTED', 'PLATFORM_ACCOUNT_MANAGED_BY_OPERATOR'],
@@ -40,6 +41,8 @@ export const routeErrors: Readonly<Record<string, readonly ErrorCode[]>> = {
   'GET /api/v1/accounts/{id}/transactions': [...pathAccount, ...list, 'UNSUPPORTED_CURRENCY'],
   // money
   'POST /api/v1/transfers': [...movement, 'ACCOUNT_NOT_FOUND'],
+  'GET /api/v1/transfers': [...list, ...pathAccount, 'UNSUPPORTED_CURRENCY'],
+  'GET /api/v1/transfers/{id}': ['TRANSFER_NOT_FOUND'],
   'POST /api/v1/payouts': movement,
   'GET /api/v1/payouts': list,
   'GET /api/v1/payouts/{id}': ['PAYOUT_NOT_FOUND'],
@@ -117,4 +120,5 @@ export const routeErrors: Readonly<Record<string, readonly ErrorCode[]>> = {
   'GET /admin/v1/fx/rates': [],
   'GET /admin/v1/fx/positions': [],
   'GET /admin/v1/audit-log': [...list, 'PLATFORM_NOT_FOUND'],
+  'GET /admin/v1/backup': ['BACKUP_NOT_EMBEDDED'],
 };

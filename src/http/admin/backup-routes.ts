@@ -23,6 +23,12 @@ export async function adminBackupRoutes(app: FastifyInstance, services: Services
         summary: 'A snapshot of the embedded database (PGlite) as a .tar.gz, taken while the server runs; restore it with `pik restore FILE`',
         tags: ['Operator'],
         security: operatorSecurity,
+        response: {
+          200: {
+            description: 'OK: the snapshot, a gzipped tarball of the data directory, with its SHA-256 in x-pik-backup-sha256.',
+            content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
+          },
+        },
       },
     },
     async (_request, reply) => {

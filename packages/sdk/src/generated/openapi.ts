@@ -2668,7 +2668,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request. `error.code` is one of: `API_KEY_IN_URL`, `INVALID_REQUEST`, `INVALID_ON_BEHALF_OF`, `INVALID_IDEMPOTENCY_KEY`, `HEADER_REPEATED`, `INVALID_JSON`, `AUTHORIZATION_MALFORMED`. See docs/errors.md. */
+            /** @description Bad request. `error.code` is one of: `API_KEY_IN_URL`, `INVALID_REQUEST`, `INVALID_ON_BEHALF_OF`, `INVALID_IDEMPOTENCY_KEY`, `HEADER_REPEATED`, `INVALID_JSON`, `ON_BEHALF_OF_MISMATCH`, `AUTHORIZATION_MALFORMED`. See docs/errors.md. */
             400: {
                 headers: {
                     /** @description The request id (`req_…`), also in every error body. */
@@ -2717,7 +2717,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Forbidden. `error.code` is one of: `IP_NOT_ALLOWED`, `KEY_PERMISSION_DENIED`, `PLATFORM_SCOPE_REQUIRED`. See docs/errors.md. */
+            /** @description Forbidden. `error.code` is one of: `IP_NOT_ALLOWED`, `KEY_PERMISSION_DENIED`, `PLATFORM_SCOPE_REQUIRED`, `PLATFORM_ACCOUNT_MANAGED_BY_OPERATOR`. See docs/errors.md. */
             403: {
                 headers: {
                     /** @description The request id (`req_…`), also in every error body. */
@@ -2771,7 +2771,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict. `error.code` is one of: `IDEMPOTENCY_KEY_IN_USE`. See docs/errors.md. */
+            /** @description Conflict. `error.code` is one of: `IDEMPOTENCY_KEY_IN_USE`, `REFERENCE_ID_CONFLICT`. See docs/errors.md. */
             409: {
                 headers: {
                     /** @description The request id (`req_…`), also in every error body. */
@@ -6570,7 +6570,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request. `error.code` is one of: `API_KEY_IN_URL`, `INVALID_REQUEST`, `INVALID_ON_BEHALF_OF`, `INVALID_IDEMPOTENCY_KEY`, `HEADER_REPEATED`, `AUTHORIZATION_MALFORMED`. See docs/errors.md. */
+            /** @description Bad request. `error.code` is one of: `API_KEY_IN_URL`, `INVALID_REQUEST`, `INVALID_ON_BEHALF_OF`, `INVALID_IDEMPOTENCY_KEY`, `HEADER_REPEATED`, `INVALID_CURSOR`, `ON_BEHALF_OF_MISMATCH`, `UNSUPPORTED_CURRENCY`, `AUTHORIZATION_MALFORMED`. See docs/errors.md. */
             400: {
                 headers: {
                     /** @description The request id (`req_…`), also in every error body. */
@@ -7324,7 +7324,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found. `error.code` is one of: `ACCOUNT_NOT_FOUND`. See docs/errors.md. */
+            /** @description Not found. `error.code` is one of: `ACCOUNT_NOT_FOUND`, `TRANSFER_NOT_FOUND`. See docs/errors.md. */
             404: {
                 headers: {
                     /** @description The request id (`req_…`), also in every error body. */
