@@ -33,7 +33,10 @@ export interface DispatcherOptions {
   onDelivered?: (environment: Environment, secondsSinceEvent: number) => void;
   /** Attempts in flight in this process, all endpoints together. */
   concurrency?: number;
-  /** Attempts in flight in this process to one endpoint: a slow or dead endpoint holds at most these slots. */
+  /**
+   * Attempts in flight in this process to one endpoint at first: a slow or dead endpoint holds at most these slots.
+   * An endpoint that answers 2xx earns one more slot per success, up to four times this; each failure halves its slots.
+   */
   perEndpoint?: number;
   /** Deliveries this process holds claimed (in flight and queued behind its endpoint's attempts), all together. */
   maxClaimed?: number;
@@ -104,6 +107,8 @@ export class WebhookDispatcher {
   private readonly concurrency: number;
   private readonly perEndpoint: number;
   private readonly maxClaimed: number;
+  /** Each endpoint's attempts-in-flight limit here, where it differs from perEndpoint (additive increase, halving). */
+  private readonly slots = new Map<string, number>();
   /** Each endpoint's recent attempt duration (ms, a moving average): how deep its queue here may be (quota). */
   private readonly durations = new Map<string, number>();
   private readonly inFlightByEndpoint = new Map<string, number>();
@@ -197,15 +202,32 @@ export class WebhookDispatcher {
 
   /**
    * How many deliveries of the endpoint this process may hold (in flight and queued). A claimed delivery must be
-   * attempted before its lease lapses, so the queue is as deep as the endpoint, at perEndpoint attempts at a time,
+   * attempted before its lease lapses, so the queue is as deep as the endpoint, at its slots' attempts at a time,
    * works through in the lease's spare time (lease − timeout): deep for a receiver that answers in milliseconds, a
    * single round for one that times out. An endpoint not yet heard from gets one round.
    */
   private quota(endpointId: string): number {
     const duration = this.durations.get(endpointId);
-    if (duration === undefined) return this.perEndpoint;
+    const slots = this.slotsOf(endpointId);
+    if (duration === undefined) return slots;
     const rounds = Math.floor(this.queueBudgetMs / Math.max(duration, 1));
-    return Math.max(this.perEndpoint, Math.min(maxQueuedPerEndpoint, this.perEndpoint * rounds));
+    return Math.max(slots, Math.min(maxQueuedPerEndpoint, slots * rounds));
+  }
+
+  /** How many attempts to the endpoint may be in flight here now. */
+  private slotsOf(endpointId: string): number {
+    return this.slots.get(endpointId) ?? this.perEndpoint;
+  }
+
+  /** A 2xx earns the endpoint one more slot (up to 4 × perEndpoint); anything else halves them (at least one). */
+  private noteOutcome(endpointId: string, delivered: boolean): void {
+    const now = this.slotsOf(endpointId);
+    const next = delivered ? Math.min(now + 1, this.perEndpoint * 4) : Math.max(1, Math.floor(now / 2));
+    if (next === this.perEndpoint) this.slots.delete(endpointId);
+    else {
+      if (!this.slots.has(endpointId) && this.slots.size >= 10_000) this.slots.delete(this.slots.keys().next().value as string);
+      this.slots.set(endpointId, next);
+    }
   }
 
   private get queueBudgetMs(): number {
@@ -393,7 +415,7 @@ export class WebhookDispatcher {
 
   /** Starts the attempt, or queues it behind this endpoint's attempts in flight (or behind the process's). */
   private begin(delivery: Claimed): void {
-    if ((this.inFlightByEndpoint.get(delivery.endpointId) ?? 0) >= this.perEndpoint || this.inFlight >= this.concurrency) {
+    if ((this.inFlightByEndpoint.get(delivery.endpointId) ?? 0) >= this.slotsOf(delivery.endpointId) || this.inFlight >= this.concurrency) {
       const queue = this.waiting.get(delivery.endpointId) ?? [];
       queue.push(delivery);
       this.waiting.set(delivery.endpointId, queue);
@@ -421,7 +443,7 @@ export class WebhookDispatcher {
   private nextWaiting(endpointId: string): Claimed | undefined {
     for (const id of [endpointId, ...this.waiting.keys()]) {
       const queue = this.waiting.get(id);
-      if (!queue || (this.inFlightByEndpoint.get(id) ?? 0) >= this.perEndpoint) continue;
+      if (!queue || (this.inFlightByEndpoint.get(id) ?? 0) >= this.slotsOf(id)) continue;
       // A delivery queued so long that its attempt could outlast its lease is left: the lease lapses and it is claimed
       // again (by this process or another), rather than attempted twice at once.
       const latestStart = this.deps.now().getTime() + this.deps.config.webhooks.timeoutMs;
@@ -442,6 +464,7 @@ export class WebhookDispatcher {
     } catch (error) {
       result = { statusCode: null, durationMs: this.deps.now().getTime() - startedAt.getTime(), error: error instanceof Error ? error.message : String(error), responseBody: null, retryAfterMs: null };
     }
+    this.noteOutcome(delivery.endpointId, result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300);
     const list = this.finished.get(delivery.environment) ?? [];
     list.push({ delivery, startedAt, result });
     this.finished.set(delivery.environment, list);
