@@ -5,23 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newestMtimeUnder } from './newest-mtime.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sdk = path.join(root, 'packages/sdk');
 const output = path.join(sdk, 'dist/index.js');
-
-function newestSourceMtime() {
-  let newest = 0;
-  const visit = (dir) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const file = path.join(dir, entry.name);
-      if (entry.isDirectory()) visit(file);
-      else newest = Math.max(newest, fs.statSync(file).mtimeMs);
-    }
-  };
-  visit(path.join(sdk, 'src'));
-  return newest;
-}
 
 export async function buildSdk() {
   const { build } = await import('esbuild');
@@ -40,7 +28,7 @@ export async function buildSdk() {
 
 /** Rebuilds when a source is newer than the build (the examples' test runs what a user of the package would). */
 export async function buildSdkIfStale() {
-  if (fs.existsSync(output) && fs.statSync(output).mtimeMs >= newestSourceMtime()) return;
+  if (fs.existsSync(output) && fs.statSync(output).mtimeMs >= newestMtimeUnder(path.join(sdk, 'src'))) return;
   await buildSdk();
 }
 

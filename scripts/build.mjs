@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { newestMtimeUnder } from './newest-mtime.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -28,15 +29,7 @@ const buildInputs = ['package.json', 'package-lock.json', 'scripts/build.mjs'];
 const templateInputs = ['src/db/pglite-template.ts', 'src/db/migrate.ts', 'src/db/catalogue-checks.ts', 'src/lib/currencies.ts', 'src/lib/environments.ts'];
 
 function newestSourceMtime() {
-  let newest = 0;
-  const visit = (dir) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const file = path.join(dir, entry.name);
-      if (entry.isDirectory()) visit(file);
-      else newest = Math.max(newest, fs.statSync(file).mtimeMs);
-    }
-  };
-  visit(path.join(root, 'src'));
+  let newest = newestMtimeUnder(path.join(root, 'src'));
   for (const file of buildInputs) newest = Math.max(newest, fs.statSync(path.join(root, file)).mtimeMs);
   return newest;
 }
