@@ -130,7 +130,7 @@ export async function createServices(
       await webhooks.stop();
       for (const transport of transports.values()) await transport.close();
       sweeper.stop();
-      idempotencyLeases.stop();
+      await idempotencyLeases.stop();
       await settler.stop();
       await expirer.stop();
       await keyUsage.stop();

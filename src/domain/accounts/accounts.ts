@@ -51,6 +51,14 @@ export function assertPlatformScope(scope: Scope): void {
   if (!scope.isPlatformScope) throw new ApiError('PLATFORM_SCOPE_REQUIRED');
 }
 
+/**
+ * REFERENCE_ID_CONFLICT when the accounts' unique index refused the reference_id, else the error itself. The index, not
+ * a prior SELECT, decides: two concurrent requests (creates or updates) giving one reference_id cannot both win.
+ */
+function referenceIdConflictOr(error: unknown, referenceId: string | null | undefined): unknown {
+  return isUniqueViolation(error, 'accounts_reference_id') ? new ApiError('REFERENCE_ID_CONFLICT', undefined, { field: 'reference_id', reference_id: referenceId }) : error;
+}
+
 export async function createConnectedAccount(deps: Deps, work: UnitOfWork, scope: Scope, input: CreateConnectedAccountInput): Promise<AccountRow> {
   assertPlatformScope(scope);
   if (input.customerType !== 'individual' && input.customerType !== 'business') {
@@ -86,11 +94,7 @@ export async function createConnectedAccount(deps: Deps, work: UnitOfWork, scope
       .returningAll()
       .executeTakeFirstOrThrow();
   } catch (error) {
-    // The unique index, not a prior SELECT, decides: two concurrent creates with one reference_id cannot both win.
-    if (isUniqueViolation(error, 'accounts_reference_id')) {
-      throw new ApiError('REFERENCE_ID_CONFLICT', undefined, { field: 'reference_id', reference_id: input.referenceId });
-    }
-    throw error;
+    throw referenceIdConflictOr(error, input.referenceId);
   }
   await recordEvent(work, scope.environment, {
     platformId: scope.platformId,
@@ -174,11 +178,7 @@ export async function updateConnectedAccount(deps: Deps, work: UnitOfWork, scope
       .returningAll()
       .executeTakeFirstOrThrow();
   } catch (error) {
-    // As on create, the unique index decides between two requests giving one reference_id.
-    if (isUniqueViolation(error, 'accounts_reference_id')) {
-      throw new ApiError('REFERENCE_ID_CONFLICT', undefined, { field: 'reference_id', reference_id: changes.reference_id });
-    }
-    throw error;
+    throw referenceIdConflictOr(error, changes.reference_id);
   }
   await recordEvent(work, scope.environment, {
     platformId: scope.platformId,

@@ -10,6 +10,7 @@
 // retry may take the key over, and the late request cannot also apply (its answer is stored guarded by its claim token).
 import type { Scope } from '../../lib/actor.ts';
 import type { Deps } from '../deps.ts';
+import { PeriodicPass } from '../periodic-pass.ts';
 import { renewIdempotencyClaims, type Claim } from './idempotency.ts';
 
 interface Held {
@@ -17,21 +18,16 @@ interface Held {
   sinceMs: number;
 }
 
-export class ClaimLeases {
+/** One renewal pass at a time (PeriodicPass), every third of the lease, so two renewals may fail before a live claim lapses. */
+export class ClaimLeases extends PeriodicPass {
   private readonly held = new Map<string, Held>();
-  private timer: NodeJS.Timeout | undefined;
-  private renewing: Promise<void> | undefined;
 
   constructor(
     private readonly deps: Deps,
-    private readonly onError: (error: unknown) => void,
-    /** How often leases are renewed: a third of the lease, so two renewals may fail before a live claim lapses. */
-    private readonly everyMs = Math.max(100, Math.floor(deps.config.idempotencyLeaseMs / 3)),
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.renewOnce(), this.everyMs);
-    this.timer.unref();
+    private readonly onRenewalError: (error: unknown) => void,
+    everyMs = Math.max(100, Math.floor(deps.config.idempotencyLeaseMs / 3)),
+  ) {
+    super(everyMs, onRenewalError);
   }
 
   /** The request holding `claim` is running: keep its lease alive until `release`. */
@@ -49,15 +45,8 @@ export class ClaimLeases {
     return this.held.size;
   }
 
-  /** One renewal of every held lease; a pass still running (a slow database) is not doubled. */
-  renewOnce(): Promise<void> {
-    this.renewing ??= this.renew().finally(() => {
-      this.renewing = undefined;
-    });
-    return this.renewing;
-  }
-
-  private async renew(): Promise<void> {
+  /** One renewal of every held lease, one statement per environment. */
+  async runOnce(): Promise<void> {
     const nowMs = Date.now();
     const byEnvironment = new Map<Scope['environment'], Claim[]>();
     for (const [token, { claim, sinceMs }] of this.held) {
@@ -76,13 +65,8 @@ export class ClaimLeases {
         await renewIdempotencyClaims(this.deps, environment, claims);
       } catch (error) {
         // The database is away: the leases lapse, which is what they are for. Renewed again once it is back.
-        this.onError(error);
+        this.onRenewalError(error);
       }
     }
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
   }
 }
