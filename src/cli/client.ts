@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { findOperatorToken } from '../auth/operator-token.ts';
+import { request, type PlainResponse } from './http.ts';
 
 export interface CliErrorFacts {
   /** The HTTP status of an API error answer. */
@@ -94,9 +95,9 @@ async function attempt(
 ): Promise<unknown> {
   const { baseUrl, timeoutMs } = connection;
   const timeout = AbortSignal.timeout(timeoutMs);
-  let response: Response;
+  let response: PlainResponse;
   try {
-    response = await fetch(`${baseUrl}${urlPath}`, {
+    response = await request(`${baseUrl}${urlPath}`, {
       method,
       headers: {
         authorization: `Bearer ${token}`,
@@ -113,7 +114,7 @@ async function attempt(
   }
   let text: string;
   try {
-    text = await response.text();
+    text = await response.text;
   } catch {
     if (signal?.aborted) throw signal.reason;
     throw new Unanswered(`The connection to ${baseUrl} broke before the answer arrived.`);

@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import { findOperatorToken } from '../../auth/operator-token.ts';
 import { DataDirLockedError, lockDataDir } from '../../db/data-dir-lock.ts';
 import { dataKeyPath } from '../../db/data-keys.ts';
-import { openPglite } from '../../db/database.ts';
 import { CliError, serverUrl } from '../client.ts';
 import { printJson, printLines } from '../output.ts';
 
@@ -100,6 +99,9 @@ export async function restoreBackup(file: string, dataDir: string, env: NodeJS.P
   try {
     fs.rmSync(staging, { recursive: true, force: true });
     try {
+      // Loaded here, not at the top: every other command is a thin HTTP client, and the database layer (pg, Kysely,
+      // PGlite) would add a quarter of a second to each of them.
+      const { openPglite } = await import('../../db/database.ts');
       const db = await openPglite({ dataDir: staging, loadDataDir: new Blob([new Uint8Array(tarball)]) });
       try {
         await db.pool.query('select count(*) from core.platforms');
