@@ -1,7 +1,8 @@
 // Counters every server process shares — the rate limits and failed authentications — in Redis (PIK_REDIS_URL) or in
 // PostgreSQL, through rate-limiter-flexible's stores; none on the embedded database, where one process counts alone.
-import { Redis } from 'ioredis';
-import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterStoreAbstract } from 'rate-limiter-flexible';
+// ioredis and rate-limiter-flexible are loaded only where counters are shared: the embedded database's single process
+// never needs them, and loading them was some 40 ms of every start.
+import type { RateLimiterStoreAbstract } from 'rate-limiter-flexible';
 import type { Database } from './database.ts';
 
 /**
@@ -40,12 +41,15 @@ export async function openSharedCounters(
   redisUrl: string | undefined,
   onRedisError: (error: Error) => void,
 ): Promise<SharedCounters | undefined> {
-  if (redisUrl) return openRedisCounters(redisUrl, onRedisError);
-  if (db.kind === 'postgres') return postgresCounters(db);
-  return undefined;
+  if (!redisUrl && db.kind !== 'postgres') return undefined;
+  const library = await import('rate-limiter-flexible');
+  if (redisUrl) return openRedisCounters(library, redisUrl, onRedisError);
+  return postgresCounters(library, db);
 }
 
-function counterOver(limiter: RateLimiterStoreAbstract): SharedCounter {
+type Library = typeof import('rate-limiter-flexible');
+
+function counterOver({ RateLimiterRes }: Library, limiter: RateLimiterStoreAbstract): SharedCounter {
   return {
     add: async (key, amount) => {
       try {
@@ -59,16 +63,16 @@ function counterOver(limiter: RateLimiterStoreAbstract): SharedCounter {
   };
 }
 
-function postgresCounters(db: Database): SharedCounters {
-  const limiters: RateLimiterPostgres[] = [];
+function postgresCounters(library: Library, db: Database): SharedCounters {
+  const limiters: InstanceType<Library['RateLimiterPostgres']>[] = [];
   return {
     kind: 'postgres',
     counter: (namespace, ttlSeconds) => {
       // One upsert per call on the request pool (`points = points + $2`, the row reset once its expiry passed); rows of
       // ended windows are deleted by the library every five minutes, an hour after they expired.
-      const limiter = new RateLimiterPostgres({ storeClient: db.pool, storeType: 'pool', ...table, tableCreated: true, keyPrefix: namespace, points: unreachable, duration: ttlSeconds });
+      const limiter = new library.RateLimiterPostgres({ storeClient: db.pool, storeType: 'pool', ...table, tableCreated: true, keyPrefix: namespace, points: unreachable, duration: ttlSeconds });
       limiters.push(limiter);
-      return counterOver(limiter);
+      return counterOver(library, limiter);
     },
     close: async () => {
       // The library's clean-up timer is unref'd and swallows its errors; stop it so a closed pool is not queried.
@@ -77,7 +81,8 @@ function postgresCounters(db: Database): SharedCounters {
   };
 }
 
-async function openRedisCounters(url: string, onError: (error: Error) => void): Promise<SharedCounters> {
+async function openRedisCounters(library: Library, url: string, onError: (error: Error) => void): Promise<SharedCounters> {
+  const { Redis } = await import('ioredis');
   const client = new Redis(url, {
     // A command sent while disconnected fails at once instead of waiting in a queue: the rate limiter then counts in
     // this process (fails open) rather than holding requests until Redis is back.
@@ -98,7 +103,7 @@ async function openRedisCounters(url: string, onError: (error: Error) => void): 
   return {
     kind: 'redis',
     counter: (namespace, ttlSeconds) =>
-      counterOver(new RateLimiterRedis({ storeClient: client, rejectIfRedisNotReady: true, keyPrefix: `pik:${namespace}`, points: unreachable, duration: ttlSeconds })),
+      counterOver(library, new library.RateLimiterRedis({ storeClient: client, rejectIfRedisNotReady: true, keyPrefix: `pik:${namespace}`, points: unreachable, duration: ttlSeconds })),
     close: async () => {
       client.removeAllListeners('error');
       client.on('error', () => undefined);

@@ -2,7 +2,11 @@
 // only ever open to addresses checked at connect time, bounded by one timeout, summed up as the result of one attempt.
 import dns, { type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { Agent, buildConnector, request } from 'undici';
+// undici (a megabyte of JavaScript) is loaded with the first delivery, not with the server: most starts deliver nothing
+// for a while, and parsing it was some 50 ms of each.
+import type { Agent, buildConnector } from 'undici';
+
+type Undici = typeof import('undici');
 import { addressProblem } from '../../lib/webhook-urls.ts';
 
 export interface WebhookTransportOptions {
@@ -53,7 +57,8 @@ loopbackV6.addAddress('::1', 'ipv6');
 class AddressRefusedError extends Error {}
 
 export class WebhookTransport {
-  readonly #agent: Agent;
+  #client: Promise<{ agent: Agent; request: Undici['request'] }> | undefined;
+  readonly #connections: number;
   readonly #timeoutMs: number;
   readonly #allowLoopback: boolean;
   readonly #lookup: LookupFunction;
@@ -64,7 +69,16 @@ export class WebhookTransport {
     this.#allowLoopback = options.allowLoopback;
     this.#lookup = options.lookup ?? ((hostname, lookup, callback) => dns.lookup(hostname, { ...lookup, all: true }, callback));
     this.#userAgent = options.userAgent ?? 'PIK-Webhooks/1.0';
-    this.#agent = new Agent({ connections: options.connections ?? 16, connect: this.#guardedConnector() });
+    this.#connections = options.connections ?? 16;
+  }
+
+  /** The keep-alive agent, made with the first delivery. */
+  #clientOnce(): Promise<{ agent: Agent; request: Undici['request'] }> {
+    this.#client ??= import('undici').then((undici) => ({
+      agent: new undici.Agent({ connections: this.#connections, connect: this.#guardedConnector(undici.buildConnector) }),
+      request: undici.request,
+    }));
+    return this.#client;
   }
 
   /** One delivery attempt. Never throws for anything the receiver or the network does: that is in the result. */
@@ -90,14 +104,15 @@ export class WebhookTransport {
 
   /** Waits for attempts under way, then closes every connection. */
   async close(): Promise<void> {
-    await this.#agent.close();
+    if (this.#client) await (await this.#client).agent.close();
   }
 
   async #exchange(delivery: WebhookRequest, deadline: AbortSignal): Promise<Partial<AttemptResult>> {
-    let response: Awaited<ReturnType<typeof request>>;
+    let response: Awaited<ReturnType<Undici['request']>>;
     try {
+      const { agent, request } = await this.#clientOnce();
       const answer = request(delivery.url, {
-        dispatcher: this.#agent,
+        dispatcher: agent,
         method: 'POST',
         headers: { ...delivery.headers, 'content-type': 'application/json', 'user-agent': this.#userAgent },
         body: delivery.body,
@@ -123,7 +138,7 @@ export class WebhookTransport {
    * addresses that passed, so the socket connects to what was checked and nothing resolves the name a second time
    * (DNS rebinding gains nothing). A kept-alive connection stays bound to the address checked when it was opened.
    */
-  #guardedConnector(): buildConnector.connector {
+  #guardedConnector(buildConnector: Undici['buildConnector']): buildConnector.connector {
     const connect = buildConnector({
       timeout: this.#timeoutMs,
       lookup: (hostname, options, callback) => this.#checkedLookup(hostname, options, callback),
