@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // The compiled build that `npm start` and `npm run pik` run, made by `npm install` (npm's `prepare`) or `npm run build`:
 //
-// - dist/app/: src/main.ts and src/cli/pik.ts bundled by esbuild with the packages they use, every migration beside
-//   them (dist/app/migrations/), and the static files of the dashboard and the payment page (dist/app/public/);
+// - dist/app/main.cjs and dist/app/pik.cjs: src/main.ts and src/cli/pik.ts bundled by esbuild with the packages they
+//   use, each one CommonJS script that scripts/code-cache.mjs runs with a V8 code cache beside it;
+// - dist/app/migrations/ and the template's builder, ES modules (migrate() imports each migration by its file name),
+//   and the static files of the dashboard and the payment page (dist/app/public/);
 // - dist/app/pglite-template/: an embedded database already initialised and migrated, which a first start copies
 //   instead of running initdb and every migration (src/db/pglite-template.ts);
 // - packages/sdk/dist/index.js: the SDK (scripts/build-sdk.mjs);
 // - dist/main.js and dist/pik.js: two small launchers that first rebuild what is older than the sources (a `git pull`
-//   without `npm install` still runs the code pulled), then load the bundle.
+//   without `npm install` still runs the code pulled), then run the bundle.
 //
 // `node scripts/build.mjs` builds; buildIfStale() (the launchers) rebuilds only what changed, and costs a few
 // milliseconds when nothing did.
@@ -58,6 +60,23 @@ const cookieByRequire = {
   },
 };
 
+/**
+ * An esbuild plugin: pg asks at load whether it runs in a Cloudflare Worker, and on Node 20 (no `navigator`) the
+ * question constructs a `Response`, which loads node's own copy of undici (some 30 ms of every start and CLI call).
+ * This build runs on Node only: the answer is no.
+ */
+const pgOnNode = {
+  name: 'pg-on-node',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+      const source = fs.readFileSync(args.path, 'utf8');
+      const question = 'if (isCloudflareRuntime()) {';
+      if (!source.includes(question)) throw new Error(`${args.path} no longer asks isCloudflareRuntime(): check scripts/build.mjs`);
+      return { contents: source.replace(question, 'if (false) {'), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
 async function bundle() {
   const { build } = await import('esbuild');
   const sourcesMtime = newestSourceMtime();
@@ -66,11 +85,37 @@ async function bundle() {
   if (fs.existsSync(out)) {
     for (const entry of fs.readdirSync(out)) if (entry !== 'pglite-template' && entry !== 'pglite-template.key') fs.rmSync(path.join(out, entry), { recursive: true, force: true });
   }
+  // The packages are bundled too: node then parses a few files instead of resolving and loading some 900 modules
+  // (kysely, fastify, typebox, ajv…), most of a start's time otherwise. These stay outside: PGlite reads
+  // files of its own package next to its code, argon2 is a native addon, pg-native an optional addon pg never needs,
+  // and the API reference's renderer (/docs) is one 4 MB module holding its browser script as a string: left as it is.
+  const external = ['@electric-sql/pglite', '@electric-sql/pglite/*', '@node-rs/argon2', 'pg-native', '@scalar/fastify-api-reference'];
+  // The server and the CLI: each one CommonJS file (no chunks), so that V8 can keep a code cache of it.
   await build({
     absWorkingDir: root,
     entryPoints: [
       { in: 'src/main.ts', out: 'main' },
       { in: 'src/cli/pik.ts', out: 'pik' },
+    ],
+    outdir: out,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external,
+    plugins: [cookieByRequire, pgOnNode],
+    // Modules find their files (migrations/, public/, pglite-template/) relative to import.meta.url: here, the bundle's.
+    define: { 'import.meta.url': '__pikModuleUrl', 'import.meta.resolve': '__pikResolve' },
+    banner: {
+      js: "const __pikModuleUrl = require('node:url').pathToFileURL(__filename).href; const __pikResolve = (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href;",
+    },
+    logLevel: 'warning',
+  });
+  // What migrate() and the template's builder load: ES modules sharing their chunks.
+  await build({
+    absWorkingDir: root,
+    entryPoints: [
       { in: 'src/db/pglite-template.ts', out: 'pglite-template' },
       ...migrations.map((name) => ({ in: `src/db/migrations/${name}`, out: `migrations/${name.slice(0, -'.ts'.length)}` })),
     ],
@@ -83,12 +128,8 @@ async function bundle() {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    // The packages are bundled too: node then parses a few files instead of resolving and loading some 900 modules
-    // (kysely, fastify, typebox, ajv…), most of a start's time otherwise. These stay outside: PGlite reads
-    // files of its own package next to its code, argon2 is a native addon, pg-native an optional addon pg never needs,
-    // and the API reference's renderer (/docs) is one 4 MB module holding its browser script as a string: left as it is.
-    external: ['@electric-sql/pglite', '@electric-sql/pglite/*', '@node-rs/argon2', 'pg-native', '@scalar/fastify-api-reference'],
-    plugins: [cookieByRequire],
+    external,
+    plugins: [cookieByRequire, pgOnNode],
     // CommonJS packages in an ES module bundle still call require() for node's built-ins.
     banner: { js: "import { createRequire as __pikCreateRequire } from 'node:module'; const require = __pikCreateRequire(import.meta.url);" },
     logLevel: 'warning',
@@ -100,7 +141,8 @@ async function bundle() {
     fs.writeFileSync(
       path.join(dist, `${entry}.js`),
       `// Made by scripts/build.mjs: rebuilds what is older than the sources, then runs the bundle.\n` +
-        `import { buildIfStale } from '../scripts/build.mjs';\nawait buildIfStale();\nawait import('./app/${entry}.js');\n`,
+        `import { buildIfStale } from '../scripts/build.mjs';\nimport { runWithCodeCache } from '../scripts/code-cache.mjs';\n` +
+        `await buildIfStale();\nrunWithCodeCache(new URL('./app/${entry}.cjs', import.meta.url));\n`,
     );
   }
   fs.writeFileSync(stampFile, String(sourcesMtime));

@@ -35,14 +35,19 @@ registerBackupCommands(program);
 registerListenCommand(program);
 registerEventCommands(program);
 
-try {
-  await program.parseAsync(process.argv);
-  // Done: exit now rather than when fetch's idle keep-alive connection to the server times out (a few hundred ms
-  // later). Output to a pipe or file is written synchronously on Linux; the empty write's callback covers the rest.
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-  process.exit(0);
-} catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode);
-  process.stderr.write(`pik: ${error instanceof CliError || error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+// Not top-level await: the build makes this a CommonJS script, which V8 can keep a code cache of (scripts/build.mjs).
+async function run(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+    // Done: exit now rather than when an idle keep-alive connection to the server times out (a few hundred ms later).
+    // Output to a pipe or file is written synchronously on Linux; the empty write's callback covers the rest.
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    process.exit(0);
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode);
+    process.stderr.write(`pik: ${error instanceof CliError || error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
 }
+
+void run();

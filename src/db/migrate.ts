@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { syncCatalogueChecks } from './catalogue-checks.ts';
 import type { Database } from './database.ts';
+import { loadModule } from '../lib/load-module.ts';
 
 const migrationsDir = new URL('./migrations/', import.meta.url);
 // From the sources (tsx, the tests) the migrations are NNNN_name.ts; in the compiled build (dist/, what `npm start` runs)
@@ -46,7 +47,7 @@ export function listMigrations(): string[] {
 const provider: MigrationProvider = {
   getMigrations: async () => {
     const migrations: Record<string, Migration> = {};
-    for (const name of listMigrations()) migrations[name] = (await import(new URL(`${name}${sourceExtension}`, migrationsDir).href)) as Migration;
+    for (const name of listMigrations()) migrations[name] = await loadModule<Migration>(new URL(`${name}${sourceExtension}`, migrationsDir).href);
     return migrations;
   },
 };

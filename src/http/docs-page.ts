@@ -3,6 +3,7 @@
 // module: it is loaded on the first request for it, never at start (importing it took over a second of every start).
 import { createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { loadModule } from '../lib/load-module.ts';
 
 const configuration = {
   title: 'PIK API reference',
@@ -48,7 +49,7 @@ let script: Promise<string> | undefined;
 /** The renderer's browser script, taken once from the plugin through its own route, in a throwaway instance. */
 function rendererScript(): Promise<string> {
   script ??= (async () => {
-    const { default: scalar } = await import('@scalar/fastify-api-reference');
+    const { default: scalar } = await loadModule<typeof import('@scalar/fastify-api-reference')>('@scalar/fastify-api-reference');
     const donor = Fastify({ logger: false });
     try {
       await donor.register(scalar, { routePrefix: '/reference', configuration: { content: { openapi: '3.1.0', info: { title: '-', version: '0' }, paths: {} } } });
