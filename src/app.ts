@@ -45,6 +45,8 @@ export interface DeclaredRoute {
   method: string;
   url: string;
   config: FastifyContextConfig;
+  /** The route's schema as declared (test/openapi.test.ts checks each against JSON Schema's meta-schema). */
+  schema: unknown;
 }
 
 declare module 'fastify' {
@@ -112,7 +114,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     for (const method of methods) {
       if (method === 'HEAD') continue;
       shadow.on(method as HTTPMethod, route.url, () => undefined);
-      declared.push({ method, url: route.url, config: route.config ?? {} });
+      declared.push({ method, url: route.url, config: route.config ?? {}, schema: route.schema });
     }
   });
   const allowedMethods = (url: string): string[] => {

@@ -72,8 +72,11 @@ async function main(): Promise<void> {
     throw explainListenError(error, config.host, config.port);
   });
 
-  // What no request has needed yet is compiled now, in the background.
-  app.compileDeferredSchemas().catch((error: unknown) => logger.error({ err: error }, 'could not compile a route schema'));
+  // What no request has needed yet is compiled in the background, from a second after the start: the first requests
+  // (a health check, a newcomer's first call) are answered without it competing for the CPU.
+  setTimeout(() => {
+    app.compileDeferredSchemas().catch((error: unknown) => logger.error({ err: error }, 'could not compile a route schema'));
+  }, 1000).unref();
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

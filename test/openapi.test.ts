@@ -3,6 +3,7 @@
 // pik-test: engine-independent — the OpenAPI documents are generated from the route schemas
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { eventCatalogue, eventTypes, type EventType } from '../src/domain/event-types.ts';
@@ -12,6 +13,7 @@ import { generateWebhookSecret, signDelivery } from '../src/lib/webhook-signatur
 import { createTestPlatform, startTestApp, type TestContext } from './support/context.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+const addDraft07Formats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 let ctx: TestContext;
 before(async () => {
@@ -24,6 +26,23 @@ describe('OpenAPI and health', () => {
     const result = await ctx.call('GET', '/health');
     assert.equal(result.status, 200);
     assert.deepEqual(result.body, { status: 'ok' });
+  });
+
+  it('every route schema is valid JSON Schema (the server compiles them without checking: src/http/validation.ts)', () => {
+    const ajv = addDraft07Formats(new Ajv({ strict: false }));
+    const problems: string[] = [];
+    let checked = 0;
+    for (const route of ctx.app.declaredRoutes) {
+      const schema = (route.schema ?? {}) as Record<string, unknown>;
+      const parts = Object.entries(schema).filter(([part]) => ['body', 'querystring', 'params', 'headers'].includes(part));
+      const responses = Object.entries((schema.response ?? {}) as Record<string, unknown>).map(([status, part]) => [`response ${status}`, part] as const);
+      for (const [part, partSchema] of [...parts, ...responses]) {
+        checked++;
+        if (!ajv.validateSchema(partSchema as object)) problems.push(`${route.method} ${route.url} ${part}: ${ajv.errorsText(ajv.errors)}`);
+      }
+    }
+    assert.ok(checked > 200, `only ${checked} schemas found`);
+    assert.deepEqual(problems, []);
   });
 
   it('GET /api/v1/openapi.json is OpenAPI 3.1 with every public route, its security and its error shape', async () => {
