@@ -295,6 +295,31 @@ describe('delivery', () => {
     receiver.behave(() => ({ status: 200 }));
   });
 
+  it('an endpoint that keeps answering 2xx earns more than 8 attempts in flight (one more per success, at most 32)', async () => {
+    const p = await createTestPlatform(ctx);
+    const path = `/hooks?case=ramp-${p.id}`;
+    await createEndpoint(p, { url: `${receiver.url.replace('/hooks', '')}${path}`, events: ['account.created'] });
+    let answered = 0;
+    let most = 0;
+    receiver.behave((_, r) => {
+      if (r.url !== path) return { status: 200 };
+      if (answered < 40) {
+        answered++;
+        return { status: 200 };
+      }
+      most = Math.max(most, receiver.hanging(path) + 1);
+      return 'hang';
+    });
+    // 40 successes first: the endpoint's slots grow from 8 towards 32.
+    await Promise.all(Array.from({ length: 40 }, () => createTestConnectedAccount(ctx, p)));
+    await eventually(async () => (answered >= 40 ? true : undefined));
+    // Then 30 deliveries that hang: as many are sent at once as the endpoint has earned.
+    await Promise.all(Array.from({ length: 30 }, () => createTestConnectedAccount(ctx, p)));
+    await eventually(async () => (most > 8 ? true : undefined), 10_000, `more than 8 attempts in flight (saw ${most})`).catch(() => undefined);
+    assert.ok(most > 8 && most <= 32, `more than the first 8, at most 32 attempts in flight at once; saw ${most}`);
+    receiver.behave(() => ({ status: 200 }));
+  });
+
   it('rotation: both secrets sign during the overlap, then only the new one', async () => {
     const p = await createTestPlatform(ctx);
     const endpoint = await createEndpoint(p, { url: `${receiver.url}?case=rotate`, events: ['account.created'] });
