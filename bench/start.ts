@@ -1,7 +1,7 @@
 // npm run bench:start — how long a newcomer waits: `npm start` until the server answers its first request, on a fresh
 // data directory and on reopening it, and `npm run pik -- …` until a command has printed its answer; each BENCH_ROUNDS
-// times (default 5), medians printed. It times what README.md tells a newcomer to type (npm included) and, beside it,
-// the plain `node dist/…` that npm runs, so that npm's own share is visible. It runs the compiled build in dist/
+// times (default 5), medians printed. It times what README.md tells a newcomer to type (npm included), `./pik` (the
+// CLI without npm) and, beside them, the plain `node dist/…` that npm runs, so that npm's own share is visible. It runs the compiled build in dist/
 // (`npm install` makes it; `npm run build` remakes it) and builds it first when there is none. On a busy machine the
 // wall times mostly measure the wait for a core; the server's own CPU time until its first answer is printed too.
 import { spawn, spawnSync } from 'node:child_process';
@@ -85,8 +85,8 @@ async function startServer(how: 'npm' | 'node', dataDir: string, port: number, o
 }
 
 /** Runs one CLI command to its end and measures it. */
-function timeCli(how: 'npm' | 'node', args: string[], port: number, operatorToken: string): number {
-  const [command, argv] = how === 'npm' ? [npm, ['run', '--silent', 'pik', '--', ...args]] : [process.execPath, ['dist/pik.js', ...args]];
+function timeCli(how: 'npm' | 'node' | 'script', args: string[], port: number, operatorToken: string): number {
+  const [command, argv] = how === 'npm' ? [npm, ['run', '--silent', 'pik', '--', ...args]] : how === 'script' ? ['./pik', args] : [process.execPath, ['dist/pik.js', ...args]];
   const started = performance.now();
   const result = spawnSync(command, argv, { cwd: root, env: { ...process.env, PIK_URL: `http://127.0.0.1:${port}`, PIK_OPERATOR_TOKEN: operatorToken }, encoding: 'utf8' });
   const ms = performance.now() - started;
@@ -117,6 +117,7 @@ async function main(): Promise<void> {
         record(`${how} reopen`, reopen.ms);
         if (how === 'node') record('node reopen cpu', reopen.cpuMs);
         record(`${how} cli`, timeCli(how, ['platforms', 'list'], port, operatorToken));
+        if (how === 'npm') record('script cli', timeCli('script', ['platforms', 'list'], port, operatorToken));
         await reopen.stop();
       } finally {
         fs.rmSync(dataDir, { recursive: true, force: true });
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
     ['first answer, fresh data directory (`npm start`)', 'npm fresh'],
     ['first answer, reopening it (`npm start`)', 'npm reopen'],
     ['`npm run pik -- platforms list`', 'npm cli'],
+    ['`./pik platforms list`', 'script cli'],
     ['first answer, fresh data directory (`node dist/main.js`)', 'node fresh'],
     ['first answer, reopening it (`node dist/main.js`)', 'node reopen'],
     ['`node dist/pik.js platforms list`', 'node cli'],

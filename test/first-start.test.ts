@@ -4,7 +4,7 @@
 // anything slow.
 // pik-test: engine-independent — it starts the server as `npm start` does, on its embedded database; nothing here depends on the engine.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -106,6 +106,10 @@ describe('npm start, as a newcomer runs it', () => {
     assert.match(server.output(), /Next: +one platform exists: npm run pik -- platforms list/);
     assert.doesNotMatch(server.output(), /platforms create/);
     assert.equal((await fetch(`${server.base}/health`)).status, 200);
+    // ./pik, the CLI without npm in front, from another folder: it finds the data directory's operator token as npm run does.
+    const listed = spawnSync(path.join(root, 'pik'), ['platforms', 'list'], { cwd: os.tmpdir(), env: { ...process.env, PIK_URL: server.base, PIK_DATA_DIR: dataDir, PIK_OPERATOR_TOKEN: '' }, encoding: 'utf8' });
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(listed.stdout, /First Hour/);
     server.child.kill('SIGINT');
     assert.equal(await server.exited, 0, server.output());
     assert.ok(!fs.existsSync(lockFile), 'the lock is freed');
