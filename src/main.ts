@@ -151,7 +151,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const plain = ['DataDirLockedError', 'DataKeyFileError', 'UnknownDataKeyError', 'PortUnavailableError', 'PgliteStartError'];
+  const plain = ['DataDirLockedError', 'DataKeyFileError', 'UnknownDataKeyError', 'DataKeyMismatchError', 'PortUnavailableError', 'PgliteStartError'];
   if (error instanceof ConfigError || (error instanceof Error && plain.includes(error.name))) {
     process.stderr.write(`${error.message}\n`);
   } else {

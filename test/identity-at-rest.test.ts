@@ -7,12 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { openPglite, type Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { identityContext, idempotencyResponseContext, sealDataAtRest, UnknownDataKeyError } from '../src/db/sealed-columns.ts';
+import { DataKeyMismatchError, identityContext, idempotencyResponseContext, sealDataAtRest, UnknownDataKeyError } from '../src/db/sealed-columns.ts';
 import type { KycIdentity } from '../src/domain/accounts/identity.ts';
 import { getVerification } from '../src/domain/accounts/verification.ts';
 import { newId } from '../src/lib/ids.ts';
 import { DataKeyring, dataKeyId, parseDataKey, sealedKeyId, sealedPattern } from '../src/lib/sealed.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, testDataKey, type TestContext, type TestPlatform } from './support/context.ts';
+import { createTestDatabase } from './support/database.ts';
 import { validKyb, validKyc } from './support/onboarding.ts';
 
 // Every value of the fixtures that identifies a person or a business, as a raw row would show it.
@@ -210,6 +211,37 @@ describe('migration 0009 and the first start after it', () => {
       assert.ok(constraints.every((c) => c.convalidated));
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('one data key per deployment (the record of migration 0019)', () => {
+  it('the first start claims its key; a process with another key refuses; one given both rotates and records the new', async () => {
+    const test = await createTestDatabase();
+    try {
+      const firstKey = randomBytes(32);
+      const first = new DataKeyring(firstKey);
+      const other = new DataKeyring(randomBytes(32));
+      const recorded = async () => (await sql<{ key_id: string }>`select key_id from core.data_key_record`.execute(test.db.core)).rows.map((r) => r.key_id);
+
+      assert.deepEqual(await sealDataAtRest(test.db, first), { sealed: 0, resealed: 0 });
+      assert.deepEqual(await recorded(), [first.currentKeyId], 'the first start claims the deployment for its key');
+      // Nothing is sealed yet, and still another key is refused: it would seal what the first cannot read.
+      await assert.rejects(
+        sealDataAtRest(test.db, other),
+        (error: unknown) => error instanceof DataKeyMismatchError && error.message.includes(first.currentKeyId) && error.message.includes(other.currentKeyId),
+      );
+      assert.deepEqual(await recorded(), [first.currentKeyId]);
+      await sealDataAtRest(test.db, first); // the same key starts again
+
+      // A rotation: the new key with the old one beside it starts, and once its pass is done the record is the new key,
+      // so a process still given only the old key no longer starts.
+      const rotating = new DataKeyring(randomBytes(32), [firstKey]);
+      await sealDataAtRest(test.db, rotating);
+      assert.deepEqual(await recorded(), [rotating.currentKeyId]);
+      await assert.rejects(sealDataAtRest(test.db, first), DataKeyMismatchError);
+    } finally {
+      await test.drop();
     }
   });
 });

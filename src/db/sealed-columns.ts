@@ -47,6 +47,30 @@ export class UnknownDataKeyError extends Error {
   }
 }
 
+/** The database is sealed under a data key this process was not given: another process of the deployment uses it. */
+export class DataKeyMismatchError extends Error {
+  constructor(recordedKeyId: string, currentKeyId: string) {
+    super(
+      `This database's identity data is sealed under data key ${recordedKeyId}, and this process's PIK_DATA_KEY is key ${currentKeyId}: ` +
+        'every server process of a deployment needs the same key. Start it with the key the others use (or, to rotate, the new key with the old one in PIK_DATA_KEYS_OLD).',
+    );
+    this.name = 'DataKeyMismatchError';
+  }
+}
+
+/**
+ * The deployment's data key, as the database records it (migration 0019): claimed by the first process that starts on
+ * an empty record, so two processes started together with different keys cannot both go on to seal under their own.
+ * A process that cannot open the recorded key refuses to start (DataKeyMismatchError).
+ */
+async function checkRecordedKey(db: Database, keyring: DataKeyring): Promise<string> {
+  await sql`insert into core.data_key_record (id, key_id) values (true, ${keyring.currentKeyId}) on conflict (id) do nothing`.execute(db.core);
+  const { rows } = await sql<{ key_id: string }>`select key_id from core.data_key_record where id`.execute(db.core);
+  const recorded = (rows[0] as { key_id: string }).key_id;
+  if (recorded !== keyring.currentKeyId && !keyring.canOpen(recorded)) throw new DataKeyMismatchError(recorded, keyring.currentKeyId);
+  return recorded;
+}
+
 export interface SealReport {
   /** Rows that held plaintext (written before migration 0009) and are now sealed. */
   sealed: number;
@@ -64,6 +88,7 @@ const batchSize = 200;
  */
 export async function sealDataAtRest(db: Database, keyring: DataKeyring): Promise<SealReport> {
   const report: SealReport = { sealed: 0, resealed: 0 };
+  const recorded = await checkRecordedKey(db, keyring);
   for (const environment of environments) {
     for (const column of sealedColumns) {
       const table = sql.table(`${environment}.${column.table}`);
@@ -106,6 +131,10 @@ export async function sealDataAtRest(db: Database, keyring: DataKeyring): Promis
       `.execute(db.core);
       if (pending.rows.length > 0) await sql`alter table ${table} validate constraint ${sql.id(column.constraint)}`.execute(db.core);
     }
+  }
+  // Everything is under the current key now: a rotation is complete, and processes given only the old key stop starting.
+  if (recorded !== keyring.currentKeyId) {
+    await sql`update core.data_key_record set key_id = ${keyring.currentKeyId}, recorded_at = now() where id`.execute(db.core);
   }
   return report;
 }
