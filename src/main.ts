@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host}:${port}`;
-  const platforms = await db.core.selectFrom('core.platforms').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+  const next = await nextStep(db);
   process.stdout.write(
     [
       '',
@@ -94,9 +94,7 @@ async function main(): Promise<void> {
       dataKeys.path
         ? `  Data key:        ${dataKeys.source === 'created' ? 'created in' : 'read from'} ${dataKeys.path} (back it up with the database; key id ${dataKeys.keyring.currentKeyId})`
         : `  Data key:        from PIK_DATA_KEY (key id ${dataKeys.keyring.currentKeyId})`,
-      Number(platforms.count) === 0
-        ? '  Next:            npm run pik -- platforms create --name "Acme" --owner-email you@example.com'
-        : `  Next:            ${Number(platforms.count) === 1 ? 'one platform exists' : `${platforms.count} platforms exist`}: npm run pik -- platforms list, then keys create --platform acct_… --environment sandbox`,
+      `  Next:            ${next}`,
       '',
     ].join('\n') + '\n',
   );
@@ -148,6 +146,18 @@ async function main(): Promise<void> {
     }
   };
   onSignal = (signal) => void stop(signal);
+}
+
+/** The banner's last line: what a newcomer would do next with what this database holds. */
+async function nextStep(db: Database): Promise<string> {
+  const platforms = await db.core.selectFrom('core.platforms').select('id').orderBy('created_at').limit(2).execute();
+  const only = platforms.length === 1 ? platforms[0]?.id : undefined;
+  if (platforms.length === 0) return 'npm run pik -- platforms create --name "Acme" --owner-email you@example.com';
+  if (only === undefined) return 'several platforms exist: npm run pik -- platforms list, then keys list --platform acct_…';
+  const keys = await db.core.selectFrom('core.api_keys').select('id').where('platform_id', '=', only).limit(1).execute();
+  return keys.length === 0
+    ? `one platform exists: npm run pik -- keys create --platform ${only} --environment sandbox`
+    : `platform ${only} has API keys (npm run pik -- keys list --platform ${only}); sign in to the dashboard to see its requests`;
 }
 
 main().catch((error: unknown) => {

@@ -34,7 +34,7 @@ describe('pik keys and audit', () => {
     assert.ok(days > 29.99 && days < 30.01, `expires in ${days} days`);
 
     const listed = await pik(['keys', 'list', '--platform', platform.id]);
-    assert.match(listed.stdout, /balances:read,payouts:write; expires .*; 2 IPs/);
+    assert.match(listed.stdout, /permissions balances:read,payouts:write; expires .*; 2 IPs/);
 
     const rolled = await pik(['keys', 'roll', key.id, '--expires-in', '24h']);
     assert.equal(rolled.code, 0, rolled.stderr);

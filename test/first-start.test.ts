@@ -101,9 +101,9 @@ describe('npm start, as a newcomer runs it', () => {
     await assert.rejects(fetch(`${server.base}/health`), 'nothing listens any more');
   });
 
-  it('reopening it: the hint names the platforms that exist; Ctrl+C (SIGINT to npm) stops it and frees the lock', async () => {
+  it('reopening it: the hint names the one platform and what to do with it; Ctrl+C (SIGINT to npm) stops it and frees the lock', async () => {
     const server = await npmStart();
-    assert.match(server.output(), /Next: +one platform exists: npm run pik -- platforms list/);
+    assert.match(server.output(), /Next: +one platform exists: npm run pik -- keys create --platform acct_[0-9a-z]{26} --environment sandbox/);
     assert.doesNotMatch(server.output(), /platforms create/);
     assert.equal((await fetch(`${server.base}/health`)).status, 200);
     // ./pik, the CLI without npm in front, from another folder: it finds the data directory's operator token as npm run does.

@@ -145,7 +145,9 @@ async function callWithRetries(connection: Connection, token: string, method: st
       return (await attempt(connection, token, method, urlPath, body, key, options.signal)) as never;
     } catch (error) {
       if (!(error instanceof Unanswered)) {
-        if (key !== undefined && error instanceof CliError) throw new CliError(`${error.message}\n(Idempotency-Key: ${key})`, error);
+        // A refusal is definite (nothing was applied): its key is worth naming only when the same request may be made
+        // again later (429), so that the retry is recognised as the same one.
+        if (key !== undefined && error instanceof CliError && error.isTransient) throw new CliError(`${error.message}\n(Idempotency-Key: ${key})`, error);
         throw error;
       }
       // Without a key a retry could apply the request twice: only keyed requests are retried.

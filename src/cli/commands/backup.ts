@@ -41,6 +41,7 @@ export function registerBackupCommands(program: Command): void {
         ...(restored.previous ? [`The database it replaced is kept in ${restored.previous}; delete it once the restored one is checked.`] : []),
         ...(restored.warning ? [`Warning: ${restored.warning}`] : []),
         'Start the server (npm start): it applies any migration newer than the backup.',
+        'Everything is as it was at the backup: API keys deleted or rolled since then work again — delete them again (docs/operations.md).',
       ]);
     });
 }

@@ -58,7 +58,10 @@ export function registerEventCommands(program: Command): void {
     // With a key, a request left unanswered is retried without queuing the event twice.
     const queued = await client.call<{ data: Delivery[] }>('POST', `/api/v1/events/${encodeURIComponent(eventId)}/redeliver`, body, keyOf(options));
     if (options.json) return printJson(queued.data);
-    if (queued.data.length === 0) return printLines([`Nothing queued: no enabled webhook endpoint is subscribed to the type of ${eventId}.`]);
+    if (queued.data.length === 0) return printLines([
+        `Nothing queued: no enabled webhook endpoint is subscribed to the type of ${eventId}.`,
+        'Register one with POST /api/v1/webhooks (or Dashboard › Settings › Webhooks), or watch events locally with `pik listen --forward-to URL`.',
+      ]);
     printLines([`Queued ${queued.data.length} ${queued.data.length === 1 ? 'delivery' : 'deliveries'} of ${eventId}:`]);
     printTable(queued.data as unknown as Record<string, unknown>[], ['id', 'endpoint_id', 'status']);
   });

@@ -28,9 +28,10 @@ function durationSeconds(option: string, text: string): number {
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 
-/** One line per key's restrictions for the table: "full" or the map, the expiry, the allowlist size, the roll link. */
+/** One line per key's restrictions: "full access" or its permissions, the expiry, the allowlist size, the roll link. */
 function restrictionsOf(key: Record<string, unknown>): string {
-  const permissions = key.permissions === 'full' ? 'full' : Object.entries(key.permissions as Record<string, string>).map(([r, a]) => `${r}:${a}`).join(',');
+  const permissions =
+    key.permissions === 'full' ? 'full access' : `permissions ${Object.entries(key.permissions as Record<string, string>).map(([r, a]) => `${r}:${a}`).join(',')}`;
   const parts = [permissions];
   if (key.expires_at) parts.push(`expires ${String(key.expires_at)}`);
   if (Array.isArray(key.allowed_ips)) parts.push(`${key.allowed_ips.length} IPs`);
