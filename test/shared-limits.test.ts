@@ -44,7 +44,7 @@ for (const store of stores) {
       await a?.close();
     });
 
-    it('two processes share one rate limit: 2 + 40 requests at once, half to each, against a limit of 10 → exactly 10 pass', async () => {
+    it('two processes share one rate limit: 2 + 40 requests at once, half to each, against a limit of 10 → at most 10 pass, at most one slot per process short', async () => {
       const platform = await createTestPlatform(a);
       assert.equal((await a.admin('PUT', `/admin/v1/platforms/${platform.id}/rate-limits`, { limits: { general: 10 } })).status, 200);
       await awayFromWindowEnd(10);
@@ -54,8 +54,12 @@ for (const store of stores) {
       const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).call('GET', '/api/v1/account', { key: platform.keys.sandbox })));
       const passed = (server: 0 | 1) => answers.filter((r, i) => i % 2 === server && r.status === 200).length;
       const statuses = answers.map((r) => r.status);
-      assert.equal(statuses.filter((s) => s === 200).length, 8, `one budget for both: ${passed(0)} passed on one, ${passed(1)} on the other`);
-      assert.equal(statuses.filter((s) => s === 429).length, 32);
+      // Never more than the limit (10, 2 of them used above). A process reserves ahead of its requests (a block of 1
+      // here, a tenth of the limit), and a block reserved just as the budget runs out may go unused while the other
+      // process's requests find none left: the documented approximation (src/http/rate-limit.ts), one block per process.
+      const admitted = statuses.filter((s) => s === 200).length;
+      assert.ok(admitted <= 8 && admitted >= 8 - 2, `one budget for both: ${passed(0)} passed on one, ${passed(1)} on the other`);
+      assert.equal(statuses.filter((s) => s === 429).length, 40 - admitted);
       const refused = answers.find((r) => r.status === 429);
       assert.equal(refused?.body.error.code, 'RATE_LIMITED');
       assert.ok(Number(refused?.headers['retry-after']) >= 1);
