@@ -215,9 +215,13 @@ describe('delivery', () => {
       return listed[0]?.status === 'delivered' ? listed : undefined;
     });
     assert.equal(delivery?.id, got.headers['webhook-id']);
-    assert.equal(delivery?.attempts.length, 1);
-    assert.equal(delivery?.attempts[0].status_code, 200);
-    assert.equal(delivery?.attempts[0].response_body, 'ok');
+    // One attempt, or more when a loaded machine let the 1.5 s deadline pass before the answer (at least once): then
+    // every attempt before the last got no answer in time, and the last is the 200 — never a 2xx followed by another.
+    const attempts = delivery?.attempts as Json[];
+    assert.ok(attempts.length >= 1);
+    for (const earlier of attempts.slice(0, -1)) assert.notEqual(earlier.status_code, 200, 'a delivered attempt is not sent again');
+    assert.equal(attempts.at(-1)?.status_code, 200);
+    assert.equal(attempts.at(-1)?.response_body, 'ok');
     assert.deepEqual(await deliveries(p, other.id), [], 'an endpoint that did not subscribe gets nothing');
   });
 
