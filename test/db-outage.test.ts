@@ -234,7 +234,7 @@ describeOrSkip(needsPostgres || needsThrowawayPostgres, 'the database stops and 
 });
 
 describe('isDatabaseUnavailable', () => {
-  it('recognises lost connections, a starting or stopping server, a full disk and no connection slot left; not the statement’s own faults', () => {
+  it('recognises lost connections, a starting or stopping server, a full disk, no connection slot left and a cancelled statement; not the statement’s own faults', () => {
     for (const error of [
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
       Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
@@ -244,6 +244,7 @@ describe('isDatabaseUnavailable', () => {
       Object.assign(new Error('connection failure'), { code: '08006' }),
       Object.assign(new Error('could not extend file: No space left on device'), { code: '53100' }),
       Object.assign(new Error('sorry, too many clients already'), { code: '53300' }),
+      Object.assign(new Error('canceling statement due to user request'), { code: '57014' }),
       Object.assign(new Error('remaining connection slots are reserved for roles with the SUPERUSER attribute'), { code: '53300' }),
       new Error('Connection terminated unexpectedly'),
       new Error('timeout exceeded when trying to connect'),

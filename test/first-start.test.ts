@@ -106,6 +106,12 @@ describe('npm start, as a newcomer runs it', () => {
     assert.match(server.output(), /Next: +one platform exists: npm run pik -- keys create --platform acct_[0-9a-z]{26} --environment sandbox/);
     assert.doesNotMatch(server.output(), /platforms create/);
     assert.equal((await fetch(`${server.base}/health`)).status, 200);
+    // This start ran from the code cache the first one wrote: an import() from inside the bundle (the API reference's
+    // renderer, loaded on first request) still works there (src/lib/load-module.ts).
+    assert.ok(fs.existsSync(path.join(root, 'dist/app/main.cjs.v8-cache')), 'the first start left a code cache');
+    const renderer = await fetch(`${server.base}/docs/js/scalar.js`);
+    assert.equal(renderer.status, 200);
+    assert.ok((await renderer.text()).length > 100_000);
     // ./pik, the CLI without npm in front, from another folder: it finds the data directory's operator token as npm run does.
     const listed = spawnSync(path.join(root, 'pik'), ['platforms', 'list'], { cwd: os.tmpdir(), env: { ...process.env, PIK_URL: server.base, PIK_DATA_DIR: dataDir, PIK_OPERATOR_TOKEN: '' }, encoding: 'utf8' });
     assert.equal(listed.status, 0, listed.stderr);

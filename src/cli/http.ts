@@ -20,9 +20,14 @@ export interface PlainResponse {
 }
 
 /** Resolves once the status line and headers are in; the body is read into `text`. */
+// Kept alive between requests: `pik listen` asks the events API every second over one connection. A command's
+// process does not wait for an idle socket: pik.ts exits as soon as the command is done.
+const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
 export function request(url: string, options: PlainRequest): Promise<PlainResponse> {
   const target = new URL(url);
-  const transport = target.protocol === 'https:' ? https : http;
+  const isHttps = target.protocol === 'https:';
+  const transport = isHttps ? https : http;
   const body = options.body === undefined ? undefined : Buffer.from(options.body);
   return new Promise((resolve, reject) => {
     const outgoing = transport.request(
@@ -31,8 +36,7 @@ export function request(url: string, options: PlainRequest): Promise<PlainRespon
         method: options.method,
         headers: { ...options.headers, ...(body === undefined ? {} : { 'content-length': String(body.length) }) },
         signal: options.signal,
-        // One request per command: no keep-alive socket left to hold the process open.
-        agent: false,
+        agent: isHttps ? agents.https : agents.http,
       },
       (incoming) => {
         const status = incoming.statusCode ?? 0;
@@ -41,7 +45,9 @@ export function request(url: string, options: PlainRequest): Promise<PlainRespon
           incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
           incoming.on('end', () => resolveText(Buffer.concat(chunks).toString('utf8')));
           incoming.on('error', rejectText);
-          incoming.on('aborted', () => rejectText(new Error('the connection closed before the answer ended')));
+          incoming.on('close', () => {
+            if (!incoming.complete) rejectText(new Error('the connection closed before the answer ended'));
+          });
         });
         text.catch(() => undefined); // read by the caller; a rejection it never reads is not an unhandled one
         resolve({ status, ok: status >= 200 && status < 300, text });

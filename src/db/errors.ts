@@ -10,10 +10,11 @@ export function isUniqueViolation(error: unknown, indexName?: string): boolean {
 /**
  * PostgreSQL's codes of a server that cannot serve now but may soon: its connection was closed by an administrator
  * (57P01 admin_shutdown, 57P02 crash_shutdown), it is starting (57P03 cannot_connect_now), the connection failed (class
- * 08), its disk is full (53100 disk_full; also 53000, 53200 insufficient resources), or it has no connection slot left
- * (53300 too_many_connections: more processes or pools than max_connections). A retry later may succeed.
+ * 08), its disk is full (53100 disk_full; also 53000, 53200 insufficient resources), it has no connection slot left
+ * (53300 too_many_connections: more processes or pools than max_connections), or an operator cancelled the statement
+ * (57014 query_canceled, pg_cancel_backend; PIK sets no statement_timeout). A retry later may succeed.
  */
-const unavailableCodes = new Set(['57P01', '57P02', '57P03', '53000', '53100', '53200', '53300']);
+const unavailableCodes = new Set(['57P01', '57P02', '57P03', '57014', '53000', '53100', '53200', '53300']);
 /** Node's socket errors on the way to the server. */
 const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOSPC']);
 /** pg's own messages for a connection that is gone, or a pool that gave up waiting for one (no code on these). */

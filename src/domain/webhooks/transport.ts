@@ -74,10 +74,17 @@ export class WebhookTransport {
 
   /** The keep-alive agent, made with the first delivery. */
   #clientOnce(): Promise<{ agent: Agent; request: Undici['request'] }> {
-    this.#client ??= import('undici').then((undici) => ({
-      agent: new undici.Agent({ connections: this.#connections, connect: this.#guardedConnector(undici.buildConnector) }),
-      request: undici.request,
-    }));
+    if (this.#client === undefined) {
+      const loading = import('undici').then((undici) => ({
+        agent: new undici.Agent({ connections: this.#connections, connect: this.#guardedConnector(undici.buildConnector) }),
+        request: undici.request,
+      }));
+      // A failed load is not kept: the next delivery tries again.
+      loading.catch(() => {
+        if (this.#client === loading) this.#client = undefined;
+      });
+      this.#client = loading;
+    }
     return this.#client;
   }
 
