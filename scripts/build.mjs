@@ -89,50 +89,45 @@ async function bundle() {
   // (kysely, fastify, typebox, ajv…), most of a start's time otherwise. These stay outside: PGlite reads
   // files of its own package next to its code, argon2 is a native addon, pg-native an optional addon pg never needs,
   // and the API reference's renderer (/docs) is one 4 MB module holding its browser script as a string: left as it is.
-  const external = ['@electric-sql/pglite', '@electric-sql/pglite/*', '@node-rs/argon2', 'pg-native', '@scalar/fastify-api-reference'];
+  const common = {
+    absWorkingDir: root,
+    outdir: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    external: ['@electric-sql/pglite', '@electric-sql/pglite/*', '@node-rs/argon2', 'pg-native', '@scalar/fastify-api-reference'],
+    plugins: [cookieByRequire, pgOnNode],
+    logLevel: 'warning',
+  };
   // The server and the CLI: each one CommonJS file (no chunks), so that V8 can keep a code cache of it.
   await build({
-    absWorkingDir: root,
+    ...common,
     entryPoints: [
       { in: 'src/main.ts', out: 'main' },
       { in: 'src/cli/pik.ts', out: 'pik' },
     ],
-    outdir: out,
     outExtension: { '.js': '.cjs' },
-    bundle: true,
     format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    external,
-    plugins: [cookieByRequire, pgOnNode],
     // Modules find their files (migrations/, public/, pglite-template/) relative to import.meta.url: here, the bundle's.
     define: { 'import.meta.url': '__pikModuleUrl', 'import.meta.resolve': '__pikResolve' },
     banner: {
       js: "const __pikModuleUrl = require('node:url').pathToFileURL(__filename).href; const __pikResolve = (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href;",
     },
-    logLevel: 'warning',
   });
   // What migrate() and the template's builder load: ES modules sharing their chunks.
   await build({
-    absWorkingDir: root,
+    ...common,
     entryPoints: [
       { in: 'src/db/pglite-template.ts', out: 'pglite-template' },
       ...migrations.map((name) => ({ in: `src/db/migrations/${name}`, out: `migrations/${name.slice(0, -'.ts'.length)}` })),
     ],
-    outdir: out,
-    bundle: true,
     splitting: true,
-    // Chunks sit next to main.js: modules that find files relative to themselves (migrations/, public/,
+    // Chunks sit next to main.cjs: modules that find files relative to themselves (migrations/, public/,
     // pglite-template/) then find them wherever esbuild puts them.
     chunkNames: '[name]-[hash]',
     format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external,
-    plugins: [cookieByRequire, pgOnNode],
     // CommonJS packages in an ES module bundle still call require() for node's built-ins.
     banner: { js: "import { createRequire as __pikCreateRequire } from 'node:module'; const require = __pikCreateRequire(import.meta.url);" },
-    logLevel: 'warning',
   });
   fs.cpSync(path.join(root, 'src/dashboard/public'), path.join(out, 'public'), { recursive: true });
   // The hosted payment page's files (pay.css, pay.js) sit beside the dashboard's: its module finds them in ./public too.
