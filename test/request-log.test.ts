@@ -1,12 +1,14 @@
 // The request log's storage: segments written by several server processes read back as one log, newest first,
 // within one platform and one environment; and rows logged before segments existed carried over by migration 0005.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { openPglite } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import type { Deps } from '../src/domain/deps.ts';
-import { listRequestLog, type RequestLogRow } from '../src/domain/request-log/request-log.ts';
+import { compressRequestLogLines, listRequestLog, type RequestLogRow } from '../src/domain/request-log/request-log.ts';
 import { RequestLogRecorder } from '../src/domain/request-log/request-log-recorder.ts';
 import { newId } from '../src/lib/ids.ts';
 import { startTestApp, type TestContext } from './support/context.ts';
@@ -100,6 +102,18 @@ describe('request log segments', () => {
     assert.ok(found.every((r) => r.account_id === account && r.platform_id === platform));
     assert.deepEqual(await listRequestLog(ctx.services, { platformId: platform, environment: 'sandbox', keyId: foreignKey }), []);
     assert.equal((await listRequestLog(ctx.services, { platformId: platform, environment: 'production', accountId: account })).length, 30);
+  });
+});
+
+describe('request log compression', () => {
+  it('reads back every segment size whole, from one byte to a busy key\'s second, whatever window it was given', async () => {
+    // Each size around a window boundary (the window is sized to the segment), repetitive lines and random bytes alike.
+    for (const size of [1, 1023, 1024, 1025, 65_537, 300_000]) {
+      for (const lines of [Buffer.from('{"m":"GET","p":"/api/v1/account","s":200}\n'.repeat(Math.ceil(size / 42)).slice(0, size)), randomBytes(size)]) {
+        const stored = await compressRequestLogLines(lines);
+        assert.ok(gunzipSync(stored).equals(lines), `${size} bytes`);
+      }
+    }
   });
 });
 

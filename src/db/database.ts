@@ -63,10 +63,26 @@ function envHandle(base: Kysely<CoreTables>, environment: Environment): EnvDb {
   return base.withSchema(environment) as unknown as EnvDb;
 }
 
+/**
+ * `env` for one handle: each environment's handle is made once and kept (withSchema builds a new Kysely instance,
+ * which a request asking for it on every query would pay each time).
+ */
+function envHandles(base: Kysely<CoreTables>): (environment: Environment) => EnvDb {
+  const handles = new Map<Environment, EnvDb>();
+  return (environment) => {
+    let handle = handles.get(environment);
+    if (handle === undefined) {
+      handle = envHandle(base, environment);
+      handles.set(environment, handle);
+    }
+    return handle;
+  };
+}
+
 function makeTx(trx: Transaction<CoreTables>): Tx {
   return {
     core: trx,
-    env: (environment) => envHandle(trx, environment),
+    env: envHandles(trx),
     notify: async (channel, payload) => {
       await sql`select pg_notify(${channel}, ${payload})`.execute(trx);
     },
@@ -104,7 +120,7 @@ function wrap(
     pool,
     core,
     outbox: new OutboxSignal(notifyOthers),
-    env: (environment) => envHandle(core, environment),
+    env: envHandles(core),
     beginTransaction: async () => {
       const trx = await core.startTransaction().execute();
       return {
