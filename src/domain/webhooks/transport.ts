@@ -58,6 +58,8 @@ class AddressRefusedError extends Error {}
 
 export class WebhookTransport {
   #client: Promise<{ agent: Agent; request: Undici['request'] }> | undefined;
+  /** Attempts whose send() has not returned yet. */
+  readonly #sending = new Set<Promise<AttemptResult>>();
   readonly #connections: number;
   readonly #timeoutMs: number;
   readonly #allowLoopback: boolean;
@@ -89,7 +91,14 @@ export class WebhookTransport {
   }
 
   /** One delivery attempt. Never throws for anything the receiver or the network does: that is in the result. */
-  async send(delivery: WebhookRequest): Promise<AttemptResult> {
+  send(delivery: WebhookRequest): Promise<AttemptResult> {
+    const attempt = this.#attempt(delivery);
+    this.#sending.add(attempt);
+    void attempt.finally(() => this.#sending.delete(attempt));
+    return attempt;
+  }
+
+  async #attempt(delivery: WebhookRequest): Promise<AttemptResult> {
     const startedAt = performance.now();
     // A timer of our own, cleared when the attempt ends: an AbortSignal.timeout with a listener still attached keeps
     // the process alive, and what the attempt held, until it fires.
@@ -109,9 +118,14 @@ export class WebhookTransport {
     return result;
   }
 
-  /** Waits for attempts under way, then closes every connection. */
+  /**
+   * Waits for the attempts under way (each ends by its deadline), then closes every connection. What undici still holds
+   * then belongs to attempts that already gave up — a connection still waiting for a lookup that never answers — and is
+   * dropped, not waited for: undici's own timer for it does not keep the process alive, so waiting could hang a stop.
+   */
   async close(): Promise<void> {
-    if (this.#client) await (await this.#client).agent.close();
+    await Promise.allSettled([...this.#sending]);
+    if (this.#client) await (await this.#client).agent.destroy();
   }
 
   async #exchange(delivery: WebhookRequest, deadline: AbortSignal): Promise<Partial<AttemptResult>> {
