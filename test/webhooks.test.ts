@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig, type WebhookConfig } from '../src/config.ts';
 import { WebhookTransport } from '../src/domain/webhooks/transport.ts';
+import { withAttempts } from '../src/domain/webhooks/event-log.ts';
 import { eventTypes } from '../src/domain/event-types.ts';
 import { createTestConnectedAccount, createTestPlatform, startTestApp, type TestContext, type TestPlatform } from './support/context.ts';
 import { eventually, startReceiver, type Receiver, type Received } from './support/webhook-receiver.ts';
@@ -242,6 +243,19 @@ describe('delivery', () => {
     assert.deepEqual(delivery.attempts.map((a: Json) => a.number), [1, 2, 3]);
     assert.equal(delivery.attempts[0].response_body, 'busy');
     assert.ok(delivery.attempts[0].next_attempt_at !== null && delivery.attempts[2].next_attempt_at === null);
+  });
+
+  it('a delivery read just before its attempt was recorded is shown with the attempts it counts, not the newer one', async () => {
+    const p = await createTestPlatform(ctx);
+    const endpoint = await createEndpoint(p, { url: `${receiver.url}?case=snapshot`, events: ['account.created'] });
+    await createTestConnectedAccount(ctx, p);
+    const db = ctx.services.db.env('sandbox');
+    const row = await eventually(async () => db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpoint.id).where('status', '=', 'delivered').executeTakeFirst());
+    // The row as a reader saw it before the worker's commit: pending, no attempt yet; the attempts are read after it.
+    const [before] = await withAttempts(db, [{ ...row, status: 'pending', attempt_count: 0, delivered_at: null }]);
+    assert.deepEqual(before?.attempts, []);
+    const [now] = await withAttempts(db, [row]);
+    assert.deepEqual(now?.attempts.map((a) => a.number), [1]);
   });
 
   it('a receiver that never answers: undelivered after the schedule; redelivered with the same webhook-id once it answers', async () => {

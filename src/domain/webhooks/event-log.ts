@@ -50,14 +50,19 @@ export interface DeliveryWithAttempts extends WebhookDeliveryRow {
   attempts: WebhookAttemptRow[];
 }
 
-/** Each delivery with its event's type and every attempt made, in order. */
+/**
+ * Each delivery with its event's type and every attempt made, in order — the attempts its row counts. The attempts are
+ * read after the rows, by a second statement: an attempt recorded in between (its row and the delivery's update commit
+ * together) would otherwise show beside a delivery that does not know of it yet (a 500 on a delivery still "pending,
+ * 0 attempts", without its Retry now).
+ */
 export async function withAttempts(db: EnvDb, deliveries: WebhookDeliveryRow[]): Promise<DeliveryWithAttempts[]> {
   if (deliveries.length === 0) return [];
   const ids = deliveries.map((d) => d.id);
   const attempts = await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', ids).orderBy('delivery_id').orderBy('number').execute();
   const types = await db.selectFrom('events').select(['id', 'type']).where('id', 'in', [...new Set(deliveries.map((d) => d.event_id))]).execute();
   const typeOf = new Map(types.map((t) => [t.id, t.type]));
-  return deliveries.map((d) => ({ ...d, event_type: typeOf.get(d.event_id) ?? '', attempts: attempts.filter((a) => a.delivery_id === d.id) }));
+  return deliveries.map((d) => ({ ...d, event_type: typeOf.get(d.event_id) ?? '', attempts: attempts.filter((a) => a.delivery_id === d.id && a.number <= d.attempt_count) }));
 }
 
 /** The deliveries to one endpoint, newest first, each with every attempt made. */
