@@ -467,8 +467,12 @@ async function main() {
     if (clean) return { results: perFile, group: result };
     const alone = [];
     for (const file of job.files) alone.push({ ...(await runJob({ ...job, files: [file] }, env, timeoutSeconds)), file, rerunAlone: true });
-    return { results: alone, failedGroup: result };
+    // A test that failed names the cause better than the group's exit code, which every file of the group shares.
+    const groupFailures = perFile.flatMap((r) => summarize(r).failures.map((f) => ({ ...f, file: r.file })));
+    const firstFailure = groupFailures.find((f) => f.name !== '(the file itself)') ?? groupFailures[0];
+    return { results: alone, failedGroup: { ...result, firstFailure } };
   };
+  const failedGroups = [];
   await runPool(processes, options.concurrency, runProcess, ({ results: done, group, failedGroup }) => {
     const cpuNow = childrenCpuSeconds();
     const cpu = cpuNow === undefined || cpuBefore === undefined ? undefined : cpuNow - cpuBefore;
@@ -476,6 +480,7 @@ async function main() {
     const seconds = done.reduce((n, r) => n + r.seconds, 0) || 1;
     const lines = [];
     if (group) lines.push(`\n── ${halfNames[group.half]}: ${plural(group.files.length, 'file')} in one process (${group.seconds.toFixed(1)} s${cpu === undefined ? '' : `, cpu ${cpu.toFixed(1)} s`})`);
+    if (failedGroup) failedGroups.push(failedGroup);
     if (failedGroup) lines.push(`\n── ${halfNames[failedGroup.half]}: a group of ${plural(failedGroup.files.length, 'file')} failed in one process; each ran again alone, and those runs count:\n${failedGroup.output.replace(/\s+$/, '')}`);
     for (const result of done) {
       result.cpu = cpu === undefined ? undefined : (cpu * result.seconds) / seconds; // a group's CPU, shared by time
@@ -552,6 +557,17 @@ async function main() {
   if (failures.length > 0) {
     lines.push('', `Failed (${failures.length}):`);
     for (const f of failures) lines.push(`  ${halfNames[f.half].padEnd(10)} ${f.file} › ${f.name}${f.message ? ` — ${f.message}` : ''}`);
+  }
+
+  // Not counted as failures (each file's run alone is what counts), but never hidden: a test that fails only in company
+  // depends on its neighbours or on timing, and that is a bug of the test worth fixing.
+  if (failedGroups.length > 0) {
+    lines.push('', `Groups that failed in one process (${failedGroups.length}); their files ran again alone and those runs are counted above:`);
+    for (const g of failedGroups) {
+      const message = g.firstFailure?.message.split('\n')[0]?.slice(0, 200) ?? '';
+      const first = g.firstFailure ? `${g.firstFailure.file} › ${g.firstFailure.name}${message ? ` — ${message}` : ''}` : g.timedOut ? 'timed out' : `exit ${g.code ?? g.signal}`;
+      lines.push(`  ${halfNames[g.half].padEnd(10)} ${g.files.join(', ')}`, `             first failure: ${first}`);
+    }
   }
 
   const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 5);
