@@ -152,7 +152,7 @@ async function main(): Promise<void> {
 async function nextStep(db: Database): Promise<string> {
   const platforms = await db.core.selectFrom('core.platforms').select('id').orderBy('created_at').limit(2).execute();
   const only = platforms.length === 1 ? platforms[0]?.id : undefined;
-  if (platforms.length === 0) return 'npm run pik -- platforms create --name "Acme" --owner-email you@example.com';
+  if (platforms.length === 0) return 'npm run pik -- platforms create --name "Acme Payments" --owner-email you@example.com';
   if (only === undefined) return 'several platforms exist: npm run pik -- platforms list, then keys list --platform acct_…';
   const keys = await db.core.selectFrom('core.api_keys').select('id').where('platform_id', '=', only).limit(1).execute();
   return keys.length === 0

@@ -109,6 +109,12 @@ describe('pik deposits and pik payouts', () => {
     assert.equal(retried.status, 0, retried.stderr);
     assert.deepEqual(JSON.parse(retried.stdout), JSON.parse(completed.stdout));
     assert.match(pik('payouts', 'list', '--environment', 'production').stdout, /\(none\)/);
+    // Left to the default (production), a sandbox payout is not found there: the refusal and the empty list say where to look.
+    const defaulted = pik('payouts', 'complete', one.id);
+    assert.equal(defaulted.status, 1);
+    assert.match(defaulted.stderr, /PAYOUT_NOT_FOUND[\s\S]*looked in production, the default: for a sandbox payout add --environment sandbox/);
+    assert.match(pik('payouts', 'fail', two.id, '--reason', 'r').stderr, /--environment sandbox/);
+    assert.match(pik('payouts', 'list').stdout, /none pending in production, the default; sandbox payouts: --environment sandbox/);
   });
 });
 

@@ -1,8 +1,11 @@
 // The hosted payment page in a real browser (Debian's Chromium via playwright-core), at 390 px and 1280 px: amounts and
 // bank details readable, the QR code drawn, the status changing by itself after a simulated payment, the redirect,
-// no CSP violation, no internal id but the link's. Screenshots go to docs/ (the page as a payer sees it).
+// no CSP violation, no internal id but the link's. Screenshots go to test-results/payment-links/; with
+// PIK_UPDATE_DOCS=1 they replace the ones in docs/ (the page as a payer sees it), so a plain test run leaves the
+// checked-in files alone.
 // pik-test: engine-independent — a browser driving the hosted page; the server-side flows it reaches run on PostgreSQL in payment-links-page
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -12,7 +15,7 @@ import { createDashboardPlatform, testPassword } from './support/dashboard.ts';
 import { createLink, createPayee, type Payee } from './support/payment-links.ts';
 import { describeOrSkip } from './support/skip.ts';
 
-const docs = path.resolve('docs');
+const docs = path.resolve(process.env.PIK_UPDATE_DOCS === '1' ? 'docs' : 'test-results/payment-links');
 
 describeOrSkip(browserSkip, 'the hosted payment page in a browser', () => {
   let ctx: TestContext;
@@ -22,6 +25,7 @@ describeOrSkip(browserSkip, 'the hosted payment page in a browser', () => {
   let page: Page;
 
   before(async () => {
+    fs.mkdirSync(docs, { recursive: true });
     ctx = await startTestApp();
     await ctx.app.listen({ port: 0, host: '127.0.0.1' });
     const address = ctx.app.server.address();

@@ -18,7 +18,8 @@ export function explainListenError(error: unknown, host: string, port: number): 
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EADDRINUSE') {
     return new PortUnavailableError(
-      `Port ${port} on ${host} is already in use (another PIK server, or another program). Stop it, or start PIK on another port: PORT=${port + 1} npm start`,
+      `Port ${port} on ${host} is already in use (another PIK server, or another program). Stop it, or start PIK on another port: ` +
+        `PORT=${port + 1} npm start (a second PIK server on the embedded database also needs a data directory of its own: PIK_DATA_DIR=.pik-2)`,
     );
   }
   if (code === 'EACCES') return new PortUnavailableError(`Not allowed to listen on port ${port}: ports below 1024 need privileges. Choose another with PORT (e.g. PORT=4000).`);
