@@ -480,8 +480,10 @@ async function main() {
     const seconds = done.reduce((n, r) => n + r.seconds, 0) || 1;
     const lines = [];
     if (group) lines.push(`\n── ${halfNames[group.half]}: ${plural(group.files.length, 'file')} in one process (${group.seconds.toFixed(1)} s${cpu === undefined ? '' : `, cpu ${cpu.toFixed(1)} s`})`);
-    if (failedGroup) failedGroups.push(failedGroup);
-    if (failedGroup) lines.push(`\n── ${halfNames[failedGroup.half]}: a group of ${plural(failedGroup.files.length, 'file')} failed in one process; each ran again alone, and those runs count:\n${failedGroup.output.replace(/\s+$/, '')}`);
+    if (failedGroup) {
+      failedGroups.push(failedGroup);
+      lines.push(`\n── ${halfNames[failedGroup.half]}: a group of ${plural(failedGroup.files.length, 'file')} failed in one process; each ran again alone, and those runs count:\n${failedGroup.output.replace(/\s+$/, '')}`);
+    }
     for (const result of done) {
       result.cpu = cpu === undefined ? undefined : (cpu * result.seconds) / seconds; // a group's CPU, shared by time
       result.summary = summarize(result);

@@ -123,6 +123,8 @@ describe('pik fx', () => {
     const empty = pik('fx', 'rates', 'list', '--environment', 'production');
     assert.equal(empty.status, 0, empty.stderr);
     assert.match(empty.stdout, /No rates in production/);
+    // Left to the default, the empty answer also says where sandbox's rates are.
+    assert.match(pik('fx', 'rates', 'list').stdout, /No rates in production \(the default: for sandbox add --environment sandbox\)/);
     const set = pik('fx', 'rates', 'set', '--environment', 'production', '--pair', 'AUD/USD', '--mid', '0.6512', '--spread-bps', '30');
     assert.equal(set.status, 0, set.stderr);
     assert.match(set.stdout, /^Set AUD\/USD in production: mid 0\.6512, spread 30 bps, as of /);

@@ -252,10 +252,10 @@ describe('delivery', () => {
     const db = ctx.services.db.env('sandbox');
     const row = await eventually(async () => db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpoint.id).where('status', '=', 'delivered').executeTakeFirst());
     // The row as a reader saw it before the worker's commit: pending, no attempt yet; the attempts are read after it.
-    const [before] = await withAttempts(db, [{ ...row, status: 'pending', attempt_count: 0, delivered_at: null }]);
-    assert.deepEqual(before?.attempts, []);
-    const [now] = await withAttempts(db, [row]);
-    assert.deepEqual(now?.attempts.map((a) => a.number), [1]);
+    const [stale] = await withAttempts(db, [{ ...row, status: 'pending', attempt_count: 0, delivered_at: null }]);
+    assert.deepEqual(stale?.attempts, []);
+    const [current] = await withAttempts(db, [row]);
+    assert.deepEqual(current?.attempts.map((a) => a.number), [1]);
   });
 
   it('a receiver that never answers: undelivered after the schedule; redelivered with the same webhook-id once it answers', async () => {

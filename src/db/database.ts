@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Environment } from '../lib/environments.ts';
 import { isDatabaseUnavailable } from './errors.ts';
 import { OutboxSignal, outboxChannel } from './outbox-signal.ts';
+import { environmentHandles } from './statements.ts';
 import type { CoreDb, CoreTables, EnvDb } from './schema.ts';
 
 // int8 columns hold money in minor units; never let them become floats.
@@ -58,31 +59,10 @@ export interface Database {
   dumpDataDir?: (compression?: 'none' | 'gzip') => Promise<Blob>;
 }
 
-function envHandle(base: Kysely<CoreTables>, environment: Environment): EnvDb {
-  // The schema name comes only from the Environment type, never from user input.
-  return base.withSchema(environment) as unknown as EnvDb;
-}
-
-/**
- * `env` for one handle: each environment's handle is made once and kept (withSchema builds a new Kysely instance,
- * which a request asking for it on every query would pay each time).
- */
-function envHandles(base: Kysely<CoreTables>): (environment: Environment) => EnvDb {
-  const handles = new Map<Environment, EnvDb>();
-  return (environment) => {
-    let handle = handles.get(environment);
-    if (handle === undefined) {
-      handle = envHandle(base, environment);
-      handles.set(environment, handle);
-    }
-    return handle;
-  };
-}
-
 function makeTx(trx: Transaction<CoreTables>): Tx {
   return {
     core: trx,
-    env: envHandles(trx),
+    env: environmentHandles(trx),
     notify: async (channel, payload) => {
       await sql`select pg_notify(${channel}, ${payload})`.execute(trx);
     },
@@ -120,7 +100,7 @@ function wrap(
     pool,
     core,
     outbox: new OutboxSignal(notifyOthers),
-    env: envHandles(core),
+    env: environmentHandles(core),
     beginTransaction: async () => {
       const trx = await core.startTransaction().execute();
       return {

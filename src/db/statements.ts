@@ -17,15 +17,21 @@ const builder = new Kysely<CoreTables>({
 /** Builds statements on the core schema's tables (`core.…`). */
 export const coreStatements = builder;
 
-const perEnvironment = new Map<Environment, EnvDb>();
+/**
+ * `env` for one Kysely handle: each environment's handle (withSchema, a new Kysely instance) is made on first use and
+ * kept, so asking for it per query costs a map lookup. The schema name comes only from the Environment type.
+ */
+export function environmentHandles(base: Kysely<CoreTables>): (environment: Environment) => EnvDb {
+  const handles = new Map<Environment, EnvDb>();
+  return (environment) => {
+    let handle = handles.get(environment);
+    if (handle === undefined) {
+      handle = base.withSchema(environment) as unknown as EnvDb;
+      handles.set(environment, handle);
+    }
+    return handle;
+  };
+}
 
 /** Builds statements on `environment`'s tables (its schema), like `Database.env` does for queries that run now. */
-export function statementsFor(environment: Environment): EnvDb {
-  let handle = perEnvironment.get(environment);
-  if (!handle) {
-    // The schema name comes only from the Environment type, never from user input.
-    handle = builder.withSchema(environment) as unknown as EnvDb;
-    perEnvironment.set(environment, handle);
-  }
-  return handle;
-}
+export const statementsFor = environmentHandles(builder);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { describeCurrencies } from '../../lib/currencies.ts';
 import type { OperatorClient } from '../client.ts';
 import { printJson, printLines, printTable } from '../output.ts';
-import { checkEnvironment } from './money.ts';
+import { checkEnvironment, defaultedHint, environmentOf, productionUnlessTold, type EnvironmentOption } from './environment-option.ts';
 
 export function registerFxCommands(program: Command, client: OperatorClient): void {
   const fx = program.command('fx').description('FX: the rate table and PIK\u2019s FX position');
@@ -29,21 +29,23 @@ export function registerFxCommands(program: Command, client: OperatorClient): vo
   rates
     .command('list')
     .description('the rate table of an environment')
-    .option('--environment <env>', 'sandbox or production', 'production')
+    .option(...productionUnlessTold)
     .option('--json', 'print only JSON')
-    .action(async (options: { environment: string; json?: boolean }) => {
-      const list = await client.call('GET', `/admin/v1/fx/rates?environment=${encodeURIComponent(checkEnvironment(options.environment))}`);
+    .action(async (options: EnvironmentOption & { json?: boolean }) => {
+      const list = await client.call('GET', `/admin/v1/fx/rates?environment=${encodeURIComponent(environmentOf(options))}`);
       if (options.json) return printJson(list.data);
-      if (list.data.length === 0) return printLines([`No rates in ${list.environment}: every conversion answers 503 RATES_UNAVAILABLE until one is set.`]);
+      if (list.data.length === 0) {
+        return printLines([`No rates in ${list.environment}${defaultedHint(options)}: every conversion answers 503 RATES_UNAVAILABLE until one is set.`]);
+      }
       printTable(list.data, ['pair', 'mid', 'spread_bps', 'as_of', 'pinned', 'set_by']);
     });
 
   fx.command('positions')
     .description("PIK's FX position per currency: what conversions sold to PIK less what they bought from it")
-    .option('--environment <env>', 'sandbox or production', 'production')
+    .option(...productionUnlessTold)
     .option('--json', 'print only JSON')
-    .action(async (options: { environment: string; json?: boolean }) => {
-      const positions = await client.call('GET', `/admin/v1/fx/positions?environment=${encodeURIComponent(checkEnvironment(options.environment))}`);
+    .action(async (options: EnvironmentOption & { json?: boolean }) => {
+      const positions = await client.call('GET', `/admin/v1/fx/positions?environment=${encodeURIComponent(environmentOf(options))}`);
       if (options.json) return printJson(positions.data);
       printTable(positions.data, ['currency', 'position']);
     });

@@ -1,9 +1,9 @@
 // pik deposits … and pik payouts …: the operator records inbound funds and answers payouts (the production rail).
 import type { Command } from 'commander';
-import { isEnvironment } from '../../lib/environments.ts';
 import { describeCurrencies } from '../../lib/currencies.ts';
-import { CliError, type OperatorClient } from '../client.ts';
+import type { OperatorClient } from '../client.ts';
 import { printJson, printLines, printTable } from '../output.ts';
+import { checkEnvironment, environmentOf, hintIfNotFound, productionUnlessTold } from './environment-option.ts';
 import { idempotencyKeyOption, keyOf } from './idempotency-option.ts';
 
 // Every command here moves money, so each takes --idempotency-key and is applied at most once however often it is
@@ -18,28 +18,6 @@ interface DepositOptions {
   senderName?: string;
   idempotencyKey?: string;
   json?: boolean;
-}
-
-export function checkEnvironment(value: string): string {
-  if (!isEnvironment(value)) throw new Error('--environment must be sandbox or production');
-  return value;
-}
-
-/**
- * The payout commands act in production (the rail's) unless told otherwise. A payout the server does not find there,
- * when the environment was left to that default, is most likely a sandbox one: the refusal says so.
- */
-const payoutEnvironment = (options: { environment?: string }): string => checkEnvironment(options.environment ?? 'production');
-
-async function inPayoutEnvironment<T>(options: { environment?: string }, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (options.environment === undefined && error instanceof CliError && error.code === 'PAYOUT_NOT_FOUND') {
-      throw new CliError(`${error.message}\n(looked in production, the default: for a sandbox payout add --environment sandbox)`, error);
-    }
-    throw error;
-  }
 }
 
 export function registerMoneyCommands(program: Command, client: OperatorClient): void {
@@ -75,11 +53,11 @@ export function registerMoneyCommands(program: Command, client: OperatorClient):
   payouts
     .command('list')
     .description('list payouts, oldest first (default: pending ones)')
-    .option('--environment <env>', 'sandbox or production (default: production)')
+    .option(...productionUnlessTold)
     .option('--status <status>', 'pending, completed or failed', 'pending')
     .option('--json', 'print only JSON')
     .action(async (options: { environment?: string; status: string; json?: boolean }) => {
-      const query = `?environment=${encodeURIComponent(payoutEnvironment(options))}&status=${encodeURIComponent(options.status)}`;
+      const query = `?environment=${encodeURIComponent(environmentOf(options))}&status=${encodeURIComponent(options.status)}`;
       const list = await client.call('GET', `/admin/v1/payouts${query}`);
       if (options.json) return printJson(list.data);
       if (list.data.length === 0 && options.environment === undefined) {
@@ -98,12 +76,12 @@ export function registerMoneyCommands(program: Command, client: OperatorClient):
     .command('complete')
     .description('the rail paid the payout out: it becomes completed and the money leaves for good')
     .argument('<payout_id>', 'po_…')
-    .option('--environment <env>', 'sandbox or production (default: production)')
+    .option(...productionUnlessTold)
     .option(...idempotencyKeyOption)
     .option('--json', 'print only JSON')
     .action(async (payoutId: string, options: { environment?: string; idempotencyKey?: string; json?: boolean }) => {
       const path = `/admin/v1/payouts/${encodeURIComponent(payoutId)}/complete`;
-      const payout = await inPayoutEnvironment(options, () => client.call('POST', path, { environment: payoutEnvironment(options) }, keyOf(options)));
+      const payout = await hintIfNotFound(options, 'PAYOUT_NOT_FOUND', 'payout', () => client.call('POST', path, { environment: environmentOf(options) }, keyOf(options)));
       if (options.json) return printJson(payout);
       printLines([`Payout ${payout.id} completed: ${payout.amount} ${payout.currency} from ${payout.account_id}.`]);
     });
@@ -113,13 +91,13 @@ export function registerMoneyCommands(program: Command, client: OperatorClient):
     .description('the rail rejected the payout: it becomes failed and the held funds return to the account')
     .argument('<payout_id>', 'po_…')
     .requiredOption('--reason <text>', 'why, as the platform will see it in failure_reason')
-    .option('--environment <env>', 'sandbox or production (default: production)')
+    .option(...productionUnlessTold)
     .option(...idempotencyKeyOption)
     .option('--json', 'print only JSON')
     .action(async (payoutId: string, options: { environment?: string; reason: string; idempotencyKey?: string; json?: boolean }) => {
       const path = `/admin/v1/payouts/${encodeURIComponent(payoutId)}/fail`;
-      const payout = await inPayoutEnvironment(options, () =>
-        client.call('POST', path, { environment: payoutEnvironment(options), reason: options.reason }, keyOf(options)),
+      const payout = await hintIfNotFound(options, 'PAYOUT_NOT_FOUND', 'payout', () =>
+        client.call('POST', path, { environment: environmentOf(options), reason: options.reason }, keyOf(options)),
       );
       if (options.json) return printJson(payout);
       printLines([`Payout ${payout.id} failed (${payout.failure_reason}); ${payout.amount} ${payout.currency} released to ${payout.account_id}.`]);

@@ -1,6 +1,6 @@
 // pik platforms … and pik keys …: platform accounts and their API keys.
 import type { Command } from 'commander';
-import { isEnvironment } from '../../lib/environments.ts';
+import { checkEnvironment } from './environment-option.ts';
 import { rateLimitGroups } from '../../lib/rate-limit-groups.ts';
 import type { OperatorClient } from '../client.ts';
 import { printJson, printLines, printTable } from '../output.ts';
@@ -114,7 +114,7 @@ export function registerPlatformCommands(program: Command, client: OperatorClien
     .option('--allowed-ip <ip...>', 'an address or CIDR range the key accepts requests from (repeat, or comma-separate)', collect)
     .option('--json', 'print only JSON')
     .action(async (options: { platform: string; environment: string; name?: string; permissions?: string; expiresIn?: string; allowedIp?: string[]; json?: boolean }) => {
-      if (!isEnvironment(options.environment)) throw new Error('--environment must be sandbox or production');
+      checkEnvironment(options.environment);
       const expiresIn = options.expiresIn === undefined ? undefined : durationSeconds('--expires-in', options.expiresIn);
       const key = await client.call('POST', `/admin/v1/platforms/${encodeURIComponent(options.platform)}/keys`, {
         environment: options.environment,

@@ -1,15 +1,11 @@
 // pik verifications … and pik capabilities …: the operator's identity review and platform capabilities.
 import type { Command } from 'commander';
-import { isEnvironment } from '../../lib/environments.ts';
 import { capabilities as capabilityNames, isCapability } from '../../lib/capabilities.ts';
 import type { OperatorClient } from '../client.ts';
 import { printJson, printLines, printTable } from '../output.ts';
+import { checkEnvironment } from './environment-option.ts';
 
 const decisions = ['approved', 'rejected', 'action_required'];
-
-function checkEnvironment(environment: string): void {
-  if (!isEnvironment(environment)) throw new Error('--environment must be sandbox or production');
-}
 
 export function registerVerificationCommands(program: Command, client: OperatorClient): void {
   const verifications = program.command('verifications').description('identity reviews of connected accounts');

@@ -94,7 +94,9 @@ export class WebhookTransport {
   send(delivery: WebhookRequest): Promise<AttemptResult> {
     const attempt = this.#attempt(delivery);
     this.#sending.add(attempt);
-    void attempt.finally(() => this.#sending.delete(attempt));
+    // Forgotten either way; a finally() chain would be a second promise that rejects unheard if the attempt ever did.
+    const forget = (): void => void this.#sending.delete(attempt);
+    attempt.then(forget, forget);
     return attempt;
   }
 
